@@ -1,0 +1,306 @@
+//! The one public error type.
+//!
+//! Every port and every engine function returns [`Error`]. Its [`ErrorKind`] tells the caller
+//! what to do (retry, re-authenticate, fix configuration, give up); it names the provider and the
+//! operation that failed, and keeps the transport or driver error as its [`source`].
+//!
+//! [`source`]: std::error::Error::source
+
+use std::borrow::Cow;
+use std::fmt;
+use std::time::Duration;
+
+/// A boxed error kept as [`Error::source`](std::error::Error::source).
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// The result type used across `ir`.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// What went wrong, in terms of what the caller can do about it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The resource does not exist (or is hidden from this credential).
+    NotFound,
+    /// The credential is missing, expired or invalid: re-authenticate.
+    Unauthenticated,
+    /// The credential is valid but lacks the permission.
+    PermissionDenied,
+    /// The provider throttled the call; see [`Error::retry_after`].
+    RateLimited,
+    /// A concurrent writer got there first (stale version, held lease, duplicate).
+    Conflict,
+    /// The request was malformed or refused as invalid; retrying the same request will not help.
+    InvalidInput,
+    /// The call did not finish within its deadline.
+    Timeout,
+    /// The provider is down or answered with a server error.
+    Unavailable,
+    /// The provider or port cannot do this.
+    Unsupported,
+    /// `ir` itself is misconfigured (missing variable, bad URL, bad template).
+    Config,
+    /// The provider answered with something `ir` could not understand (malformed body).
+    Protocol,
+}
+
+impl ErrorKind {
+    /// Whether repeating the same call later may succeed.
+    pub fn is_temporary(self) -> bool {
+        matches!(
+            self,
+            ErrorKind::RateLimited | ErrorKind::Timeout | ErrorKind::Unavailable
+        )
+    }
+
+    /// A short lower-case name, as used in [`Error`]'s `Display`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorKind::NotFound => "not found",
+            ErrorKind::Unauthenticated => "unauthenticated",
+            ErrorKind::PermissionDenied => "permission denied",
+            ErrorKind::RateLimited => "rate limited",
+            ErrorKind::Conflict => "conflict",
+            ErrorKind::InvalidInput => "invalid input",
+            ErrorKind::Timeout => "timed out",
+            ErrorKind::Unavailable => "unavailable",
+            ErrorKind::Unsupported => "unsupported",
+            ErrorKind::Config => "configuration error",
+            ErrorKind::Protocol => "unexpected response",
+        }
+    }
+}
+
+impl fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The error every `ir` API returns.
+///
+/// `Display` is one line: `provider operation: kind (status): message`, for example
+/// `railway deploymentRollback: permission denied (HTTP 403): Not Authorized`. It never repeats
+/// the text of its source; walk [`std::error::Error::source`] for that.
+///
+/// ```
+/// use ir_core::{Error, ErrorKind};
+///
+/// let err = Error::new(ErrorKind::NotFound, "deployment d-42 does not exist")
+///     .with_provider("railway")
+///     .with_operation("deployment");
+/// assert_eq!(err.kind(), ErrorKind::NotFound);
+/// assert!(!err.is_temporary());
+/// assert_eq!(
+///     err.to_string(),
+///     "railway deployment: not found: deployment d-42 does not exist"
+/// );
+/// ```
+#[derive(thiserror::Error)]
+pub struct Error {
+    kind: ErrorKind,
+    provider: Option<Cow<'static, str>>,
+    operation: Option<Cow<'static, str>>,
+    status: Option<u16>,
+    message: String,
+    retry_after: Option<Duration>,
+    #[source]
+    source: Option<BoxError>,
+}
+
+impl Error {
+    /// A new error of `kind` with a human-readable message (the service's own words where there are any).
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+        Self {
+            kind,
+            provider: None,
+            operation: None,
+            status: None,
+            message: message.into(),
+            retry_after: None,
+            source: None,
+        }
+    }
+
+    /// Names the provider (`railway`, `github`, `postgres`, ...).
+    pub fn with_provider(mut self, provider: impl Into<Cow<'static, str>>) -> Self {
+        self.provider = Some(provider.into());
+        self
+    }
+
+    /// Names the operation (`deploymentRollback`, `terminate_idle`, ...).
+    pub fn with_operation(mut self, operation: impl Into<Cow<'static, str>>) -> Self {
+        self.operation = Some(operation.into());
+        self
+    }
+
+    /// Records the HTTP status the provider answered with.
+    pub fn with_status(mut self, status: u16) -> Self {
+        self.status = Some(status);
+        self
+    }
+
+    /// Records how long the provider asked us to wait.
+    pub fn with_retry_after(mut self, after: Duration) -> Self {
+        self.retry_after = Some(after);
+        self
+    }
+
+    /// Keeps the underlying transport or driver error as the source.
+    pub fn with_source(mut self, source: impl Into<BoxError>) -> Self {
+        self.source = Some(source.into());
+        self
+    }
+
+    /// What kind of failure this is.
+    pub fn kind(&self) -> ErrorKind {
+        self.kind
+    }
+
+    /// The provider that failed, if known.
+    pub fn provider(&self) -> Option<&str> {
+        self.provider.as_deref()
+    }
+
+    /// The operation that failed, if known.
+    pub fn operation(&self) -> Option<&str> {
+        self.operation.as_deref()
+    }
+
+    /// The HTTP status, if the failure came from an HTTP response.
+    pub fn status(&self) -> Option<u16> {
+        self.status
+    }
+
+    /// The message, without provider, operation or kind.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// How long the provider asked to wait before retrying, when it said.
+    pub fn retry_after(&self) -> Option<Duration> {
+        self.retry_after
+    }
+
+    /// Whether a retry of the same call can help.
+    pub fn is_temporary(&self) -> bool {
+        self.kind.is_temporary()
+    }
+
+    /// Shorthand for `Error::new(ErrorKind::InvalidInput, message)`.
+    pub fn invalid_input(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::InvalidInput, message)
+    }
+
+    /// Shorthand for `Error::new(ErrorKind::Config, message)`.
+    pub fn config(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::Config, message)
+    }
+
+    /// Shorthand for `Error::new(ErrorKind::Conflict, message)`.
+    pub fn conflict(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::Conflict, message)
+    }
+
+    /// Shorthand for `Error::new(ErrorKind::NotFound, message)`.
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::NotFound, message)
+    }
+
+    /// Shorthand for `Error::new(ErrorKind::Unsupported, message)`.
+    pub fn unsupported(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::Unsupported, message)
+    }
+
+    /// Shorthand for `Error::new(ErrorKind::Timeout, message)`.
+    pub fn timeout(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::Timeout, message)
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (&self.provider, &self.operation) {
+            (Some(p), Some(o)) => write!(f, "{p} {o}: ")?,
+            (Some(p), None) => write!(f, "{p}: ")?,
+            (None, Some(o)) => write!(f, "{o}: ")?,
+            (None, None) => {}
+        }
+        f.write_str(self.kind.as_str())?;
+        if let Some(status) = self.status {
+            write!(f, " (HTTP {status})")?;
+        }
+        if !self.message.is_empty() {
+            write!(f, ": {}", self.message)?;
+        }
+        if let Some(after) = self.retry_after {
+            write!(f, " (retry after {}s)", after.as_secs_f64())?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut d = f.debug_struct("Error");
+        d.field("kind", &self.kind);
+        if let Some(p) = &self.provider {
+            d.field("provider", p);
+        }
+        if let Some(o) = &self.operation {
+            d.field("operation", o);
+        }
+        if let Some(s) = &self.status {
+            d.field("status", s);
+        }
+        d.field("message", &self.message);
+        if let Some(r) = &self.retry_after {
+            d.field("retry_after", r);
+        }
+        if let Some(s) = &self.source {
+            d.field("source", s);
+        }
+        d.finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn display_is_one_line_without_source_text() {
+        let io = std::io::Error::other("connection reset by peer");
+        let err = Error::new(ErrorKind::Unavailable, "Bad Gateway")
+            .with_provider("railway")
+            .with_operation("deploymentRollback")
+            .with_status(502)
+            .with_source(io);
+        let text = err.to_string();
+        assert_eq!(
+            text,
+            "railway deploymentRollback: unavailable (HTTP 502): Bad Gateway"
+        );
+        assert!(!text.contains("reset by peer"));
+        let source = std::error::Error::source(&err).map(ToString::to_string);
+        assert_eq!(source.as_deref(), Some("connection reset by peer"));
+    }
+
+    #[test]
+    fn temporary_kinds() {
+        assert!(ErrorKind::RateLimited.is_temporary());
+        assert!(ErrorKind::Timeout.is_temporary());
+        assert!(ErrorKind::Unavailable.is_temporary());
+        assert!(!ErrorKind::Unauthenticated.is_temporary());
+        assert!(!ErrorKind::Conflict.is_temporary());
+    }
+
+    #[test]
+    fn retry_after_is_shown() {
+        let err = Error::new(ErrorKind::RateLimited, "slow down")
+            .with_retry_after(Duration::from_secs(3));
+        assert_eq!(err.retry_after(), Some(Duration::from_secs(3)));
+        assert!(err.to_string().ends_with("(retry after 3s)"));
+    }
+}

@@ -1,0 +1,135 @@
+//! Evidence: what a diagnostic probe observed, or why it could not.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::clock::Timestamp;
+use crate::error::ErrorKind;
+use crate::ports::{
+    ConnectionStatus, Deployment, DsnCheck, ErrorBucket, FailedJob, HealthReport, LogLine,
+    PgBouncerPool, PoolStatus, ServiceStatus, SlowQueries, TrackedIssue, WorkflowRun,
+};
+
+/// Identifies one piece of evidence within an incident.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct EvidenceId(pub String);
+
+impl EvidenceId {
+    /// Wraps an id.
+    pub fn new(id: impl Into<String>) -> Self {
+        Self(id.into())
+    }
+}
+
+impl fmt::Display for EvidenceId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A typed observation from a probe.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind", content = "data")]
+#[non_exhaustive]
+pub enum Observation {
+    /// The platform's service status.
+    ServiceStatus(ServiceStatus),
+    /// Recent deployments, newest first.
+    Deployments(Vec<Deployment>),
+    /// Log lines that matched the probe's patterns.
+    LogMatches {
+        /// The patterns searched for.
+        patterns: Vec<String>,
+        /// Matching lines, oldest first.
+        lines: Vec<LogLine>,
+    },
+    /// Whether a variable is set (never its value).
+    VariablePresence {
+        /// Name.
+        name: String,
+        /// Set or not.
+        present: bool,
+    },
+    /// Failed CI runs, each with its failed jobs.
+    FailedRuns(Vec<(WorkflowRun, Vec<FailedJob>)>),
+    /// Error-tracker issues.
+    TrackerIssues(Vec<TrackedIssue>),
+    /// Error counts per interval.
+    ErrorCounts(Vec<ErrorBucket>),
+    /// Server connection status.
+    Connections(ConnectionStatus),
+    /// The application's pool.
+    Pool(PoolStatus),
+    /// PgBouncer pools.
+    PgBouncerPools(Vec<PgBouncerPool>),
+    /// Where `DATABASE_URL` points.
+    Dsn(DsnCheck),
+    /// Slow queries.
+    SlowQueries(SlowQueries),
+    /// A health check.
+    Health(HealthReport),
+    /// Free text (for user-written probes).
+    Text(String),
+}
+
+/// How a probe ended.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "outcome")]
+pub enum EvidenceOutcome {
+    /// The probe observed something.
+    Observed {
+        /// What.
+        observation: Observation,
+    },
+    /// The source could not be asked (error or timeout). This is evidence too.
+    Unavailable {
+        /// The error kind.
+        kind: ErrorKind,
+        /// The error, as one line.
+        message: String,
+    },
+}
+
+/// One piece of evidence.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Evidence {
+    /// Id, cited by hypotheses.
+    pub id: EvidenceId,
+    /// The probe that produced it.
+    pub probe: String,
+    /// The provider asked (`railway`, `postgres`, ...).
+    pub source: String,
+    /// When it was collected.
+    pub collected_at: Timestamp,
+    /// What came of it.
+    pub outcome: EvidenceOutcome,
+}
+
+impl Evidence {
+    /// The observation, when the probe succeeded.
+    pub fn observation(&self) -> Option<&Observation> {
+        match &self.outcome {
+            EvidenceOutcome::Observed { observation } => Some(observation),
+            EvidenceOutcome::Unavailable { .. } => None,
+        }
+    }
+}
+
+/// A possible cause, with how confident the assessment is and the evidence behind it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Hypothesis {
+    /// The playbook that proposed it.
+    pub playbook: String,
+    /// Machine name of the cause, e.g. `recent_deployment_crash_loop`.
+    pub cause: String,
+    /// One line for people.
+    pub summary: String,
+    /// 0..=1.
+    pub confidence: f64,
+    /// Evidence that raised the confidence.
+    pub supporting: Vec<EvidenceId>,
+    /// Evidence that lowered it.
+    pub contradicting: Vec<EvidenceId>,
+}

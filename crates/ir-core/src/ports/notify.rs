@@ -1,0 +1,121 @@
+//! `ChatNotifier`, `Pager` and `StatusPage`: keeping people informed.
+
+use std::fmt;
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+
+use crate::error::Result;
+use crate::escalation::Role;
+use crate::severity::Severity;
+
+/// A chat message, rendered as plain text and as Slack mrkdwn.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChatMessage {
+    /// Channel, e.g. `#incident-response`.
+    pub channel: String,
+    /// Plain text (also the notification fallback).
+    pub text: String,
+    /// Slack mrkdwn, when rendered.
+    pub mrkdwn: Option<String>,
+}
+
+/// A posted chat message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessageRef {
+    /// Channel.
+    pub channel: String,
+    /// Provider id (Slack `ts`), when there is one.
+    pub id: Option<String>,
+}
+
+/// Posts messages to a chat channel.
+#[cfg_attr(any(test, feature = "mock"), mockall::automock)]
+#[async_trait]
+pub trait ChatNotifier: Send + Sync + fmt::Debug + 'static {
+    /// Posts `message`.
+    ///
+    /// # Errors
+    /// `NotFound` for an unknown channel; `Unauthenticated`; `RateLimited`; `Unavailable`.
+    async fn post(&self, message: &ChatMessage) -> Result<MessageRef>;
+}
+
+/// A page to a role.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Page {
+    /// Deduplicates pages for one incident (the incident's dedup key).
+    pub dedup_key: String,
+    /// Who is paged.
+    pub role: Role,
+    /// One line, at most 1024 characters.
+    pub summary: String,
+    /// Severity.
+    pub severity: Severity,
+}
+
+/// Pages people (PagerDuty, Opsgenie, ...).
+#[cfg_attr(any(test, feature = "mock"), mockall::automock)]
+#[async_trait]
+pub trait Pager: Send + Sync + fmt::Debug + 'static {
+    /// Triggers (or re-triggers, deduplicated by `dedup_key`) a page.
+    ///
+    /// # Errors
+    /// `InvalidInput` for a payload the pager rejects; `RateLimited`; `Unavailable`.
+    async fn trigger(&self, page: &Page) -> Result<()>;
+
+    /// Resolves the page with `dedup_key`.
+    ///
+    /// # Errors
+    /// As [`trigger`](Self::trigger).
+    async fn resolve(&self, dedup_key: &str) -> Result<()>;
+}
+
+/// A status-page incident status, in the runbook's order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StatusPageStatus {
+    /// Investigating.
+    Investigating,
+    /// Identified.
+    Identified,
+    /// Monitoring.
+    Monitoring,
+    /// Resolved.
+    Resolved,
+}
+
+impl StatusPageStatus {
+    /// The runbook's heading, e.g. `Investigating`.
+    pub fn title(self) -> &'static str {
+        match self {
+            Self::Investigating => "Investigating",
+            Self::Identified => "Identified",
+            Self::Monitoring => "Monitoring",
+            Self::Resolved => "Resolved",
+        }
+    }
+}
+
+/// One status-page update.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StatusPageUpdate {
+    /// Groups updates of one incident (the incident's dedup key).
+    pub incident_key: String,
+    /// Public incident title.
+    pub title: String,
+    /// Status.
+    pub status: StatusPageStatus,
+    /// Public text.
+    pub body: String,
+}
+
+/// Publishes customer-facing status updates.
+#[cfg_attr(any(test, feature = "mock"), mockall::automock)]
+#[async_trait]
+pub trait StatusPage: Send + Sync + fmt::Debug + 'static {
+    /// Publishes `update`, creating the public incident on first use of its key.
+    ///
+    /// # Errors
+    /// `Unauthenticated`; `RateLimited`; `Unavailable`.
+    async fn publish(&self, update: &StatusPageUpdate) -> Result<()>;
+}
