@@ -366,9 +366,12 @@ pub struct SlowQuery {
 /// Slow queries, or why there are none to show.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "kind", content = "queries")]
+#[non_exhaustive]
 pub enum SlowQueries {
     /// The `pg_stat_statements` extension is not installed in this database.
     ExtensionMissing,
+    /// The extension is installed but not loaded through `shared_preload_libraries`.
+    NotPreloaded,
     /// The slowest statements by mean time, slowest first.
     Available(Vec<SlowQuery>),
 }
