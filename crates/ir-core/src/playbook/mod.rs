@@ -1,7 +1,12 @@
 //! Probes, evidence, hypotheses and actions.
 
 mod action;
+pub mod diagnosis;
 mod evidence;
+pub mod probe;
+pub mod signatures;
 
 pub use action::*;
+pub use diagnosis::{DiagnosisConfig, EvidenceSet, dedup_probes, diagnose};
 pub use evidence::*;
+pub use probe::{Probe, ProbeWindow, Providers};
