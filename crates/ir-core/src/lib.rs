@@ -42,6 +42,7 @@ pub mod escalation;
 pub mod incident;
 pub mod playbook;
 pub mod ports;
+pub mod rollback;
 pub mod severity;
 
 pub use error::{Error, ErrorKind, Result};
