@@ -43,6 +43,7 @@ pub mod incident;
 pub mod playbook;
 pub mod ports;
 pub mod rollback;
+pub mod scenarios;
 pub mod severity;
 
 pub use error::{Error, ErrorKind, Result};

@@ -107,6 +107,12 @@ pub enum ActionKind {
         /// Title.
         title: String,
     },
+    /// Change nothing: wait for a provider (the platform, a third party) to recover, with the
+    /// people who can act on it told. The runbook's "Wait for Railway resolution".
+    AwaitRecovery {
+        /// The provider, e.g. `railway`.
+        provider: String,
+    },
 }
 
 impl ActionKind {
@@ -130,6 +136,7 @@ impl ActionKind {
                 )
             }
             Self::CreateIssue { title } => format!("create issue \"{title}\""),
+            Self::AwaitRecovery { provider } => format!("wait for {provider} to recover"),
         }
     }
 
@@ -144,7 +151,7 @@ impl ActionKind {
             | Self::DisableFeatureFlag { .. }
             | Self::OpenRevertPr { .. } => Risk::Reversible,
             Self::TerminateIdleConnections { .. } => Risk::Destructive,
-            Self::CreateIssue { .. } => Risk::ReadOnly,
+            Self::CreateIssue { .. } | Self::AwaitRecovery { .. } => Risk::ReadOnly,
         }
     }
 }

@@ -1,14 +1,33 @@
-//! Probes, evidence, hypotheses and actions.
+//! Playbooks: probes, evidence, hypotheses, actions, approval, and the runner that drives an
+//! incident through them.
+//!
+//! - [`Probe`]s ask the ports questions; [`diagnose`] asks them all at once and turns every
+//!   answer (or failure) into [`Evidence`].
+//! - A [`Playbook`] says when it applies, which probes it needs, which causes the evidence
+//!   points to ([`Hypothesis`], built with [`Scorer`]) and what to do about each ([`Plan`]).
+//! - [`ApprovalPolicy`] and the [`Approver`](crate::ports::Approver) decide on each [`Action`].
+//! - The [`Runner`] drives the incident from Investigating to Resolved.
 
 mod action;
 pub mod approval;
 pub mod diagnosis;
 mod evidence;
+mod execute;
+mod plan;
 pub mod probe;
+mod runner;
 pub mod signatures;
+pub mod verify;
 
 pub use action::*;
 pub use approval::{Approval, ApprovalPolicy, PolicyVerdict};
 pub use diagnosis::{DiagnosisConfig, EvidenceSet, dedup_probes, diagnose};
 pub use evidence::*;
+pub use plan::{
+    Context, Mitigation, NewValue, Plan, Playbook, Remedy, Scorer, Symptoms, ids, rank,
+};
 pub use probe::{Probe, ProbeWindow, Providers};
+pub use runner::{Outcome, RunReport, Runner, RunnerConfig, UserReports};
+#[cfg(any(test, feature = "mock"))]
+pub use runner::MockUserReports;
+pub use verify::{Baseline, Check, Verification};
