@@ -388,3 +388,32 @@ pub fn deployments_fixture(n: usize, newest: Timestamp) -> Vec<Deployment> {
         .rev()
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn variable_values_stay_out_of_debug() {
+        let vars = InMemoryVariables::new([("NEXTAUTH_SECRET", "c2VjcmV0LXZhbHVlLTMyLWJ5dGVz")]);
+        let debug = format!("{vars:?}");
+        assert!(debug.contains("NEXTAUTH_SECRET"));
+        assert!(!debug.contains("c2VjcmV0LXZhbHVlLTMyLWJ5dGVz"), "{debug}");
+    }
+
+    #[tokio::test]
+    async fn scripted_health_answers_in_order_then_repeats() {
+        let probe = ScriptedHealthProbe::new("http://web");
+        probe.script("/health", [(503, "down"), (200, "ok")]);
+        probe.script("/health", [ScriptedAnswer::Unreachable("refused".into())]);
+        let a = probe.check("/health").await.unwrap();
+        let b = probe.check("/health").await.unwrap();
+        let c = probe.check("/health").await.unwrap();
+        let d = probe.check("/health").await.unwrap();
+        assert_eq!((a.status, b.status), (Some(503), Some(200)));
+        assert_eq!(c.outcome, HealthOutcome::Unreachable("refused".into()));
+        assert_eq!(d.outcome, c.outcome);
+        assert_eq!(probe.check("/other").await.unwrap().status, Some(404));
+        assert!(probe.check("health").await.is_err());
+    }
+}
