@@ -45,6 +45,8 @@ pub mod ports;
 pub mod rollback;
 pub mod scenarios;
 pub mod severity;
+#[cfg(feature = "testkit")]
+pub mod testkit;
 
 pub use error::{Error, ErrorKind, Result};
 pub use severity::{Severity, SeverityPolicy};
