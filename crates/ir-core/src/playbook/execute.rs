@@ -52,7 +52,12 @@ pub(crate) async fn execute(
             change: None,
         })
     };
-    let deploy = || providers.deploy.as_deref().ok_or_else(|| missing("DeployPlatform"));
+    let deploy = || {
+        providers
+            .deploy
+            .as_deref()
+            .ok_or_else(|| missing("DeployPlatform"))
+    };
     let variables = || {
         providers
             .variables
@@ -150,12 +155,21 @@ pub(crate) async fn execute(
             ))
         }
         ActionKind::OpenRevertPr { commit_sha, base } => {
-            let code = providers.code.as_deref().ok_or_else(|| missing("CodeHost"))?;
+            let code = providers
+                .code
+                .as_deref()
+                .ok_or_else(|| missing("CodeHost"))?;
             let pr = rollback::open_revert(code, commit_sha, base, &payload.reason).await?;
-            done(format!("opened revert pull request #{} {}", pr.number, pr.url))
+            done(format!(
+                "opened revert pull request #{} {}",
+                pr.number, pr.url
+            ))
         }
         ActionKind::CreateIssue { title } => {
-            let code = providers.code.as_deref().ok_or_else(|| missing("CodeHost"))?;
+            let code = providers
+                .code
+                .as_deref()
+                .ok_or_else(|| missing("CodeHost"))?;
             let issue = payload.issue.clone().unwrap_or_else(|| NewIssue {
                 title: title.clone(),
                 body: payload.reason.clone(),
@@ -225,7 +239,12 @@ pub(crate) async fn reconcile(
             format!("interrupted before its outcome was recorded; {what}; not repeated"),
         ))
     };
-    let deploy = || providers.deploy.as_deref().ok_or_else(|| missing("DeployPlatform"));
+    let deploy = || {
+        providers
+            .deploy
+            .as_deref()
+            .ok_or_else(|| missing("DeployPlatform"))
+    };
     let variables = || {
         providers
             .variables
@@ -261,7 +280,10 @@ pub(crate) async fn reconcile(
         }
         ActionKind::Restart { deployment } => {
             let status = deploy()?.service_status().await?;
-            let active = status.active_deployments.iter().any(|d| &d.id == deployment);
+            let active = status
+                .active_deployments
+                .iter()
+                .any(|d| &d.id == deployment);
             not_repeated(if active {
                 format!("{deployment} is active, but whether it restarted cannot be told")
             } else {
@@ -272,9 +294,9 @@ pub(crate) async fn reconcile(
             name,
             value_fingerprint,
         } => match variables()?.get(name).await? {
-            Some(v) if &fingerprint(&v) == value_fingerprint => Ok(Reconciled::Succeeded(
-                format!("found on resume: {name} holds the new value ({value_fingerprint})"),
-            )),
+            Some(v) if &fingerprint(&v) == value_fingerprint => Ok(Reconciled::Succeeded(format!(
+                "found on resume: {name} holds the new value ({value_fingerprint})"
+            ))),
             Some(_) => not_repeated(format!("{name} holds a different value")),
             None => not_repeated(format!("{name} is still unset")),
         },
@@ -309,10 +331,9 @@ pub(crate) async fn reconcile(
                 .ok_or_else(|| missing("DatabaseDiagnostics"))?;
             let status = db.connection_status().await?;
             match status.oldest_idle {
-                Some(age) if age > *older_than => not_repeated(format!(
-                    "connections idle for {} s remain",
-                    age.as_secs()
-                )),
+                Some(age) if age > *older_than => {
+                    not_repeated(format!("connections idle for {} s remain", age.as_secs()))
+                }
                 _ => Ok(Reconciled::Succeeded(format!(
                     "found on resume: no connection idle for more than {} minutes",
                     older_than.as_secs() / 60

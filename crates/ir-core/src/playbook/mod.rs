@@ -27,7 +27,7 @@ pub use plan::{
     Context, Mitigation, NewValue, Plan, Playbook, Remedy, Scorer, Symptoms, ids, rank,
 };
 pub use probe::{Probe, ProbeWindow, Providers};
-pub use runner::{Outcome, RunReport, Runner, RunnerConfig, UserReports};
 #[cfg(any(test, feature = "mock"))]
 pub use runner::MockUserReports;
+pub use runner::{Outcome, RunReport, Runner, RunnerConfig, UserReports};
 pub use verify::{Baseline, Check, Verification};

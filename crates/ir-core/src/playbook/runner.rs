@@ -145,7 +145,10 @@ impl RunnerConfig {
         for (name, d) in [
             ("monitor_interval", self.monitor_interval),
             ("error_interval", self.error_interval),
-            ("rollback_wait.poll_interval", self.rollback_wait.poll_interval),
+            (
+                "rollback_wait.poll_interval",
+                self.rollback_wait.poll_interval,
+            ),
         ] {
             if d.is_zero() {
                 return Err(Error::config(format!("{name} must be greater than zero")));
@@ -233,11 +236,7 @@ pub struct Runner {
 impl Runner {
     /// A runner with the six built-in scenarios, the runbook's policies, and an approver that
     /// denies everything policy does not auto-approve.
-    pub fn new(
-        store: Arc<dyn IncidentStore>,
-        providers: Providers,
-        clock: Arc<dyn Clock>,
-    ) -> Self {
+    pub fn new(store: Arc<dyn IncidentStore>, providers: Providers, clock: Arc<dyn Clock>) -> Self {
         Self {
             store,
             providers,
@@ -416,9 +415,7 @@ impl Drive<'_> {
     async fn start(&mut self) -> Result<()> {
         if self.incident().phase() == Phase::Detected {
             let by = self.r.config.actor.clone();
-            self.journal
-                .push(EventKind::Acknowledged { by })
-                .await?;
+            self.journal.push(EventKind::Acknowledged { by }).await?;
             self.post(Outgoing::Acknowledgement).await?;
         }
         self.handle_due().await?;
@@ -434,8 +431,12 @@ impl Drive<'_> {
     async fn investigate(&mut self) -> Result<()> {
         let (probes, window) = {
             let ctx = self.ctx();
-            let mut selected: Vec<&Arc<dyn Playbook>> =
-                self.r.playbooks.iter().filter(|p| p.applies(&ctx)).collect();
+            let mut selected: Vec<&Arc<dyn Playbook>> = self
+                .r
+                .playbooks
+                .iter()
+                .filter(|p| p.applies(&ctx))
+                .collect();
             if selected.is_empty() {
                 selected = self.r.playbooks.iter().collect();
             }
@@ -553,7 +554,8 @@ impl Drive<'_> {
             .map(|a| {
                 (
                     a.action.clone(),
-                    a.started_at.unwrap_or_else(|| self.incident().detected_at()),
+                    a.started_at
+                        .unwrap_or_else(|| self.incident().detected_at()),
                     a.dry_run,
                 )
             })
@@ -572,7 +574,11 @@ impl Drive<'_> {
             let lease = self
                 .r
                 .store
-                .acquire_lease(action.key.as_str(), &self.r.config.replica, self.r.config.lease_ttl)
+                .acquire_lease(
+                    action.key.as_str(),
+                    &self.r.config.replica,
+                    self.r.config.lease_ttl,
+                )
                 .await?;
             let Some(lease) = lease else {
                 continue;
@@ -663,7 +669,10 @@ impl Drive<'_> {
             supporting: Vec::new(),
             contradicting: Vec::new(),
         });
-        (fallback, Verification::health(self.r.config.health_path.clone()))
+        (
+            fallback,
+            Verification::health(self.r.config.health_path.clone()),
+        )
     }
 
     /// Tries the mitigations of every confident hypothesis, in rank order.
@@ -693,11 +702,10 @@ impl Drive<'_> {
             let plan = pb.plan(&self.ctx(), &hypothesis, &self.evidence);
             for rec in &plan.recommendations {
                 let text = format!("Recommendation ({}): {rec}", hypothesis.cause);
-                let already = self
-                    .incident()
-                    .timeline()
-                    .iter()
-                    .any(|e| matches!(&e.event.kind, EventKind::Note { text: t } if *t == text));
+                let already =
+                    self.incident().timeline().iter().any(
+                        |e| matches!(&e.event.kind, EventKind::Note { text: t } if *t == text),
+                    );
                 if !already {
                     self.journal.push(EventKind::note(text)).await?;
                 }
@@ -914,7 +922,11 @@ impl Drive<'_> {
         let lease = self
             .r
             .store
-            .acquire_lease(key.as_str(), &self.r.config.replica, self.r.config.lease_ttl)
+            .acquire_lease(
+                key.as_str(),
+                &self.r.config.replica,
+                self.r.config.lease_ttl,
+            )
             .await?;
         let Some(lease) = lease else {
             self.journal
@@ -1082,18 +1094,20 @@ impl Drive<'_> {
         let mut latencies = Vec::new();
         while self.now() - started < to_chrono(cfg.monitor_for) {
             self.r.clock.sleep(cfg.monitor_interval).await;
-            let round =
-                check_round(&self.r.providers, &checks, self.baseline.as_ref(), self.now()).await;
+            let round = check_round(
+                &self.r.providers,
+                &checks,
+                self.baseline.as_ref(),
+                self.now(),
+            )
+            .await;
             self.handle_due().await?;
             latencies.extend(round.latencies);
             if !round.healthy {
                 return self
                     .relapse(
                         action,
-                        format!(
-                            "relapsed while monitoring: {}",
-                            round.failures.join("; ")
-                        ),
+                        format!("relapsed while monitoring: {}", round.failures.join("; ")),
                     )
                     .await;
             }
@@ -1286,7 +1300,11 @@ impl Drive<'_> {
         let lease = self
             .r
             .store
-            .acquire_lease(key.as_str(), &self.r.config.replica, self.r.config.lease_ttl)
+            .acquire_lease(
+                key.as_str(),
+                &self.r.config.replica,
+                self.r.config.lease_ttl,
+            )
             .await?;
         let Some(lease) = lease else {
             return Ok(());

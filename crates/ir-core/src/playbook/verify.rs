@@ -159,9 +159,12 @@ pub async fn check_round(
     baseline: Option<&Baseline>,
     now: Timestamp,
 ) -> Round {
-    let results =
-        futures::future::join_all(checks.iter().map(|c| run_check(providers, c, baseline, now)))
-            .await;
+    let results = futures::future::join_all(
+        checks
+            .iter()
+            .map(|c| run_check(providers, c, baseline, now)),
+    )
+    .await;
     let mut round = Round {
         healthy: true,
         ..Round::default()
@@ -209,7 +212,10 @@ async fn run_check(
     use CheckResult::{Fail, Pass, Skipped};
     Ok(match check {
         Check::Healthy { path } | Check::AuthWorks { path } => {
-            let health = providers.health.as_ref().ok_or_else(|| missing("HealthProbe"))?;
+            let health = providers
+                .health
+                .as_ref()
+                .ok_or_else(|| missing("HealthProbe"))?;
             let report = health.check(path).await?;
             let latency = Some(report.latency);
             let config_error = matches!(check, Check::AuthWorks { .. })
@@ -229,7 +235,10 @@ async fn run_check(
             }
         }
         Check::LatencyUnder { path, max } => {
-            let health = providers.health.as_ref().ok_or_else(|| missing("HealthProbe"))?;
+            let health = providers
+                .health
+                .as_ref()
+                .ok_or_else(|| missing("HealthProbe"))?;
             let report = health.check(path).await?;
             if !report.is_healthy() {
                 Fail(format!("{path} unhealthy"), Some(report.latency))
@@ -252,7 +261,10 @@ async fn run_check(
                     "error rate not compared: no baseline before onset".into(),
                 ));
             };
-            let tracker = providers.errors.as_ref().ok_or_else(|| missing("ErrorTracker"))?;
+            let tracker = providers
+                .errors
+                .as_ref()
+                .ok_or_else(|| missing("ErrorTracker"))?;
             let window = TimeWindow::ending_at(now, *interval);
             let buckets = tracker.error_counts(window, *interval).await?;
             let count: u64 = buckets.iter().map(|b| b.count).sum();
@@ -274,8 +286,11 @@ async fn run_check(
                 .database
                 .as_ref()
                 .ok_or_else(|| missing("DatabaseDiagnostics"))?;
-            let (conns, pools, pool) =
-                futures::join!(db.connection_status(), db.pgbouncer_pools(), db.pool_status());
+            let (conns, pools, pool) = futures::join!(
+                db.connection_status(),
+                db.pgbouncer_pools(),
+                db.pool_status()
+            );
             let mut problems = Vec::new();
             let mut answered = false;
             if let Ok(c) = conns {
@@ -355,7 +370,10 @@ mod tests {
         assert!(b.holds(2, minute));
         assert!(b.holds(36, Duration::from_secs(15 * 60)));
         assert!(!b.holds(40, Duration::from_secs(15 * 60)));
-        assert_eq!(Baseline::from_buckets(&buckets[3..], minute, onset, 0.2), None);
+        assert_eq!(
+            Baseline::from_buckets(&buckets[3..], minute, onset, 0.2),
+            None
+        );
     }
 
     #[test]

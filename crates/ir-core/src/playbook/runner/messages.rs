@@ -59,7 +59,12 @@ fn minutes(d: Duration) -> u64 {
 }
 
 /// Renders `msg` for `incident` at `now`.
-pub(crate) fn render(incident: &Incident, now: Timestamp, responder: &str, msg: &Outgoing) -> Rendered {
+pub(crate) fn render(
+    incident: &Incident,
+    now: Timestamp,
+    responder: &str,
+    msg: &Outgoing,
+) -> Rendered {
     let sev = incident.severity();
     let (kind, text) = match msg {
         Outgoing::Acknowledgement => (

@@ -1,0 +1,206 @@
+//! Scenario 2: NextAuth NO_SECRET Error.
+//!
+//! NextAuth v4 refuses to run in production without `NEXTAUTH_SECRET` (`[next-auth][error]
+//! [NO_SECRET]`, `/api/auth/session` answering 500 "There is a problem with the server
+//! configuration"); Auth.js v5 reads `AUTH_SECRET` and raises `MissingSecret`. The mitigation
+//! generates 32 random bytes from the operating system's CSPRNG, base64 encoded (the runbook's
+//! `openssl rand -base64 32`), and sets them through the variable store; the service restarts.
+//! The value never leaves memory: the timeline holds its fingerprint.
+
+use std::time::Duration;
+
+use super::common::lines;
+use crate::playbook::signatures::{
+    LogPattern, auth_secret_variable, is_auth_server_configuration_error, is_missing_auth_secret,
+};
+use crate::playbook::{
+    Check, Context, EvidenceSet, Hypothesis, Mitigation, NewValue, Plan, Playbook, Probe, Remedy,
+    Scorer, Verification,
+};
+
+/// Scenario 2: NextAuth NO_SECRET Error.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct AuthSecretMissing {
+    /// next-auth v4's variable.
+    pub v4_variable: String,
+    /// Auth.js v5's variable.
+    pub v5_variable: String,
+    /// The session endpoint (500 with "server configuration" when the secret is missing).
+    pub session_path: String,
+    /// The sign-in page the runbook verifies with `curl -I`.
+    pub signin_path: String,
+    /// Random bytes in a new secret.
+    pub secret_bytes: usize,
+}
+
+impl Default for AuthSecretMissing {
+    fn default() -> Self {
+        Self {
+            v4_variable: "NEXTAUTH_SECRET".into(),
+            v5_variable: "AUTH_SECRET".into(),
+            session_path: "/api/auth/session".into(),
+            signin_path: "/api/auth/signin".into(),
+            secret_bytes: 32,
+        }
+    }
+}
+
+const NAME: &str = "auth_secret_missing";
+
+impl AuthSecretMissing {
+    fn logs(&self) -> Probe {
+        Probe::recent_logs([LogPattern::NextAuthNoSecret])
+    }
+
+    fn new_issues(&self) -> Probe {
+        Probe::NewIssues {
+            lookback: Duration::from_secs(30 * 60),
+        }
+    }
+
+    /// Which variable to set: the one the failing version reads, by the text it printed.
+    fn variable(&self, ctx: &Context<'_>, ev: &EvidenceSet) -> String {
+        let from_logs = ev
+            .log_lines(&self.logs())
+            .into_iter()
+            .flat_map(|(_, ls)| ls.iter().map(|l| l.message.as_str()))
+            .chain(ctx.symptoms.texts.iter().map(String::as_str))
+            .find_map(auth_secret_variable);
+        match from_logs {
+            Some("AUTH_SECRET") => self.v5_variable.clone(),
+            _ => self.v4_variable.clone(),
+        }
+    }
+}
+
+impl Playbook for AuthSecretMissing {
+    fn name(&self) -> &str {
+        NAME
+    }
+
+    fn title(&self) -> &str {
+        "NextAuth NO_SECRET Error"
+    }
+
+    fn applies(&self, ctx: &Context<'_>) -> bool {
+        use crate::classify::Capability;
+        let s = &ctx.symptoms.signals;
+        s.outages
+            .iter()
+            .any(|o| matches!(o.capability, Capability::Auth | Capability::Dashboard))
+            || ctx
+                .symptoms
+                .any_text(|t| is_missing_auth_secret(t) || is_auth_server_configuration_error(t))
+            || s.error_rate_5xx
+                .is_some_and(|r| r > ctx.thresholds.error_rate_5xx_p2)
+    }
+
+    fn probes(&self, _ctx: &Context<'_>) -> Vec<Probe> {
+        vec![
+            Probe::variable(self.v4_variable.clone()),
+            Probe::variable(self.v5_variable.clone()),
+            self.logs(),
+            Probe::health(self.session_path.clone()),
+            self.new_issues(),
+        ]
+    }
+
+    fn assess(&self, _ctx: &Context<'_>, ev: &EvidenceSet) -> Vec<Hypothesis> {
+        let v4 = ev.variable_present(&Probe::variable(self.v4_variable.clone()));
+        let v5 = ev.variable_present(&Probe::variable(self.v5_variable.clone()));
+        let no_secret = lines(ev, &self.logs(), &LogPattern::NextAuthNoSecret);
+        let session = ev.health(&Probe::health(self.session_path.clone()));
+        let config_error = session.filter(|(_, h)| {
+            h.status == Some(500) && is_auth_server_configuration_error(&h.body_excerpt)
+        });
+        let tracker = ev
+            .tracker_issues(&self.new_issues())
+            .and_then(|(id, issues)| {
+                issues
+                    .iter()
+                    .any(|i| is_missing_auth_secret(&i.title))
+                    .then_some(id)
+            });
+
+        let mut missing = Scorer::new(
+            NAME,
+            "auth_secret_missing",
+            format!(
+                "{} is not set: NextAuth refuses to run ([next-auth][error][NO_SECRET])",
+                self.v4_variable
+            ),
+        );
+        let mut other = Scorer::new(
+            NAME,
+            "auth_configuration_error",
+            "NextAuth reports a server configuration error other than a missing secret",
+        );
+        match (v4, v5) {
+            (Some((a, false)), Some((b, false))) => {
+                missing = missing.raise(0.3, a).raise(0.2, b);
+            }
+            (Some((a, false)), None) => missing = missing.raise(0.35, a),
+            (None, Some((b, false))) => missing = missing.raise(0.25, b),
+            _ => {}
+        }
+        for (id, present) in [v4, v5].into_iter().flatten() {
+            if present {
+                missing = missing.lower(0.85, id);
+                other = other.raise(0.2, id);
+            }
+        }
+        missing = missing
+            .raise_if(0.55, no_secret.as_ref().map(|(id, _)| *id))
+            .raise_if(0.4, config_error.map(|(id, _)| id))
+            .raise_if(0.3, tracker);
+        other = other
+            .raise_if(0.4, config_error.map(|(id, _)| id))
+            .lower_if(0.7, no_secret.as_ref().map(|(id, _)| *id));
+        if let Some((id, h)) = session
+            && h.is_healthy()
+        {
+            missing = missing.lower(0.6, id);
+            other = other.lower(0.6, id);
+        }
+        vec![missing.build(), other.build()]
+    }
+
+    fn plan(&self, ctx: &Context<'_>, h: &Hypothesis, ev: &EvidenceSet) -> Plan {
+        match h.cause.as_str() {
+            "auth_secret_missing" => {
+                let variable = self.variable(ctx, ev);
+                Plan::new().mitigate(Mitigation::new(
+                    h,
+                    Remedy::SetVariable {
+                        name: variable.clone(),
+                        value: NewValue::RandomBase64 {
+                            bytes: self.secret_bytes,
+                        },
+                    },
+                    format!(
+                        "generate a new secret ({} random bytes, base64) and set {variable}; \
+                         the service restarts",
+                        self.secret_bytes
+                    ),
+                    Verification::health(self.signin_path.clone()).with(Check::AuthWorks {
+                        path: self.session_path.clone(),
+                    }),
+                ))
+            }
+            "auth_configuration_error" => Plan::new().recommend(
+                "Read the server log for the NextAuth error code (UntrustedHost: set \
+                 AUTH_TRUST_HOST or AUTH_URL/NEXTAUTH_URL)",
+            ),
+            _ => Plan::new(),
+        }
+    }
+
+    fn prevention(&self) -> Vec<String> {
+        vec![
+            "Run pre-deployment validation script".into(),
+            format!("Add {} to env var validation", self.v4_variable),
+            "Alert if secret is missing on startup".into(),
+        ]
+    }
+}
