@@ -806,7 +806,10 @@ impl Drive<'_> {
                 action: action.clone(),
                 rationale: format!("{} — {}", hypothesis.summary, mitigation.rationale),
             };
-            match decide(&self.r.policy, self.r.approver.as_ref(), &request, top).await {
+            // The policy's confidence is that of the hypothesis this action mitigates: the top
+            // one first, and never more than the top one.
+            let confidence = hypothesis.confidence.min(top);
+            match decide(&self.r.policy, self.r.approver.as_ref(), &request, confidence).await {
                 Approval::Approved { by } => {
                     self.journal
                         .push(EventKind::ActionApproved {
