@@ -50,7 +50,7 @@ fn titled<'a>(issues: &'a [TrackedIssue], words: &[&str]) -> Option<&'a TrackedI
 
 impl LatencySpike {
     fn logs(&self) -> Probe {
-        Probe::recent_logs([LogPattern::OutOfMemory, LogPattern::ColdStart])
+        Probe::recent_logs([LogPattern::OutOfMemory, LogPattern::Crash, LogPattern::ColdStart])
     }
 
     fn issues(&self) -> Probe {
@@ -149,12 +149,33 @@ impl Playbook for LatencySpike {
         out.push(n1.build());
         out.push(payload.build());
 
-        // Memory growth.
-        let memory = Scorer::new(NAME, "memory_growth", "memory leak: the heap keeps growing")
-            .raise_if(
-                0.55,
-                lines(ev, &self.logs(), &LogPattern::OutOfMemory).map(|(id, _)| id),
-            );
+        // What rules causes out: a slow-query probe that found none, logs without memory
+        // trouble.
+        let no_slow_queries = match ev.slow_queries(&self.slow()) {
+            Some((id, SlowQueries::Available(qs)))
+                if qs.iter().all(|q| q.mean_time < self.slow_query) =>
+            {
+                Some(id)
+            }
+            _ => None,
+        };
+        let oom = lines(ev, &self.logs(), &LogPattern::OutOfMemory);
+        let no_oom = match (&oom, ev.log_lines(&self.logs())) {
+            (None, Some((id, _))) => Some(id),
+            _ => None,
+        };
+
+        // Memory growth: out-of-memory lines, the process killed or exiting with them.
+        let mut memory = Scorer::new(NAME, "memory_growth", "memory leak: the heap keeps growing")
+            .raise_if(0.55, oom.as_ref().map(|(id, _)| *id));
+        if oom.is_some() {
+            memory = memory
+                .raise_if(
+                    0.25,
+                    lines(ev, &self.logs(), &LogPattern::Crash).map(|(id, _)| id),
+                )
+                .raise_if(0.1, no_slow_queries);
+        }
         out.push(memory.build());
 
         // Cold start: the server (re)started inside the window, or the service sleeps.
@@ -197,10 +218,15 @@ impl Playbook for LatencySpike {
             }),
         ) {
             (Some((id, _)), Some(d)) => {
-                deploy = deploy.raise(0.5, id).summary(format!(
-                    "deployment {} correlates with the latency spike",
-                    common::describe(d)
-                ));
+                deploy = deploy
+                    .raise(0.5, id)
+                    .summary(format!(
+                        "deployment {} correlates with the latency spike",
+                        common::describe(d)
+                    ))
+                    // Nothing else explains it.
+                    .raise_if(0.15, no_slow_queries)
+                    .raise_if(0.15, no_oom);
             }
             (Some((id, _)), None) => deploy = deploy.lower(0.8, id),
             _ => {}
