@@ -809,7 +809,14 @@ impl Drive<'_> {
             // The policy's confidence is that of the hypothesis this action mitigates: the top
             // one first, and never more than the top one.
             let confidence = hypothesis.confidence.min(top);
-            match decide(&self.r.policy, self.r.approver.as_ref(), &request, confidence).await {
+            match decide(
+                &self.r.policy,
+                self.r.approver.as_ref(),
+                &request,
+                confidence,
+            )
+            .await
+            {
                 Approval::Approved { by } => {
                     self.journal
                         .push(EventKind::ActionApproved {

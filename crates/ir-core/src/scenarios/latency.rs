@@ -50,7 +50,11 @@ fn titled<'a>(issues: &'a [TrackedIssue], words: &[&str]) -> Option<&'a TrackedI
 
 impl LatencySpike {
     fn logs(&self) -> Probe {
-        Probe::recent_logs([LogPattern::OutOfMemory, LogPattern::Crash, LogPattern::ColdStart])
+        Probe::recent_logs([
+            LogPattern::OutOfMemory,
+            LogPattern::Crash,
+            LogPattern::ColdStart,
+        ])
     }
 
     fn issues(&self) -> Probe {

@@ -94,9 +94,8 @@ fn store(
     vars.expect_list_names()
         .returning(move || Ok(names.iter().map(|s| s.to_string()).collect()));
     let seen = captured.clone();
-    vars.expect_get().returning(move |_| {
-        Ok(seen.lock().unwrap().clone().map(SecretString::from))
-    });
+    vars.expect_get()
+        .returning(move |_| Ok(seen.lock().unwrap().clone().map(SecretString::from)));
     vars.expect_set()
         .times(set_calls)
         .withf(|name, value, options| {
@@ -137,16 +136,28 @@ async fn missing_nextauth_secret_is_generated_set_verified_and_never_recorded() 
         .run(world.id, &symptoms())
         .await
         .unwrap();
-    assert!(matches!(report.outcome, Outcome::Resolved { .. }), "{:?}", report.outcome);
+    assert!(
+        matches!(report.outcome, Outcome::Resolved { .. }),
+        "{:?}",
+        report.outcome
+    );
 
     let incident = world.incident().await;
     assert_eq!(step_outline(&incident), RESOLVED_OUTLINE);
     let top = &incident.assessments().last().unwrap()[0];
     assert_eq!(top.cause, "auth_secret_missing");
     assert!(top.confidence > 0.85, "{top:?}");
-    assert_eq!(top.supporting.len(), 5, "both variables, logs, session, tracker: {top:?}");
+    assert_eq!(
+        top.supporting.len(),
+        5,
+        "both variables, logs, session, tracker: {top:?}"
+    );
 
-    let secret = captured.lock().unwrap().clone().expect("the secret was set");
+    let secret = captured
+        .lock()
+        .unwrap()
+        .clone()
+        .expect("the secret was set");
     let action = incident.actions().next().unwrap();
     assert_eq!(
         action.action.kind,
@@ -158,8 +169,16 @@ async fn missing_nextauth_secret_is_generated_set_verified_and_never_recorded() 
     assert_never_said(&world, &secret).await;
     assert!(!format!("{report:?}").contains(&secret));
     let resolved = incident.resolution().unwrap();
-    assert!(resolved.0.contains("NEXTAUTH_SECRET is not set"), "{resolved:?}");
-    assert!(world.said().iter().any(|m| m.contains("Error rate at baseline")));
+    assert!(
+        resolved.0.contains("NEXTAUTH_SECRET is not set"),
+        "{resolved:?}"
+    );
+    assert!(
+        world
+            .said()
+            .iter()
+            .any(|m| m.contains("Error rate at baseline"))
+    );
 }
 
 #[tokio::test]
@@ -189,7 +208,11 @@ async fn auth_js_v5_gets_auth_secret() {
         .run(world.id, &symptoms())
         .await
         .unwrap();
-    assert!(matches!(report.outcome, Outcome::Resolved { .. }), "{:?}", report.outcome);
+    assert!(
+        matches!(report.outcome, Outcome::Resolved { .. }),
+        "{:?}",
+        report.outcome
+    );
 }
 
 #[tokio::test]
@@ -200,10 +223,22 @@ async fn a_secret_that_is_set_is_not_replaced() {
     let fixed = Arc::new(AtomicBool::new(false));
     let captured = Arc::new(Mutex::new(None));
     let mut logs = MockLogSource::new();
-    logs.expect_logs().returning(|_| Ok(vec![LogLine::new(t(-2), None, "[auth][error] UntrustedHost: Host must be trusted.")]));
+    logs.expect_logs().returning(|_| {
+        Ok(vec![LogLine::new(
+            t(-2),
+            None,
+            "[auth][error] UntrustedHost: Host must be trusted.",
+        )])
+    });
     let providers = world
         .providers()
-        .with_variables(Arc::new(store(&["NEXTAUTH_SECRET"], fixed.clone(), captured, 0, ok)))
+        .with_variables(Arc::new(store(
+            &["NEXTAUTH_SECRET"],
+            fixed.clone(),
+            captured,
+            0,
+            ok,
+        )))
         .with_logs(Arc::new(logs))
         .with_health(Arc::new(auth_health(fixed)));
     let report = world
@@ -211,10 +246,18 @@ async fn a_secret_that_is_set_is_not_replaced() {
         .run(world.id, &symptoms())
         .await
         .unwrap();
-    let Outcome::NeedsHuman { recommendations, .. } = &report.outcome else {
+    let Outcome::NeedsHuman {
+        recommendations, ..
+    } = &report.outcome
+    else {
         panic!("{:?}", report.outcome)
     };
-    assert!(recommendations.iter().any(|r| r.contains("AUTH_TRUST_HOST")), "{recommendations:?}");
+    assert!(
+        recommendations
+            .iter()
+            .any(|r| r.contains("AUTH_TRUST_HOST")),
+        "{recommendations:?}"
+    );
     let incident = world.incident().await;
     assert_eq!(incident.actions().count(), 0);
     let top = &incident.assessments().last().unwrap()[0];
@@ -233,7 +276,13 @@ async fn a_refused_set_is_recorded_without_the_value() {
     }
     let providers = world
         .providers()
-        .with_variables(Arc::new(store(&[], fixed.clone(), captured.clone(), 1, refuse)))
+        .with_variables(Arc::new(store(
+            &[],
+            fixed.clone(),
+            captured.clone(),
+            1,
+            refuse,
+        )))
         .with_logs(Arc::new(logs("[next-auth][error][NO_SECRET]")))
         .with_health(Arc::new(auth_health(fixed)));
     let report = world
@@ -245,10 +294,13 @@ async fn a_refused_set_is_recorded_without_the_value() {
     let incident = world.incident().await;
     let record = incident.actions().next().unwrap();
     assert_eq!(record.state, ActionState::Failed);
-    let failure = incident.timeline().iter().find_map(|e| match &e.event.kind {
-        EventKind::ActionFailed { kind, error, .. } => Some((*kind, error.clone())),
-        _ => None,
-    });
+    let failure = incident
+        .timeline()
+        .iter()
+        .find_map(|e| match &e.event.kind {
+            EventKind::ActionFailed { kind, error, .. } => Some((*kind, error.clone())),
+            _ => None,
+        });
     assert_eq!(
         failure,
         Some((
@@ -283,11 +335,18 @@ async fn auth_still_broken_after_the_secret_fails_verification_and_escalates() {
     assert!(matches!(report.outcome, Outcome::NeedsHuman { .. }));
     let incident = world.incident().await;
     assert_eq!(incident.phase(), Phase::Mitigating);
-    let summary = incident.timeline().iter().find_map(|e| match &e.event.kind {
-        EventKind::VerificationFailed { summary } => Some(summary.clone()),
-        _ => None,
-    });
-    assert!(summary.unwrap().contains("/api/auth/signin answered HTTP 500"));
+    let summary = incident
+        .timeline()
+        .iter()
+        .find_map(|e| match &e.event.kind {
+            EventKind::VerificationFailed { summary } => Some(summary.clone()),
+            _ => None,
+        });
+    assert!(
+        summary
+            .unwrap()
+            .contains("/api/auth/signin answered HTTP 500")
+    );
     // The variable was unset before: there is no previous value to restore (delete is never
     // called, checked by the mock), and the secret stays out of the record.
     let secret = captured.lock().unwrap().clone().unwrap();
@@ -312,20 +371,34 @@ async fn a_crash_after_setting_the_secret_is_resumed_by_reading_the_fingerprint(
             .with_logs(Arc::new(logs("[next-auth][error][NO_SECRET]")))
             .with_health(Arc::new(auth_health(fixed.clone())))
     };
-    let first = world.runner(providers(), never_asked()).run(world.id, &symptoms()).await;
+    let first = world
+        .runner(providers(), never_asked())
+        .run(world.id, &symptoms())
+        .await;
     assert!(first.is_err());
     let report = world
         .runner(providers(), never_asked())
         .run(world.id, &symptoms())
         .await
         .unwrap();
-    assert!(matches!(report.outcome, Outcome::Resolved { .. }), "{:?}", report.outcome);
+    assert!(
+        matches!(report.outcome, Outcome::Resolved { .. }),
+        "{:?}",
+        report.outcome
+    );
     let incident = world.incident().await;
-    let detail = incident.timeline().iter().find_map(|e| match &e.event.kind {
-        EventKind::ActionSucceeded { detail, .. } => Some(detail.clone()),
-        _ => None,
-    });
-    assert!(detail.unwrap().starts_with("found on resume: NEXTAUTH_SECRET holds the new value"));
+    let detail = incident
+        .timeline()
+        .iter()
+        .find_map(|e| match &e.event.kind {
+            EventKind::ActionSucceeded { detail, .. } => Some(detail.clone()),
+            _ => None,
+        });
+    assert!(
+        detail
+            .unwrap()
+            .starts_with("found on resume: NEXTAUTH_SECRET holds the new value")
+    );
     let secret = captured.lock().unwrap().clone().unwrap();
     assert_never_said(&world, &secret).await;
 }

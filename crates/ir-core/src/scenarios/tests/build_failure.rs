@@ -63,7 +63,11 @@ fn platform(commit_message: &'static str) -> MockDeployPlatform {
     deploy
 }
 
-fn providers(world: &World, code: MockCodeHost, commit_message: &'static str) -> crate::playbook::Providers {
+fn providers(
+    world: &World,
+    code: MockCodeHost,
+    commit_message: &'static str,
+) -> crate::playbook::Providers {
     world
         .providers()
         .with_code(Arc::new(code))
@@ -86,7 +90,8 @@ async fn missing_file_gets_an_issue_naming_it_while_production_keeps_serving() {
         .times(1)
         .withf(|i| {
             i.title == "Build failure: Cannot find module 'lib/utils/formatDate'"
-                && i.body.contains("Run: 101 (https://github.example/runs/101)")
+                && i.body
+                    .contains("Run: 101 (https://github.example/runs/101)")
                 && i.body.contains("Step: Build")
                 && i.body.contains("Commit `lib/utils/formatDate`")
                 && i.labels.contains(&"build".to_owned())
@@ -94,19 +99,41 @@ async fn missing_file_gets_an_issue_naming_it_while_production_keeps_serving() {
         .returning(|_| Ok(issue_ref()));
     code.expect_open_revert_pr().times(0);
     let report = world
-        .runner(providers(&world, code, "add date formatting to the dashboard"), never_asked())
+        .runner(
+            providers(&world, code, "add date formatting to the dashboard"),
+            never_asked(),
+        )
         .run(world.id, &symptoms())
         .await
         .unwrap();
-    let Outcome::Resolved { root_cause, mitigation } = &report.outcome else {
+    let Outcome::Resolved {
+        root_cause,
+        mitigation,
+    } = &report.outcome
+    else {
         panic!("{:?}", report.outcome)
     };
-    assert!(root_cause.starts_with("'lib/utils/formatDate' is imported but not committed"), "{root_cause}");
-    assert!(root_cause.contains("step \"Build\" of run 101"), "{root_cause}");
-    assert_eq!(mitigation, "create issue \"Build failure: Cannot find module 'lib/utils/formatDate'\"");
+    assert!(
+        root_cause.starts_with("'lib/utils/formatDate' is imported but not committed"),
+        "{root_cause}"
+    );
+    assert!(
+        root_cause.contains("step \"Build\" of run 101"),
+        "{root_cause}"
+    );
+    assert_eq!(
+        mitigation,
+        "create issue \"Build failure: Cannot find module 'lib/utils/formatDate'\""
+    );
     let incident = world.incident().await;
     assert_eq!(step_outline(&incident), RESOLVED_OUTLINE);
-    let ranked: Vec<&str> = incident.assessments().last().unwrap().iter().map(|h| h.cause.as_str()).collect();
+    let ranked: Vec<&str> = incident
+        .assessments()
+        .last()
+        .unwrap()
+        .iter()
+        .map(|h| h.cause.as_str())
+        .collect();
     assert_eq!(ranked[0], "missing_import_not_committed");
     let notes: Vec<String> = incident
         .timeline()
@@ -116,7 +143,12 @@ async fn missing_file_gets_an_issue_naming_it_while_production_keeps_serving() {
             _ => None,
         })
         .collect();
-    assert!(notes.iter().any(|n| n.contains("Production keeps serving deployment d2")), "{notes:?}");
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.contains("Production keeps serving deployment d2")),
+        "{notes:?}"
+    );
 }
 
 #[tokio::test]
@@ -147,9 +179,16 @@ async fn a_deleted_file_prefers_a_revert_which_approval_denies_so_the_issue_is_f
         .run(world.id, &symptoms())
         .await
         .unwrap();
-    assert!(matches!(report.outcome, Outcome::Resolved { .. }), "{:?}", report.outcome);
+    assert!(
+        matches!(report.outcome, Outcome::Resolved { .. }),
+        "{:?}",
+        report.outcome
+    );
     let incident = world.incident().await;
-    assert_eq!(incident.assessments().last().unwrap()[0].cause, "missing_import_deleted");
+    assert_eq!(
+        incident.assessments().last().unwrap()[0].cause,
+        "missing_import_deleted"
+    );
     let states: Vec<ActionState> = incident.actions().map(|a| a.state).collect();
     assert_eq!(states, [ActionState::Rejected, ActionState::Succeeded]);
 }
@@ -178,14 +217,18 @@ async fn issues_disabled_falls_back_to_a_revert_pr() {
     let world = World::open("Build failing", &Signals::default(), 6).await;
     let mut code = code(TSC);
     code.expect_create_issue().times(1).returning(|_| {
-        Err(Error::new(ErrorKind::Unsupported, "Issues are disabled for this repo")
-            .with_provider("github")
-            .with_operation("create_issue")
-            .with_status(410))
+        Err(
+            Error::new(ErrorKind::Unsupported, "Issues are disabled for this repo")
+                .with_provider("github")
+                .with_operation("create_issue")
+                .with_status(410),
+        )
     });
     code.expect_open_revert_pr()
         .times(1)
-        .withf(|r| r.commit_sha == "abc1234def5678" && r.base == "main" && r.title == "Revert abc1234")
+        .withf(|r| {
+            r.commit_sha == "abc1234def5678" && r.base == "main" && r.title == "Revert abc1234"
+        })
         .returning(|_| {
             Ok(PullRequestRef {
                 number: 9,
@@ -204,7 +247,10 @@ async fn issues_disabled_falls_back_to_a_revert_pr() {
     let Outcome::Resolved { mitigation, .. } = &report.outcome else {
         panic!("{:?}", report.outcome)
     };
-    assert_eq!(mitigation, "open a pull request reverting abc1234 into main");
+    assert_eq!(
+        mitigation,
+        "open a pull request reverting abc1234 into main"
+    );
     let incident = world.incident().await;
     let states: Vec<ActionState> = incident.actions().map(|a| a.state).collect();
     assert_eq!(states, [ActionState::Failed, ActionState::Succeeded]);
@@ -221,6 +267,10 @@ async fn a_build_failure_without_a_missing_module_files_nothing() {
         .run(world.id, &symptoms())
         .await
         .unwrap();
-    assert!(matches!(report.outcome, Outcome::NeedsHuman { .. }), "{:?}", report.outcome);
+    assert!(
+        matches!(report.outcome, Outcome::NeedsHuman { .. }),
+        "{:?}",
+        report.outcome
+    );
     assert_eq!(world.incident().await.actions().count(), 0);
 }

@@ -21,7 +21,11 @@ fn symptoms() -> Symptoms {
 }
 
 /// Errors: 2 a minute before onset (t-3), 60 a minute after, 0 once `fixed`.
-fn tracker(fixed: Arc<AtomicBool>, titles: &'static [&'static str], first_seen: i64) -> MockErrorTracker {
+fn tracker(
+    fixed: Arc<AtomicBool>,
+    titles: &'static [&'static str],
+    first_seen: i64,
+) -> MockErrorTracker {
     let mut errors = MockErrorTracker::new();
     let issues = move || -> Vec<TrackedIssue> {
         titles
@@ -31,7 +35,9 @@ fn tracker(fixed: Arc<AtomicBool>, titles: &'static [&'static str], first_seen: 
             .collect()
     };
     errors.expect_new_issues().returning(move |_| Ok(issues()));
-    errors.expect_top_issues().returning(move |_, _| Ok(issues()));
+    errors
+        .expect_top_issues()
+        .returning(move |_, _| Ok(issues()));
     errors.expect_error_counts().returning(move |w, interval| {
         let step = chrono::Duration::from_std(interval).unwrap();
         let mut out = Vec::new();
@@ -62,12 +68,18 @@ fn platform(rolled_back: Arc<AtomicBool>, rollbacks: usize) -> MockDeployPlatfor
     };
     let rb = rolled_back.clone();
     deploy.expect_service_status().returning(move || {
-        let active = if rb.load(Ordering::SeqCst) { "d4" } else { "d5" };
+        let active = if rb.load(Ordering::SeqCst) {
+            "d4"
+        } else {
+            "d5"
+        };
         Ok(ServiceStatus::new("web")
             .with_active(vec![deployment(active, DeploymentStatus::Success, -8)])
             .with_instances(vec![InstanceStatus::Running]))
     });
-    deploy.expect_list_deployments().returning(move |_| Ok(ds()));
+    deploy
+        .expect_list_deployments()
+        .returning(move |_| Ok(ds()));
     deploy
         .expect_deployment()
         .returning(|_| Ok(deployment("d4", DeploymentStatus::Success, -1440)));
@@ -84,8 +96,12 @@ fn platform(rolled_back: Arc<AtomicBool>, rollbacks: usize) -> MockDeployPlatfor
 
 fn logs(lines: &'static [&'static str]) -> MockLogSource {
     let mut logs = MockLogSource::new();
-    logs.expect_logs()
-        .returning(move |_| Ok(lines.iter().map(|l| LogLine::new(t(-2), None, *l)).collect()));
+    logs.expect_logs().returning(move |_| {
+        Ok(lines
+            .iter()
+            .map(|l| LogLine::new(t(-2), None, *l))
+            .collect())
+    });
     logs
 }
 
@@ -129,24 +145,42 @@ async fn errors_after_a_deployment_roll_back_and_return_to_baseline() {
         .run(world.id, &symptoms())
         .await
         .unwrap();
-    let Outcome::Resolved { root_cause, mitigation } = &report.outcome else {
+    let Outcome::Resolved {
+        root_cause,
+        mitigation,
+    } = &report.outcome
+    else {
         panic!("{:?}", report.outcome)
     };
     assert!(root_cause.starts_with("deployment d5"), "{root_cause}");
     assert_eq!(mitigation, "roll back to deployment d4");
     let incident = world.incident().await;
     assert_eq!(step_outline(&incident), RESOLVED_OUTLINE);
-    let verified = incident.timeline().iter().find_map(|e| match &e.event.kind {
-        EventKind::MitigationVerified { summary } => Some(summary.clone()),
-        _ => None,
-    });
+    let verified = incident
+        .timeline()
+        .iter()
+        .find_map(|e| match &e.event.kind {
+            EventKind::MitigationVerified { summary } => Some(summary.clone()),
+            _ => None,
+        });
     assert!(verified.unwrap().contains("error rate at baseline"));
-    assert!(world.said().iter().any(|m| m.contains("Error rate at baseline (0 errors in 15 min")));
-    assert!(incident.escalated_roles().contains(&Role::Team), "P2: tell the team");
+    assert!(
+        world
+            .said()
+            .iter()
+            .any(|m| m.contains("Error rate at baseline (0 errors in 15 min"))
+    );
+    assert!(
+        incident.escalated_roles().contains(&Role::Team),
+        "P2: tell the team"
+    );
 }
 
 /// A store holding `FEATURE_FLAG_STRIPE=true`, recording sets.
-fn flags(sets: Arc<Mutex<Vec<(String, String)>>>, fixed: Option<Arc<AtomicBool>>) -> MockVariableStore {
+fn flags(
+    sets: Arc<Mutex<Vec<(String, String)>>>,
+    fixed: Option<Arc<AtomicBool>>,
+) -> MockVariableStore {
     let mut vars = no_auth_problem();
     let current = Arc::new(Mutex::new("true".to_owned()));
     let c = current.clone();
@@ -172,8 +206,11 @@ const STRIPE: &[&str] = &["StripeConnectionError: Request to Stripe timed out (a
 fn old_platform() -> MockDeployPlatform {
     let mut deploy = MockDeployPlatform::new();
     deploy.expect_service_status().returning(|| {
-        Ok(ServiceStatus::new("web")
-            .with_active(vec![deployment("d4", DeploymentStatus::Success, -1440)]))
+        Ok(ServiceStatus::new("web").with_active(vec![deployment(
+            "d4",
+            DeploymentStatus::Success,
+            -1440,
+        )]))
     });
     deploy
         .expect_list_deployments()
@@ -191,7 +228,9 @@ async fn a_failing_third_party_turns_its_feature_off_and_tells_the_product_lead(
         .providers()
         .with_deploy(Arc::new(old_platform()))
         .with_errors(Arc::new(tracker(fixed.clone(), STRIPE, -3)))
-        .with_logs(Arc::new(logs(&["Error: connect ETIMEDOUT api.stripe.com:443"])))
+        .with_logs(Arc::new(logs(&[
+            "Error: connect ETIMEDOUT api.stripe.com:443",
+        ])))
         .with_variables(Arc::new(flags(sets.clone(), Some(fixed))))
         .with_health(Arc::new(healthy()));
     let report = world
@@ -208,10 +247,17 @@ async fn a_failing_third_party_turns_its_feature_off_and_tells_the_product_lead(
         [("FEATURE_FLAG_STRIPE".to_owned(), "false".to_owned())]
     );
     let incident = world.incident().await;
-    assert!(incident.escalated_roles().contains(&Role::ProductLead), "disabling a feature");
+    assert!(
+        incident.escalated_roles().contains(&Role::ProductLead),
+        "disabling a feature"
+    );
     let top = &incident.assessments().last().unwrap()[0];
     assert_eq!(top.cause, "third_party_failure");
-    assert_eq!(top.supporting.len(), 3, "new issues, top issues and logs: {top:?}");
+    assert_eq!(
+        top.supporting.len(),
+        3,
+        "new issues, top issues and logs: {top:?}"
+    );
     assert!(
         incident
             .timeline()
@@ -227,7 +273,11 @@ async fn a_flag_that_does_not_help_is_turned_back_on() {
     let providers = world
         .providers()
         .with_deploy(Arc::new(old_platform()))
-        .with_errors(Arc::new(tracker(Arc::new(AtomicBool::new(false)), STRIPE, -3)))
+        .with_errors(Arc::new(tracker(
+            Arc::new(AtomicBool::new(false)),
+            STRIPE,
+            -3,
+        )))
         .with_logs(Arc::new(logs(&[])))
         .with_variables(Arc::new(flags(sets.clone(), None)))
         .with_health(Arc::new(healthy()));
@@ -236,7 +286,11 @@ async fn a_flag_that_does_not_help_is_turned_back_on() {
         .run(world.id, &symptoms())
         .await
         .unwrap();
-    assert!(matches!(report.outcome, Outcome::NeedsHuman { .. }), "{:?}", report.outcome);
+    assert!(
+        matches!(report.outcome, Outcome::NeedsHuman { .. }),
+        "{:?}",
+        report.outcome
+    );
     assert_eq!(
         *sets.lock().unwrap(),
         [
@@ -245,10 +299,13 @@ async fn a_flag_that_does_not_help_is_turned_back_on() {
         ]
     );
     let incident = world.incident().await;
-    let failed = incident.timeline().iter().find_map(|e| match &e.event.kind {
-        EventKind::VerificationFailed { summary } => Some(summary.clone()),
-        _ => None,
-    });
+    let failed = incident
+        .timeline()
+        .iter()
+        .find_map(|e| match &e.event.kind {
+            EventKind::VerificationFailed { summary } => Some(summary.clone()),
+            _ => None,
+        });
     assert!(failed.unwrap().contains("errors in the last 300 s"));
     assert!(matches!(
         incident.actions().last().map(|a| (&a.action.kind, a.state)),
@@ -279,7 +336,9 @@ async fn database_timeouts_get_recommendations_not_actions() {
             &["QueryFailedError: canceling statement due to statement timeout"],
             -3,
         )))
-        .with_logs(Arc::new(logs(&["ERROR: canceling statement due to statement timeout"])))
+        .with_logs(Arc::new(logs(&[
+            "ERROR: canceling statement due to statement timeout",
+        ])))
         .with_variables(Arc::new(no_auth_problem()))
         .with_health(Arc::new(healthy()));
     let report = world
@@ -287,7 +346,10 @@ async fn database_timeouts_get_recommendations_not_actions() {
         .run(world.id, &symptoms())
         .await
         .unwrap();
-    let Outcome::NeedsHuman { recommendations, .. } = &report.outcome else {
+    let Outcome::NeedsHuman {
+        recommendations, ..
+    } = &report.outcome
+    else {
         panic!("{:?}", report.outcome)
     };
     assert!(
@@ -298,19 +360,30 @@ async fn database_timeouts_get_recommendations_not_actions() {
     );
     let incident = world.incident().await;
     assert_eq!(incident.actions().count(), 0);
-    assert_eq!(incident.assessments().last().unwrap()[0].cause, "database_timeout");
+    assert_eq!(
+        incident.assessments().last().unwrap()[0].cause,
+        "database_timeout"
+    );
 }
 
 #[tokio::test]
 async fn with_the_tracker_down_the_rollback_holds_but_the_root_cause_must_be_deferred() {
     let world = World::open("5xx spike", &signals(), 3).await;
     let fixed = Arc::new(AtomicBool::new(false));
-    let down = || Error::new(ErrorKind::Unavailable, "Bad Gateway").with_provider("sentry").with_status(502);
+    let down = || {
+        Error::new(ErrorKind::Unavailable, "Bad Gateway")
+            .with_provider("sentry")
+            .with_status(502)
+    };
     let providers = |deploy: MockDeployPlatform| {
         let mut errors = MockErrorTracker::new();
         errors.expect_new_issues().returning(move |_| Err(down()));
-        errors.expect_top_issues().returning(move |_, _| Err(down()));
-        errors.expect_error_counts().returning(move |_, _| Err(down()));
+        errors
+            .expect_top_issues()
+            .returning(move |_, _| Err(down()));
+        errors
+            .expect_error_counts()
+            .returning(move |_, _| Err(down()));
         world
             .providers()
             .with_deploy(Arc::new(deploy))
@@ -331,7 +404,11 @@ async fn with_the_tracker_down_the_rollback_holds_but_the_root_cause_must_be_def
     assert!(reason.contains("root cause not understood"), "{reason}");
     let incident = world.incident().await;
     assert_eq!(incident.phase(), Phase::Monitoring);
-    assert!(incident.evidence().any(|e| e.source == "errors" && e.observation().is_none()));
+    assert!(
+        incident
+            .evidence()
+            .any(|e| e.source == "errors" && e.observation().is_none())
+    );
 
     // Deferring the root cause explicitly resolves it; the rollback is not repeated.
     let config = RunnerConfig {
@@ -346,6 +423,14 @@ async fn with_the_tracker_down_the_rollback_holds_but_the_root_cause_must_be_def
     let Outcome::Resolved { root_cause, .. } = &again.outcome else {
         panic!("{:?}", again.outcome)
     };
-    assert!(root_cause.starts_with("deferred: deployment d5"), "{root_cause}");
-    assert!(world.said().iter().any(|m| m.contains("Error rate not compared")));
+    assert!(
+        root_cause.starts_with("deferred: deployment d5"),
+        "{root_cause}"
+    );
+    assert!(
+        world
+            .said()
+            .iter()
+            .any(|m| m.contains("Error rate not compared"))
+    );
 }

@@ -21,8 +21,17 @@ fn symptoms() -> Symptoms {
 fn slow_health(fast: Arc<AtomicBool>) -> MockHealthProbe {
     let mut health = MockHealthProbe::new();
     health.expect_check().returning(move |path| {
-        let ms = if fast.load(Ordering::SeqCst) { 300 } else { 4200 };
-        Ok(HealthReport::answered(path, 200, Duration::from_millis(ms), "ok"))
+        let ms = if fast.load(Ordering::SeqCst) {
+            300
+        } else {
+            4200
+        };
+        Ok(HealthReport::answered(
+            path,
+            200,
+            Duration::from_millis(ms),
+            "ok",
+        ))
     });
     health
 }
@@ -48,7 +57,9 @@ fn platform(
             .with_instances(vec![InstanceStatus::Running]))
     });
     let ds = deployments.clone();
-    deploy.expect_list_deployments().returning(move |_| Ok(ds.clone()));
+    deploy
+        .expect_list_deployments()
+        .returning(move |_| Ok(ds.clone()));
     let ds = deployments;
     deploy
         .expect_deployment()
@@ -59,10 +70,13 @@ fn platform(
         f.store(true, Ordering::SeqCst);
         Ok(())
     });
-    deploy.expect_rollback().times(rollbacks).returning(move |_| {
-        fast.store(true, Ordering::SeqCst);
-        Ok(())
-    });
+    deploy
+        .expect_rollback()
+        .times(rollbacks)
+        .returning(move |_| {
+            fast.store(true, Ordering::SeqCst);
+            Ok(())
+        });
     deploy
 }
 
@@ -72,8 +86,12 @@ fn old() -> Vec<Deployment> {
 
 fn logs(lines: &'static [&'static str]) -> MockLogSource {
     let mut logs = MockLogSource::new();
-    logs.expect_logs()
-        .returning(move |_| Ok(lines.iter().map(|l| LogLine::new(t(-2), None, *l)).collect()));
+    logs.expect_logs().returning(move |_| {
+        Ok(lines
+            .iter()
+            .map(|l| LogLine::new(t(-2), None, *l))
+            .collect())
+    });
     logs
 }
 
@@ -85,7 +103,11 @@ fn quiet_db() -> MockDatabaseDiagnostics {
         Ok(ConnectionStatus {
             max_connections: 100,
             reserved_connections: 3,
-            counts: StateCounts { active: 3, idle: 5, ..StateCounts::default() },
+            counts: StateCounts {
+                active: 3,
+                idle: 5,
+                ..StateCounts::default()
+            },
             oldest_idle: None,
             oldest_idle_in_transaction: None,
             groups: vec![],
@@ -127,19 +149,27 @@ async fn memory_growth_is_restarted_and_p95_comes_back_under_the_slo() {
         .run(world.id, &symptoms())
         .await
         .unwrap();
-    let Outcome::Resolved { root_cause, mitigation } = &report.outcome else {
+    let Outcome::Resolved {
+        root_cause,
+        mitigation,
+    } = &report.outcome
+    else {
         panic!("{:?}", report.outcome)
     };
     assert_eq!(root_cause, "memory leak: the heap keeps growing");
     assert_eq!(mitigation, "restart d4");
     let incident = world.incident().await;
     assert_eq!(step_outline(&incident), RESOLVED_OUTLINE);
-    assert!(world.said().iter().any(|m| m.contains("Latency p95 at 300ms (within SLO")));
     assert!(
-        incident
-            .timeline()
+        world
+            .said()
             .iter()
-            .any(|e| matches!(&e.event.kind, EventKind::Note { text } if text.contains("heap dump")))
+            .any(|m| m.contains("Latency p95 at 300ms (within SLO"))
+    );
+    assert!(
+        incident.timeline().iter().any(
+            |e| matches!(&e.event.kind, EventKind::Note { text } if text.contains("heap dump"))
+        )
     );
 }
 
@@ -183,7 +213,8 @@ async fn slow_queries_and_n_plus_one_are_recommendations_for_people() {
             rows: 960_000,
         }]))
     });
-    db.expect_connection_status().returning(|| Err(Error::timeout("statement timeout")));
+    db.expect_connection_status()
+        .returning(|| Err(Error::timeout("statement timeout")));
     db.expect_terminate_idle().times(0);
     let mut errors = MockErrorTracker::new();
     errors.expect_top_issues().returning(|_, _| {
@@ -205,7 +236,10 @@ async fn slow_queries_and_n_plus_one_are_recommendations_for_people() {
         .run(world.id, &symptoms())
         .await
         .unwrap();
-    let Outcome::NeedsHuman { recommendations, .. } = &report.outcome else {
+    let Outcome::NeedsHuman {
+        recommendations, ..
+    } = &report.outcome
+    else {
         panic!("{:?}", report.outcome)
     };
     let all = recommendations.join("\n");
@@ -214,7 +248,13 @@ async fn slow_queries_and_n_plus_one_are_recommendations_for_people() {
     assert!(all.contains("N+1 Query in GET /api/projects"), "{all}");
     let incident = world.incident().await;
     assert_eq!(incident.actions().count(), 0);
-    let causes: Vec<&str> = incident.assessments().last().unwrap().iter().map(|h| h.cause.as_str()).collect();
+    let causes: Vec<&str> = incident
+        .assessments()
+        .last()
+        .unwrap()
+        .iter()
+        .map(|h| h.cause.as_str())
+        .collect();
     assert_eq!(&causes[..2], ["slow_queries", "n_plus_one"]);
 }
 
@@ -224,7 +264,13 @@ async fn a_restart_that_leaves_it_slow_fails_verification() {
     let never_fast = Arc::new(AtomicBool::new(false));
     let providers = world
         .providers()
-        .with_deploy(Arc::new(platform(old(), Arc::new(AtomicBool::new(false)), 1, 0, ok)))
+        .with_deploy(Arc::new(platform(
+            old(),
+            Arc::new(AtomicBool::new(false)),
+            1,
+            0,
+            ok,
+        )))
         .with_logs(Arc::new(logs(OOM)))
         .with_database(Arc::new(quiet_db()))
         .with_health(Arc::new(slow_health(never_fast)));
@@ -235,11 +281,18 @@ async fn a_restart_that_leaves_it_slow_fails_verification() {
         .unwrap();
     assert!(matches!(report.outcome, Outcome::NeedsHuman { .. }));
     let incident = world.incident().await;
-    let summary = incident.timeline().iter().find_map(|e| match &e.event.kind {
-        EventKind::VerificationFailed { summary } => Some(summary.clone()),
-        _ => None,
-    });
-    assert!(summary.unwrap().contains("/health took 4200 ms (SLO 3000 ms)"));
+    let summary = incident
+        .timeline()
+        .iter()
+        .find_map(|e| match &e.event.kind {
+            EventKind::VerificationFailed { summary } => Some(summary.clone()),
+            _ => None,
+        });
+    assert!(
+        summary
+            .unwrap()
+            .contains("/health took 4200 ms (SLO 3000 ms)")
+    );
 }
 
 #[tokio::test]
@@ -264,9 +317,12 @@ async fn a_timed_out_restart_is_not_retried() {
     let incident = world.incident().await;
     let record = incident.actions().next().unwrap();
     assert_eq!(record.state, ActionState::Failed);
-    let failed = incident.timeline().iter().find_map(|e| match &e.event.kind {
-        EventKind::ActionFailed { kind, .. } => Some(*kind),
-        _ => None,
-    });
+    let failed = incident
+        .timeline()
+        .iter()
+        .find_map(|e| match &e.event.kind {
+            EventKind::ActionFailed { kind, .. } => Some(*kind),
+            _ => None,
+        });
     assert_eq!(failed, Some(ErrorKind::Timeout));
 }

@@ -123,7 +123,12 @@ impl IncidentStore for MemStore {
         Ok(self.incidents.lock().unwrap().keys().copied().collect())
     }
 
-    async fn acquire_lease(&self, key: &str, holder: &str, _ttl: Duration) -> Result<Option<Lease>> {
+    async fn acquire_lease(
+        &self,
+        key: &str,
+        holder: &str,
+        _ttl: Duration,
+    ) -> Result<Option<Lease>> {
         let mut leases = self.leases.lock().unwrap();
         match leases.get(key) {
             Some(l) if l.holder != holder => Ok(None),
@@ -142,7 +147,10 @@ impl IncidentStore for MemStore {
 
     async fn release_lease(&self, lease: &Lease) -> Result<()> {
         let mut leases = self.leases.lock().unwrap();
-        if leases.get(&lease.key).is_some_and(|l| l.holder == lease.holder) {
+        if leases
+            .get(&lease.key)
+            .is_some_and(|l| l.holder == lease.holder)
+        {
             leases.remove(&lease.key);
         }
         Ok(())
@@ -167,7 +175,12 @@ impl World {
         let detected = Event::new(
             t(0),
             "watcher",
-            EventKind::detected(title, "www.example.com", classification, Some(t(-onset_before))),
+            EventKind::detected(
+                title,
+                "www.example.com",
+                classification,
+                Some(t(-onset_before)),
+            ),
         );
         let opened = store.open("alert:1", detected).await.unwrap();
         Self {
@@ -212,7 +225,9 @@ impl World {
         approver: Arc<dyn Approver>,
         config: RunnerConfig,
     ) -> Runner {
-        self.runner(providers, approver).with_config(config).unwrap()
+        self.runner(providers, approver)
+            .with_config(config)
+            .unwrap()
     }
 
     pub(super) async fn incident(&self) -> Incident {
@@ -226,7 +241,13 @@ impl World {
 
     /// Every text sent to chat or the status page.
     pub(super) fn said(&self) -> Vec<String> {
-        let mut out: Vec<String> = self.chat.lock().unwrap().iter().map(|m| m.text.clone()).collect();
+        let mut out: Vec<String> = self
+            .chat
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|m| m.text.clone())
+            .collect();
         out.extend(self.status.lock().unwrap().iter().map(|u| u.body.clone()));
         out
     }
@@ -299,7 +320,10 @@ pub(super) fn never_asked() -> Arc<dyn Approver> {
 pub(super) fn deployment(id: &str, status: DeploymentStatus, min: i64) -> Deployment {
     Deployment::new(id, status, t(min))
         .with_capabilities(true, true)
-        .with_commit(format!("{id}-sha-0123456789"), Some(format!("commit of {id}")))
+        .with_commit(
+            format!("{id}-sha-0123456789"),
+            Some(format!("commit of {id}")),
+        )
 }
 
 /// Asserts `secret` appears nowhere in the stored timeline, chat or status page.

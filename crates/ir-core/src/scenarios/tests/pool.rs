@@ -60,18 +60,33 @@ fn database(before: Db, after: Db, fixed: Arc<AtomicBool>) -> MockDatabaseDiagno
     let mut db = MockDatabaseDiagnostics::new();
     let f = fixed.clone();
     db.expect_connection_status().returning(move || {
-        Ok(status(if f.load(Ordering::SeqCst) { after } else { before }))
+        Ok(status(if f.load(Ordering::SeqCst) {
+            after
+        } else {
+            before
+        }))
     });
     let f = fixed;
     db.expect_pool_status().returning(move || {
         Ok(if f.load(Ordering::SeqCst) {
-            PoolStatus { size: 6, idle: 4, max: 20 }
+            PoolStatus {
+                size: 6,
+                idle: 4,
+                max: 20,
+            }
         } else {
-            PoolStatus { size: 20, idle: 0, max: 20 }
+            PoolStatus {
+                size: 20,
+                idle: 0,
+                max: 20,
+            }
         })
     });
-    db.expect_pgbouncer_pools()
-        .returning(|| Err(Error::unsupported("no PgBouncer admin connection configured")));
+    db.expect_pgbouncer_pools().returning(|| {
+        Err(Error::unsupported(
+            "no PgBouncer admin connection configured",
+        ))
+    });
     db
 }
 
@@ -131,11 +146,9 @@ fn variables(
 
 fn approve_all(times: usize) -> Arc<dyn Approver> {
     let mut a = MockApprover::new();
-    a.expect_decide().times(times).returning(|_| {
-        Ok(Decision::Approved {
-            by: "alice".into(),
-        })
-    });
+    a.expect_decide()
+        .times(times)
+        .returning(|_| Ok(Decision::Approved { by: "alice".into() }));
     Arc::new(a)
 }
 
@@ -152,8 +165,17 @@ async fn direct_connection_is_moved_to_pgbouncer_with_approval_and_the_pool_watc
         .returning(|_| Ok(Decision::Approved { by: "alice".into() }));
     let providers = world
         .providers()
-        .with_database(Arc::new(database(Db::Saturated, Db::Healthy, fixed.clone())))
-        .with_variables(Arc::new(variables(DIRECT, sets.clone(), fixed.clone(), true)))
+        .with_database(Arc::new(database(
+            Db::Saturated,
+            Db::Healthy,
+            fixed.clone(),
+        )))
+        .with_variables(Arc::new(variables(
+            DIRECT,
+            sets.clone(),
+            fixed.clone(),
+            true,
+        )))
         .with_logs(Arc::new(logs()))
         .with_deploy(Arc::new(platform(0)))
         .with_health(Arc::new(switchable_health(Arc::new(AtomicBool::new(true)))));
@@ -162,22 +184,32 @@ async fn direct_connection_is_moved_to_pgbouncer_with_approval_and_the_pool_watc
         .run(world.id, &symptoms())
         .await
         .unwrap();
-    assert!(matches!(report.outcome, Outcome::Resolved { .. }), "{:?}", report.outcome);
+    assert!(
+        matches!(report.outcome, Outcome::Resolved { .. }),
+        "{:?}",
+        report.outcome
+    );
     assert_eq!(*sets.lock().unwrap(), [BOUNCED]);
 
     let incident = world.incident().await;
     assert_eq!(step_outline(&incident), RESOLVED_OUTLINE);
     let top = &incident.assessments().last().unwrap()[0];
     assert_eq!(top.cause, "direct_connection_bypassing_pgbouncer");
-    let approved = incident.timeline().iter().find_map(|e| match &e.event.kind {
-        EventKind::ActionApproved { by, .. } => Some(by.clone()),
-        _ => None,
-    });
+    let approved = incident
+        .timeline()
+        .iter()
+        .find_map(|e| match &e.event.kind {
+            EventKind::ActionApproved { by, .. } => Some(by.clone()),
+            _ => None,
+        });
     assert_eq!(approved.as_deref(), Some("alice"));
-    let verified = incident.timeline().iter().find_map(|e| match &e.event.kind {
-        EventKind::MitigationVerified { summary } => Some(summary.clone()),
-        _ => None,
-    });
+    let verified = incident
+        .timeline()
+        .iter()
+        .find_map(|e| match &e.event.kind {
+            EventKind::MitigationVerified { summary } => Some(summary.clone()),
+            _ => None,
+        });
     assert!(verified.unwrap().contains("connection pool healthy"));
     // Watched for 15 minutes after the fix.
     let verified_at = incident.entered(Phase::Monitoring).unwrap();
@@ -228,14 +260,26 @@ async fn a_leak_terminates_only_idle_connections_once_approved() {
     let Outcome::Resolved { root_cause, .. } = &report.outcome else {
         panic!("{:?}", report.outcome)
     };
-    assert!(root_cause.contains("85 of 95 connections idle, the oldest for 45 minutes"), "{root_cause}");
+    assert!(
+        root_cause.contains("85 of 95 connections idle, the oldest for 45 minutes"),
+        "{root_cause}"
+    );
     let incident = world.incident().await;
-    let detail = incident.timeline().iter().find_map(|e| match &e.event.kind {
-        EventKind::ActionSucceeded { detail, .. } => Some(detail.clone()),
-        _ => None,
-    });
-    assert!(detail.unwrap().starts_with("terminated 80 idle connection(s)"));
-    assert!(incident.timeline().iter().any(|e| matches!(&e.event.kind, EventKind::Note { text } if text.contains("context managers"))));
+    let detail = incident
+        .timeline()
+        .iter()
+        .find_map(|e| match &e.event.kind {
+            EventKind::ActionSucceeded { detail, .. } => Some(detail.clone()),
+            _ => None,
+        });
+    assert!(
+        detail
+            .unwrap()
+            .starts_with("terminated 80 idle connection(s)")
+    );
+    assert!(incident.timeline().iter().any(
+        |e| matches!(&e.event.kind, EventKind::Note { text } if text.contains("context managers"))
+    ));
 }
 
 #[tokio::test]
@@ -258,10 +302,21 @@ async fn denied_termination_leaves_the_connections_alone() {
         .unwrap();
     assert!(matches!(report.outcome, Outcome::NeedsHuman { .. }));
     let incident = world.incident().await;
-    let kinds: Vec<(&ActionKind, ActionState)> =
-        incident.actions().map(|a| (&a.action.kind, a.state)).collect();
-    assert!(matches!(kinds[0], (ActionKind::TerminateIdleConnections { .. }, ActionState::Rejected)));
-    assert!(matches!(kinds[1], (ActionKind::Restart { .. }, ActionState::Rejected)));
+    let kinds: Vec<(&ActionKind, ActionState)> = incident
+        .actions()
+        .map(|a| (&a.action.kind, a.state))
+        .collect();
+    assert!(matches!(
+        kinds[0],
+        (
+            ActionKind::TerminateIdleConnections { .. },
+            ActionState::Rejected
+        )
+    ));
+    assert!(matches!(
+        kinds[1],
+        (ActionKind::Restart { .. }, ActionState::Rejected)
+    ));
 }
 
 #[tokio::test]
@@ -271,7 +326,11 @@ async fn a_dsn_fix_that_does_not_help_is_rolled_back_and_the_next_cause_tried() 
     let sets = Arc::new(Mutex::new(Vec::new()));
     let providers = world
         .providers()
-        .with_database(Arc::new(database(Db::Saturated, Db::Healthy, fixed.clone())))
+        .with_database(Arc::new(database(
+            Db::Saturated,
+            Db::Healthy,
+            fixed.clone(),
+        )))
         .with_variables(Arc::new(variables(DIRECT, sets.clone(), fixed, false)))
         .with_logs(Arc::new(logs()))
         .with_deploy(Arc::new(platform(1)))
@@ -282,7 +341,11 @@ async fn a_dsn_fix_that_does_not_help_is_rolled_back_and_the_next_cause_tried() 
         .run(world.id, &symptoms())
         .await
         .unwrap();
-    assert!(matches!(report.outcome, Outcome::NeedsHuman { .. }), "{:?}", report.outcome);
+    assert!(
+        matches!(report.outcome, Outcome::NeedsHuman { .. }),
+        "{:?}",
+        report.outcome
+    );
     // Set to PgBouncer, then restored to what it was: the configuration rollback.
     assert_eq!(*sets.lock().unwrap(), [BOUNCED, DIRECT]);
     let incident = world.incident().await;
@@ -294,7 +357,10 @@ async fn a_dsn_fix_that_does_not_help_is_rolled_back_and_the_next_cause_tried() 
         actions,
         [
             ("set DATABASE_URL".to_owned(), ActionState::Succeeded),
-            ("restore the previous value of DATABASE_URL".to_owned(), ActionState::Succeeded),
+            (
+                "restore the previous value of DATABASE_URL".to_owned(),
+                ActionState::Succeeded
+            ),
             ("restart d7".to_owned(), ActionState::Succeeded),
         ]
     );
@@ -329,23 +395,41 @@ async fn a_crash_after_terminating_is_resumed_from_the_connection_count() {
         world
             .providers()
             .with_database(db.clone())
-            .with_variables(Arc::new(variables(BOUNCED, Arc::default(), fixed.clone(), false)))
+            .with_variables(Arc::new(variables(
+                BOUNCED,
+                Arc::default(),
+                fixed.clone(),
+                false,
+            )))
             .with_logs(Arc::new(logs()))
             .with_deploy(Arc::new(platform(0)))
             .with_health(Arc::new(switchable_health(Arc::new(AtomicBool::new(true)))))
     };
-    assert!(world.runner(providers(), approve_all(1)).run(world.id, &symptoms()).await.is_err());
+    assert!(
+        world
+            .runner(providers(), approve_all(1))
+            .run(world.id, &symptoms())
+            .await
+            .is_err()
+    );
     let report = world
         .runner(providers(), approve_all(0))
         .run(world.id, &symptoms())
         .await
         .unwrap();
-    assert!(matches!(report.outcome, Outcome::Resolved { .. }), "{:?}", report.outcome);
+    assert!(
+        matches!(report.outcome, Outcome::Resolved { .. }),
+        "{:?}",
+        report.outcome
+    );
     let incident = world.incident().await;
-    let detail = incident.timeline().iter().find_map(|e| match &e.event.kind {
-        EventKind::ActionSucceeded { detail, .. } => Some(detail.clone()),
-        _ => None,
-    });
+    let detail = incident
+        .timeline()
+        .iter()
+        .find_map(|e| match &e.event.kind {
+            EventKind::ActionSucceeded { detail, .. } => Some(detail.clone()),
+            _ => None,
+        });
     assert_eq!(
         detail.as_deref(),
         Some("found on resume: no connection idle for more than 10 minutes")
@@ -377,6 +461,10 @@ async fn a_quiet_database_is_not_touched() {
         .run(world.id, &Symptoms::new(signals()))
         .await
         .unwrap();
-    assert!(matches!(report.outcome, Outcome::NeedsHuman { .. }), "{:?}", report.outcome);
+    assert!(
+        matches!(report.outcome, Outcome::NeedsHuman { .. }),
+        "{:?}",
+        report.outcome
+    );
     assert_eq!(world.incident().await.actions().count(), 0);
 }

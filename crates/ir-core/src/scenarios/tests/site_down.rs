@@ -3,9 +3,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use secrecy::SecretString;
 
-use crate::clock::Clock as _;
 use super::*;
 use crate::classify::{Reachability, Signals};
+use crate::clock::Clock as _;
 use crate::escalation::Role;
 use crate::incident::{ActionState, Flag, MessageKind, Phase};
 use crate::playbook::{ApprovalPolicy, Outcome};
@@ -29,15 +29,23 @@ fn deployments() -> Vec<Deployment> {
 
 /// A platform whose status follows a `rolled_back` switch; rollback to d2 flips it when
 /// `rollback_works`.
-fn platform(rolled_back: Arc<AtomicBool>, rollback_calls: u32, rollback_works: bool) -> MockDeployPlatform {
+fn platform(
+    rolled_back: Arc<AtomicBool>,
+    rollback_calls: u32,
+    rollback_works: bool,
+) -> MockDeployPlatform {
     let mut deploy = MockDeployPlatform::new();
     let rb = rolled_back.clone();
     deploy.expect_service_status().returning(move || {
         Ok(if rb.load(Ordering::SeqCst) {
             ServiceStatus::new("web")
-                .with_latest(deployment("d4", DeploymentStatus::Success, 1).with_commit("d2-sha-0123456789", None))
+                .with_latest(
+                    deployment("d4", DeploymentStatus::Success, 1)
+                        .with_commit("d2-sha-0123456789", None),
+                )
                 .with_active(vec![
-                    deployment("d4", DeploymentStatus::Success, 1).with_commit("d2-sha-0123456789", None),
+                    deployment("d4", DeploymentStatus::Success, 1)
+                        .with_commit("d2-sha-0123456789", None),
                 ])
                 .with_instances(vec![InstanceStatus::Running])
         } else {
@@ -50,14 +58,12 @@ fn platform(rolled_back: Arc<AtomicBool>, rollback_calls: u32, rollback_works: b
     deploy
         .expect_list_deployments()
         .returning(|_| Ok(deployments()));
-    deploy
-        .expect_deployment()
-        .returning(|id| {
-            deployments()
-                .into_iter()
-                .find(|d| &d.id == id)
-                .ok_or_else(|| Error::not_found("no such deployment"))
-        });
+    deploy.expect_deployment().returning(|id| {
+        deployments()
+            .into_iter()
+            .find(|d| &d.id == id)
+            .ok_or_else(|| Error::not_found("no such deployment"))
+    });
     deploy
         .expect_rollback()
         .times(rollback_calls as usize)
@@ -81,7 +87,11 @@ fn logs() -> MockLogSource {
     logs.expect_logs().times(1).returning(|_| {
         Ok(vec![
             LogLine::new(t(-4), None, "> next start"),
-            LogLine::new(t(-4), None, "TypeError: Cannot read properties of undefined (reading 'map')"),
+            LogLine::new(
+                t(-4),
+                None,
+                "TypeError: Cannot read properties of undefined (reading 'map')",
+            ),
             LogLine::new(t(-4), None, "npm ERR! code ELIFECYCLE: exited with code 1"),
             LogLine::new(t(-3), None, "Container crashed, restarting"),
         ])
@@ -116,7 +126,11 @@ fn database() -> MockDatabaseDiagnostics {
     db
 }
 
-fn providers(world: &World, deploy: MockDeployPlatform, healthy: Arc<AtomicBool>) -> crate::playbook::Providers {
+fn providers(
+    world: &World,
+    deploy: MockDeployPlatform,
+    healthy: Arc<AtomicBool>,
+) -> crate::playbook::Providers {
     world
         .providers()
         .with_deploy(Arc::new(deploy))
@@ -143,10 +157,17 @@ async fn crash_loop_after_deploy_rolls_back_to_last_known_good_and_resolves() {
         .await
         .unwrap();
 
-    let Outcome::Resolved { root_cause, mitigation } = &report.outcome else {
+    let Outcome::Resolved {
+        root_cause,
+        mitigation,
+    } = &report.outcome
+    else {
         panic!("{:?}", report.outcome)
     };
-    assert!(root_cause.starts_with("crash loop after deployment d3"), "{root_cause}");
+    assert!(
+        root_cause.starts_with("crash loop after deployment d3"),
+        "{root_cause}"
+    );
     assert_eq!(mitigation, "roll back to deployment d2");
 
     let incident = world.incident().await;
@@ -156,12 +177,22 @@ async fn crash_loop_after_deploy_rolls_back_to_last_known_good_and_resolves() {
     let top = &incident.assessments().last().unwrap()[0];
     assert_eq!(top.cause, "recent_deployment_crash_loop");
     assert!(top.confidence >= 0.7, "{top:?}");
-    assert!(top.supporting.len() >= 3, "cites deployments, logs and status: {top:?}");
-    let approved_by = incident.timeline().iter().find_map(|e| match &e.event.kind {
-        EventKind::ActionApproved { by, .. } => Some(by.clone()),
-        _ => None,
-    });
-    assert_eq!(approved_by.as_deref(), Some("policy"), "P0, confident, reversible");
+    assert!(
+        top.supporting.len() >= 3,
+        "cites deployments, logs and status: {top:?}"
+    );
+    let approved_by = incident
+        .timeline()
+        .iter()
+        .find_map(|e| match &e.event.kind {
+            EventKind::ActionApproved { by, .. } => Some(by.clone()),
+            _ => None,
+        });
+    assert_eq!(
+        approved_by.as_deref(),
+        Some("policy"),
+        "P0, confident, reversible"
+    );
 
     // P0: Engineering Lead and CTO told at once.
     assert!(incident.escalated_roles().contains(&Role::EngineeringLead));
@@ -187,7 +218,10 @@ async fn crash_loop_after_deploy_rolls_back_to_last_known_good_and_resolves() {
         .into_iter()
         .find(|m| m.starts_with("✅ INCIDENT RESOLVED"))
         .unwrap();
-    assert!(resolution.contains("Root Cause: crash loop after deployment d3"), "{resolution}");
+    assert!(
+        resolution.contains("Root Cause: crash loop after deployment d3"),
+        "{resolution}"
+    );
     // The runbook's 15 minutes of monitoring happened on the clock.
     assert!(world.clock.now() >= t(15));
 }
@@ -215,7 +249,11 @@ async fn a_failing_rollback_is_recorded_and_the_revert_pr_is_tried_next() {
         .await
         .unwrap();
 
-    assert!(matches!(report.outcome, Outcome::NeedsHuman { .. }), "{:?}", report.outcome);
+    assert!(
+        matches!(report.outcome, Outcome::NeedsHuman { .. }),
+        "{:?}",
+        report.outcome
+    );
     let incident = world.incident().await;
     let states: Vec<(String, ActionState)> = incident
         .actions()
@@ -224,17 +262,23 @@ async fn a_failing_rollback_is_recorded_and_the_revert_pr_is_tried_next() {
     assert_eq!(
         states,
         [
-            ("site_down/recent_deployment_crash_loop/rollback:d2".to_owned(), ActionState::Failed),
+            (
+                "site_down/recent_deployment_crash_loop/rollback:d2".to_owned(),
+                ActionState::Failed
+            ),
             (
                 "site_down/recent_deployment_crash_loop/revert:d3-sha-01234".to_owned(),
                 ActionState::Succeeded
             ),
         ]
     );
-    let failed = incident.timeline().iter().find_map(|e| match &e.event.kind {
-        EventKind::ActionFailed { kind, error, .. } => Some((*kind, error.clone())),
-        _ => None,
-    });
+    let failed = incident
+        .timeline()
+        .iter()
+        .find_map(|e| match &e.event.kind {
+            EventKind::ActionFailed { kind, error, .. } => Some((*kind, error.clone())),
+            _ => None,
+        });
     assert_eq!(
         failed,
         Some((
@@ -288,10 +332,13 @@ async fn rollback_that_does_not_restore_health_fails_verification_and_moves_on()
             "verification_failed"
         ]
     );
-    let summary = incident.timeline().iter().find_map(|e| match &e.event.kind {
-        EventKind::VerificationFailed { summary } => Some(summary.clone()),
-        _ => None,
-    });
+    let summary = incident
+        .timeline()
+        .iter()
+        .find_map(|e| match &e.event.kind {
+            EventKind::VerificationFailed { summary } => Some(summary.clone()),
+            _ => None,
+        });
     assert!(summary.unwrap().contains("/health answered HTTP 503"));
     assert!(incident.escalated_roles().contains(&Role::EngineeringLead));
 }
@@ -313,7 +360,11 @@ async fn approval_denied_means_no_rollback() {
     assert!(matches!(report.outcome, Outcome::NeedsHuman { .. }));
     let incident = world.incident().await;
     assert!(incident.actions().all(|a| a.state == ActionState::Rejected));
-    assert_eq!(incident.actions().count(), 2, "rollback and revert both asked, both denied");
+    assert_eq!(
+        incident.actions().count(),
+        2,
+        "rollback and revert both asked, both denied"
+    );
     assert!(!steps(&incident).contains(&"action_started"));
 }
 
@@ -335,7 +386,11 @@ async fn a_crash_between_intent_and_outcome_is_resumed_without_a_second_rollback
             .with_logs(Arc::new({
                 let mut l = MockLogSource::new();
                 l.expect_logs().returning(|_| {
-                    Ok(vec![LogLine::new(t(-3), None, "Container crashed, restarting")])
+                    Ok(vec![LogLine::new(
+                        t(-3),
+                        None,
+                        "Container crashed, restarting",
+                    )])
                 });
                 l
             }))
@@ -347,10 +402,18 @@ async fn a_crash_between_intent_and_outcome_is_resumed_without_a_second_rollback
         .runner(make(deploy.clone()), never_asked())
         .run(world.id, &crate::playbook::Symptoms::new(signals()))
         .await;
-    assert_eq!(first.unwrap_err().kind(), ErrorKind::Unavailable, "the crash");
+    assert_eq!(
+        first.unwrap_err().kind(),
+        ErrorKind::Unavailable,
+        "the crash"
+    );
     let stored = world.incident().await;
     let record = stored.actions().next().unwrap();
-    assert_eq!(record.state, ActionState::Started, "intent recorded, outcome lost");
+    assert_eq!(
+        record.state,
+        ActionState::Started,
+        "intent recorded, outcome lost"
+    );
 
     // A new process resumes from the timeline.
     let report = world
@@ -358,13 +421,24 @@ async fn a_crash_between_intent_and_outcome_is_resumed_without_a_second_rollback
         .run(world.id, &crate::playbook::Symptoms::new(signals()))
         .await
         .unwrap();
-    assert!(matches!(report.outcome, Outcome::Resolved { .. }), "{:?}", report.outcome);
+    assert!(
+        matches!(report.outcome, Outcome::Resolved { .. }),
+        "{:?}",
+        report.outcome
+    );
     let incident = world.incident().await;
-    let detail = incident.timeline().iter().find_map(|e| match &e.event.kind {
-        EventKind::ActionSucceeded { detail, .. } => Some(detail.clone()),
-        _ => None,
-    });
-    assert!(detail.unwrap().starts_with("found on resume: d4 is serving the build of d2"));
+    let detail = incident
+        .timeline()
+        .iter()
+        .find_map(|e| match &e.event.kind {
+            EventKind::ActionSucceeded { detail, .. } => Some(detail.clone()),
+            _ => None,
+        });
+    assert!(
+        detail
+            .unwrap()
+            .starts_with("found on resume: d4 is serving the build of d2")
+    );
     assert_eq!(incident.actions().count(), 1);
 }
 
@@ -412,9 +486,10 @@ async fn ambiguous_evidence_changes_nothing() {
 #[tokio::test]
 async fn a_lease_held_by_another_replica_stops_this_one() {
     let world = World::open("Site down", &signals(), 2).await;
-    world
-        .store
-        .hold_lease("site_down/recent_deployment_crash_loop/rollback:d2", "replica-b");
+    world.store.hold_lease(
+        "site_down/recent_deployment_crash_loop/rollback:d2",
+        "replica-b",
+    );
     let rolled_back = Arc::new(AtomicBool::new(false));
     let deploy = platform(rolled_back.clone(), 0, true);
     let providers = providers(&world, deploy, rolled_back);
@@ -425,5 +500,8 @@ async fn a_lease_held_by_another_replica_stops_this_one() {
         .unwrap();
     assert!(matches!(report.outcome, Outcome::HeldElsewhere { .. }));
     let incident = world.incident().await;
-    assert_eq!(incident.actions().next().unwrap().state, ActionState::Approved);
+    assert_eq!(
+        incident.actions().next().unwrap().state,
+        ActionState::Approved
+    );
 }
