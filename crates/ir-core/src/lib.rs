@@ -37,6 +37,7 @@
 
 pub mod classify;
 pub mod clock;
+pub mod comms;
 pub mod error;
 pub mod escalation;
 pub mod incident;
