@@ -43,6 +43,7 @@ pub mod escalation;
 pub mod incident;
 pub mod playbook;
 pub mod ports;
+pub mod postmortem;
 pub mod severity;
 
 pub use error::{Error, ErrorKind, Result};

@@ -40,7 +40,7 @@
 
 pub mod format;
 mod message;
-mod templates;
+pub(crate) mod templates;
 
 pub use message::{
     Acknowledgement, IncidentResolved, InitialAssessment, InitialNotification, Message,

@@ -210,22 +210,8 @@ fn render_in(env: &Environment<'_>, name: &str, context: &Value) -> Result<Strin
     let mut out = template
         .render(context)
         .map_err(|e| template_error(name, "failed to render", e))?;
-    out.truncate(out.trim_end().len());
+    trim_end_in_place(&mut out);
     Ok(out)
-}
-
-fn template_error(name: &str, what: &str, e: minijinja::Error) -> Error {
-    let mut message = format!("template {name:?} {what}: {}", e.kind());
-    if let Some(detail) = e.detail() {
-        message.push_str(": ");
-        message.push_str(detail);
-    }
-    if let Some(line) = e.line() {
-        message.push_str(&format!(" (line {line})"));
-    }
-    Error::config(message)
-        .with_operation("render message")
-        .with_source(e)
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -234,7 +220,9 @@ enum Flavour {
     Mrkdwn,
 }
 
-fn environment(flavour: Flavour) -> Environment<'static> {
+/// A strict environment with the time and duration filters, block tags that swallow their
+/// newline, and a formatter that refuses to print `none`. Shared with the postmortem.
+pub(crate) fn base_environment() -> Environment<'static> {
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::Strict);
     if let Ok(syntax) = SyntaxConfig::builder()
@@ -244,11 +232,17 @@ fn environment(flavour: Flavour) -> Environment<'static> {
     {
         env.set_syntax(syntax);
     }
-    env.set_loader(|name| Ok(Templates::builtin_source(name).map(str::to_owned)));
+    env.set_auto_escape_callback(|_| AutoEscape::None);
     register_filters(&mut env);
+    env.set_formatter(format_value);
+    env
+}
+
+fn environment(flavour: Flavour) -> Environment<'static> {
+    let mut env = base_environment();
+    env.set_loader(|name| Ok(Templates::builtin_source(name).map(str::to_owned)));
     match flavour {
         Flavour::Text => {
-            env.set_auto_escape_callback(|_| AutoEscape::None);
             env.add_filter("bold", |value: Value| not_undefined(value));
             env.add_global("mrkdwn", false);
         }
@@ -264,8 +258,27 @@ fn environment(flavour: Flavour) -> Environment<'static> {
             env.add_global("mrkdwn", true);
         }
     }
-    env.set_formatter(format_value);
     env
+}
+
+/// Trims trailing whitespace in place.
+pub(crate) fn trim_end_in_place(out: &mut String) {
+    out.truncate(out.trim_end().len());
+}
+
+/// A minijinja error as a `Config` error naming the template.
+pub(crate) fn template_error(name: &str, what: &str, e: minijinja::Error) -> Error {
+    let mut message = format!("template {name:?} {what}: {}", e.kind());
+    if let Some(detail) = e.detail() {
+        message.push_str(": ");
+        message.push_str(detail);
+    }
+    if let Some(line) = e.line() {
+        message.push_str(&format!(" (line {line})"));
+    }
+    Error::config(message)
+        .with_operation("render template")
+        .with_source(e)
 }
 
 fn not_undefined(value: Value) -> Result<Value, minijinja::Error> {
