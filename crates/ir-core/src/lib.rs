@@ -45,6 +45,8 @@ pub mod playbook;
 pub mod ports;
 pub mod postmortem;
 pub mod severity;
+#[cfg(feature = "testkit")]
+pub mod testkit;
 
 pub use error::{Error, ErrorKind, Result};
 pub use severity::{Severity, SeverityPolicy};
