@@ -465,6 +465,13 @@ mod tests {
     }
 
     #[test]
+    fn templates_can_be_shared_between_tasks() {
+        fn shared<T: Send + Sync + Clone + 'static>() {}
+        shared::<Templates>();
+        shared::<crate::postmortem::PostmortemTemplate>();
+    }
+
+    #[test]
     fn mrkdwn_escapes_only_the_three() {
         assert_eq!(
             escape_mrkdwn("<!channel> & *bold* _it_ >"),

@@ -133,7 +133,15 @@ impl Checklist {
                 ChecklistItem::CreateActionItemIssues,
                 Done {
                     at: None,
-                    by: format!("issues {} filed", numbers.join(", ")),
+                    by: format!(
+                        "{} {} filed",
+                        if numbers.len() == 1 {
+                            "issue"
+                        } else {
+                            "issues"
+                        },
+                        numbers.join(", ")
+                    ),
                 },
             );
         }
