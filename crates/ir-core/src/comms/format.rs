@@ -160,6 +160,19 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        /// Whatever a message serializes a duration to, the filters read back the same value.
+        #[test]
+        fn durations_survive_serialization(secs in 0u64..10_000_000, nanos in 0u32..1_000_000_000) {
+            #[derive(serde::Serialize)]
+            struct Holder(#[serde(with = "humantime_serde")] Duration);
+            let d = Duration::new(secs, nanos);
+            let value = Value::from(minijinja::value::Serde(Holder(d)));
+            proptest::prop_assert_eq!(duration_arg(&value).unwrap(), d);
+            proptest::prop_assert!(!duration_long(d).is_empty());
+        }
+    }
+
     #[test]
     fn times_read_like_the_runbook() {
         let at: Timestamp = "2026-02-09T10:00:00Z".parse().unwrap();
