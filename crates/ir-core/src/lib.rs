@@ -37,11 +37,13 @@
 
 pub mod classify;
 pub mod clock;
+pub mod comms;
 pub mod error;
 pub mod escalation;
 pub mod incident;
 pub mod playbook;
 pub mod ports;
+pub mod postmortem;
 pub mod rollback;
 pub mod scenarios;
 pub mod severity;
