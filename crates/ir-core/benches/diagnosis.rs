@@ -64,7 +64,11 @@ impl DeployPlatform for Slow {
 impl LogSource for Slow {
     async fn logs(&self, _: &LogQuery) -> Result<Vec<LogLine>> {
         wait(2).await;
-        Ok(vec![LogLine::new(now(), None, "[next-auth][error][NO_SECRET]")])
+        Ok(vec![LogLine::new(
+            now(),
+            None,
+            "[next-auth][error][NO_SECRET]",
+        )])
     }
 }
 
@@ -98,7 +102,10 @@ impl HealthProbe for Slow {
 impl DatabaseDiagnostics for Slow {
     async fn connection_status(&self) -> Result<ConnectionStatus> {
         wait(6).await;
-        Err(ir_core::Error::new(ir_core::ErrorKind::Unavailable, "refused"))
+        Err(ir_core::Error::new(
+            ir_core::ErrorKind::Unavailable,
+            "refused",
+        ))
     }
     async fn pool_status(&self) -> Result<PoolStatus> {
         wait(7).await;
@@ -186,7 +193,10 @@ fn bench(c: &mut Criterion) {
         median.as_secs_f64() * 1000.0,
         SLOWEST.as_millis()
     );
-    assert!(ratio <= 1.1, "diagnosis is not concurrent: ratio {ratio:.3}");
+    assert!(
+        ratio <= 1.1,
+        "diagnosis is not concurrent: ratio {ratio:.3}"
+    );
 
     let mut group = c.benchmark_group("diagnosis");
     group.sample_size(10);

@@ -38,6 +38,7 @@ use super::plan::{Context, Mitigation, NewValue, Playbook, Remedy, Symptoms, ran
 use super::probe::{Probe, Providers};
 use super::verify::{Baseline, Check, Verification, check_round, quantile};
 use crate::clock::{Clock, Timestamp, to_chrono, to_std};
+use crate::comms::Templates;
 use crate::error::{Error, Result};
 use crate::escalation::{self, Due, EscalationPolicy, Role};
 use crate::incident::{ActionState, EventKind, Flag, Incident, IncidentId, Phase};
@@ -230,6 +231,7 @@ pub struct Runner {
     escalation: EscalationPolicy,
     severity: SeverityPolicy,
     user_reports: Option<Arc<dyn UserReports>>,
+    templates: Templates,
     config: RunnerConfig,
 }
 
@@ -247,6 +249,7 @@ impl Runner {
             escalation: EscalationPolicy::runbook(),
             severity: SeverityPolicy::runbook(),
             user_reports: None,
+            templates: Templates::builtin(),
             config: RunnerConfig::default(),
         }
     }
@@ -288,6 +291,12 @@ impl Runner {
     /// Sets where user reports are counted.
     pub fn with_user_reports(mut self, reports: Arc<dyn UserReports>) -> Self {
         self.user_reports = Some(reports);
+        self
+    }
+
+    /// Sets the message templates (the built-in ones by default).
+    pub fn with_templates(mut self, templates: Templates) -> Self {
+        self.templates = templates;
         self
     }
 
@@ -1016,7 +1025,7 @@ impl Drive<'_> {
             })
             .await?;
         self.post(Outgoing::MitigationApplied {
-            action: action.kind.describe(),
+            action: action.kind.clone(),
             status: summary,
             monitor_for: self.r.config.monitor_for,
         })
@@ -1125,6 +1134,8 @@ impl Drive<'_> {
         let watched = to_std(self.now() - started);
 
         // Error rate below baseline for the whole window.
+        let baseline_compared = self.baseline.is_some() && self.r.providers.errors.is_some();
+        let sampled = !latencies.is_empty();
         let error_rate = match (&self.baseline, &self.r.providers.errors) {
             (Some(baseline), Some(tracker)) => {
                 let window = TimeWindow::new(started, self.now());
@@ -1215,7 +1226,7 @@ impl Drive<'_> {
                 ))
                 .await;
         };
-        let mitigation = action.kind.describe();
+        let mitigation = crate::comms::past_tense(&action.kind);
         let mut criteria = vec![error_rate.clone(), latency.clone()];
         criteria.push(if self.r.user_reports.is_some() {
             "no user reports".to_owned()
@@ -1233,11 +1244,13 @@ impl Drive<'_> {
             .playbook(&hypothesis.playbook)
             .map(|p| p.prevention())
             .unwrap_or_default();
+        // Only what was checked and holds gets a ✅.
+        let current_status = [(baseline_compared, error_rate), (sampled, latency)]
+            .into_iter()
+            .filter_map(|(held, line)| held.then_some(line))
+            .collect();
         self.post(Outgoing::Resolution {
-            root_cause: root_cause.clone(),
-            mitigation: mitigation.clone(),
-            error_rate,
-            latency,
+            current_status,
             follow_ups,
         })
         .await?;
@@ -1412,7 +1425,21 @@ impl Drive<'_> {
     /// Sends a message (chat or status page) and records it. A message that cannot be sent is
     /// noted, never fatal.
     async fn post(&mut self, msg: Outgoing) -> Result<()> {
-        let rendered = render(self.incident(), self.now(), &self.r.config.actor, &msg);
+        let rendered = match render(
+            &self.r.templates,
+            self.incident(),
+            self.now(),
+            &self.r.config.actor,
+            &msg,
+        ) {
+            Ok(r) => r,
+            Err(e) => {
+                return self
+                    .journal
+                    .push(EventKind::note(format!("could not render a message: {e}")))
+                    .await;
+            }
+        };
         let sent = match &msg {
             Outgoing::StatusPage(status) => match &self.r.providers.status_page {
                 None => return Ok(()),
@@ -1432,7 +1459,7 @@ impl Drive<'_> {
                     .post(&ChatMessage {
                         channel: self.r.config.channel.clone(),
                         text: rendered.text.clone(),
-                        mrkdwn: None,
+                        mrkdwn: rendered.mrkdwn.clone(),
                     })
                     .await
                     .map(|r| r.channel),

@@ -1,12 +1,17 @@
-//! The runbook's messages as the runner sends them. Rendering is kept here, behind
-//! [`render`], so the templates can change in one place.
+//! The runbook's messages as the runner sends them: what the runner knows at each step,
+//! turned into [`comms`](crate::comms) messages and rendered by its templates.
 
 use std::time::Duration;
 
-use crate::clock::{Timestamp, to_chrono};
+use crate::clock::Timestamp;
+use crate::comms::{
+    self, Acknowledgement, InitialAssessment, InitialNotification, Message, MitigationApplied,
+    ResolutionNotification, StatusPageMessage, StatusUpdate, Templates, past_tense,
+};
+use crate::error::Result;
 use crate::escalation::Role;
-use crate::incident::{ActionState, Incident, MessageKind};
-use crate::playbook::Hypothesis;
+use crate::incident::{EventKind, Incident, MessageKind};
+use crate::playbook::{ActionKind, Hypothesis};
 use crate::ports::StatusPageStatus;
 
 /// A message the runner wants sent.
@@ -25,15 +30,12 @@ pub(crate) enum Outgoing {
         next_update: Duration,
     },
     MitigationApplied {
-        action: String,
+        action: ActionKind,
         status: String,
         monitor_for: Duration,
     },
     Resolution {
-        root_cause: String,
-        mitigation: String,
-        error_rate: String,
-        latency: String,
+        current_status: Vec<String>,
         follow_ups: Vec<String>,
     },
     StatusPage(StatusPageStatus),
@@ -48,48 +50,51 @@ pub(crate) enum Outgoing {
 pub(crate) struct Rendered {
     pub kind: MessageKind,
     pub text: String,
+    pub mrkdwn: Option<String>,
 }
 
-fn hhmm(t: Timestamp) -> String {
-    t.format("%H:%M UTC").to_string()
-}
-
-fn minutes(d: Duration) -> u64 {
-    d.as_secs().div_ceil(60)
+/// Who helped: everyone who acknowledged or approved something, the policy and the runner
+/// itself aside.
+fn responders(incident: &Incident, runner: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for e in incident.timeline() {
+        let who = match &e.event.kind {
+            EventKind::Acknowledged { by } | EventKind::ActionApproved { by, .. } => by,
+            _ => continue,
+        };
+        if !who.starts_with("policy") && who != runner && !out.contains(who) {
+            out.push(who.clone());
+        }
+    }
+    out
 }
 
 /// Renders `msg` for `incident` at `now`.
+///
+/// # Errors
+/// A template that fails to render (a user override referring to something the message does
+/// not carry).
 pub(crate) fn render(
+    templates: &Templates,
     incident: &Incident,
     now: Timestamp,
     responder: &str,
     msg: &Outgoing,
-) -> Rendered {
-    let sev = incident.severity();
-    let (kind, text) = match msg {
-        Outgoing::Acknowledgement => (
-            MessageKind::Acknowledgement,
-            format!("Acknowledged - investigating {}", incident.title()),
-        ),
-        Outgoing::InitialNotification { next_update } => (
-            MessageKind::InitialNotification,
-            format!(
-                "🚨 INCIDENT DETECTED 🚨\n\nSeverity: {sev}\nService: {}\nImpact: {}\nDetected: {}\nResponder: {responder}\n\nStatus: {}\nNext Update: {} ({} min)",
-                incident.service(),
-                incident.title(),
-                incident.detected_at().format("%Y-%m-%d %H:%M UTC"),
-                incident.phase(),
-                hhmm(now + to_chrono(*next_update)),
-                minutes(*next_update),
-            ),
-        ),
+) -> Result<Rendered> {
+    let impact = incident.title().to_owned();
+    let message: Message = match msg {
+        Outgoing::Acknowledgement => Acknowledgement::from_incident(incident).into(),
+        Outgoing::InitialNotification { next_update } => {
+            InitialNotification::from_incident(incident, now, responder, impact, *next_update)
+                .into()
+        }
         Outgoing::InitialAssessment {
             top,
             next_steps,
             eta,
         } => {
             let hypothesis = top.as_ref().map_or_else(
-                || "none yet: evidence inconclusive".to_owned(),
+                || "none yet: the evidence is inconclusive".to_owned(),
                 |h| {
                     let cited: Vec<String> = h.supporting.iter().map(ToString::to_string).collect();
                     format!(
@@ -100,126 +105,80 @@ pub(crate) fn render(
                     )
                 },
             );
-            (
-                MessageKind::InitialAssessment,
-                format!(
-                    "INITIAL ASSESSMENT - {}\nSeverity: {sev}\nImpact: {}\nHypothesis: {hypothesis}\nNext Steps: {}\nETA: {} minutes",
-                    hhmm(now),
-                    incident.title(),
-                    if next_steps.is_empty() {
-                        "escalating for a decision".to_owned()
-                    } else {
-                        next_steps.join("; ")
-                    },
-                    minutes(*eta),
-                ),
-            )
+            InitialAssessment {
+                at: now,
+                severity: incident.severity(),
+                impact,
+                hypothesis,
+                next_steps: if next_steps.is_empty() {
+                    "Escalating for a decision".to_owned()
+                } else {
+                    next_steps.join("; ")
+                },
+                eta: Some(*eta),
+            }
+            .into()
         }
         Outgoing::StatusUpdate { next_update } => {
-            let mut actions: Vec<String> = incident
-                .actions()
-                .map(|a| {
-                    let state = match a.state {
-                        ActionState::Proposed => "proposed",
-                        ActionState::Approved => "approved",
-                        ActionState::Rejected => "rejected",
-                        ActionState::Started => "in progress",
-                        ActionState::Succeeded if a.dry_run => "dry run",
-                        ActionState::Succeeded => "done",
-                        ActionState::Failed => "failed",
-                    };
-                    format!("- {} ({state})", a.action.kind.describe())
-                })
-                .collect();
-            if let Some(h) = incident.assessments().last().and_then(|a| a.first()) {
-                actions.insert(0, format!("- Leading hypothesis: {}", h.summary));
-            }
-            if actions.is_empty() {
-                actions.push("- Investigating".into());
-            }
-            (
-                MessageKind::StatusUpdate,
-                format!(
-                    "📊 STATUS UPDATE - {}\n\nSeverity: {sev}\nDuration: {} minutes\n\nCurrent Status: {}\nActions Taken:\n{}\n\nNext Update: {}",
-                    hhmm(now),
-                    minutes(incident.duration(now)),
-                    incident.phase(),
-                    actions.join("\n"),
-                    hhmm(now + to_chrono(*next_update)),
-                ),
-            )
+            StatusUpdate::from_incident(incident, now, impact, None, *next_update).into()
         }
         Outgoing::MitigationApplied {
             action,
             status,
             monitor_for,
-        } => (
-            MessageKind::MitigationApplied,
-            format!(
-                "MITIGATION APPLIED - {}\nAction: {action}\nStatus: {status}\nNext Steps: Monitor for {} min, then root cause analysis",
-                hhmm(now),
-                minutes(*monitor_for),
+        } => MitigationApplied {
+            at: now,
+            action: past_tense(action),
+            status: status.clone(),
+            next_steps: format!(
+                "Monitor for {}, then root cause analysis",
+                comms::format::duration_long(*monitor_for)
             ),
-        ),
+        }
+        .into(),
         Outgoing::Resolution {
-            root_cause,
-            mitigation,
-            error_rate,
-            latency,
+            current_status,
             follow_ups,
         } => {
-            let mut next: Vec<String> =
-                vec!["- Postmortem to be scheduled within 48 hours".to_owned()];
-            next.extend(follow_ups.iter().map(|f| format!("- {f}")));
-            (
-                MessageKind::ResolutionNotification,
-                format!(
-                    "✅ INCIDENT RESOLVED - {}\n\nSeverity: {sev}\nTotal Duration: {} minutes\nUser Impact: {}\n\nRoot Cause: {root_cause}\n\nMitigation: {mitigation}\n\nCurrent Status: ✅ {error_rate}\nCurrent Status: ✅ {latency}\n\nNext Steps:\n{}",
-                    hhmm(now),
-                    minutes(incident.duration(now)),
-                    incident.title(),
-                    next.join("\n"),
-                ),
-            )
+            let mut m = ResolutionNotification::from_incident(
+                incident,
+                impact,
+                current_status.clone(),
+                responders(incident, responder),
+            )?;
+            m.next_steps.extend(follow_ups.iter().cloned());
+            m.into()
         }
         Outgoing::StatusPage(status) => {
-            let body = match status {
-                StatusPageStatus::Investigating => format!(
-                    "We are investigating reports of {}. Our team is actively investigating.",
-                    incident.title().to_lowercase()
-                ),
-                StatusPageStatus::Identified => {
-                    "We have identified the root cause and are implementing a fix.".to_owned()
-                }
-                StatusPageStatus::Monitoring => {
-                    "A fix has been deployed and we are monitoring the situation.".to_owned()
-                }
-                StatusPageStatus::Resolved => {
-                    "This incident has been resolved. All systems operational. We apologize for any inconvenience."
-                        .to_owned()
-                }
-            };
-            (
-                MessageKind::StatusPage(*status),
-                format!("**{}** - {}\n{body}", status.title(), hhmm(now)),
-            )
+            StatusPageMessage::new(*status, now, incident.title().to_lowercase(), None).into()
         }
         Outgoing::Escalation {
             role,
             contacts,
             reason,
-        } => (
-            MessageKind::Escalation,
-            format!(
-                "Escalating {} ({sev}) to {role}{}: {reason}",
+        } => {
+            // The runbook has no template for this one: one plain line.
+            let text = format!(
+                "Escalating {} ({}) to {role}{}: {reason}",
                 incident.title(),
+                incident.severity(),
                 if contacts.is_empty() {
                     String::new()
                 } else {
                     format!(" ({})", contacts.join(", "))
                 }
-            ),
-        ),
+            );
+            return Ok(Rendered {
+                kind: MessageKind::Escalation,
+                text,
+                mrkdwn: None,
+            });
+        }
     };
-    Rendered { kind, text }
+    let rendered = templates.render(&message)?;
+    Ok(Rendered {
+        kind: rendered.kind,
+        text: rendered.text,
+        mrkdwn: Some(rendered.mrkdwn),
+    })
 }

@@ -123,7 +123,7 @@ async fn missing_file_gets_an_issue_naming_it_while_production_keeps_serving() {
     );
     assert_eq!(
         mitigation,
-        "create issue \"Build failure: Cannot find module 'lib/utils/formatDate'\""
+        "Created issue \"Build failure: Cannot find module 'lib/utils/formatDate'\""
     );
     let incident = world.incident().await;
     assert_eq!(step_outline(&incident), RESOLVED_OUTLINE);
@@ -249,7 +249,7 @@ async fn issues_disabled_falls_back_to_a_revert_pr() {
     };
     assert_eq!(
         mitigation,
-        "open a pull request reverting abc1234 into main"
+        "Opened a pull request reverting abc1234 into main"
     );
     let incident = world.incident().await;
     let states: Vec<ActionState> = incident.actions().map(|a| a.state).collect();

@@ -157,7 +157,7 @@ async fn memory_growth_is_restarted_and_p95_comes_back_under_the_slo() {
         panic!("{:?}", report.outcome)
     };
     assert_eq!(root_cause, "memory leak: the heap keeps growing");
-    assert_eq!(mitigation, "restart d4");
+    assert_eq!(mitigation, "Restarted d4");
     let incident = world.incident().await;
     assert_eq!(step_outline(&incident), RESOLVED_OUTLINE);
     assert!(
@@ -195,7 +195,7 @@ async fn a_correlated_deployment_is_rolled_back() {
     let Outcome::Resolved { mitigation, .. } = &report.outcome else {
         panic!("{:?}", report.outcome)
     };
-    assert_eq!(mitigation, "roll back to deployment d4");
+    assert_eq!(mitigation, "Rolled back to deployment d4");
     let top = &world.incident().await.assessments().last().unwrap()[0].clone();
     assert_eq!(top.cause, "recent_deployment");
 }

@@ -168,7 +168,7 @@ async fn crash_loop_after_deploy_rolls_back_to_last_known_good_and_resolves() {
         root_cause.starts_with("crash loop after deployment d3"),
         "{root_cause}"
     );
-    assert_eq!(mitigation, "roll back to deployment d2");
+    assert_eq!(mitigation, "Rolled back to deployment d2");
 
     let incident = world.incident().await;
     assert_eq!(incident, report.incident, "memory and store agree");
