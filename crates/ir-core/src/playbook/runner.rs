@@ -966,6 +966,7 @@ impl Drive<'_> {
             self.escalate(Role::DevOps, reason).await?;
         }
         let payload = self.payloads.get(key).cloned().unwrap_or_default();
+        tracing::info!(incident = %self.incident().id(), action = %key, what = %action.kind.describe(), "executing action");
         let result = execute::execute(
             &self.r.providers,
             self.r.clock.as_ref(),
@@ -974,6 +975,10 @@ impl Drive<'_> {
             &self.r.config.rollback_wait,
         )
         .await;
+        match &result {
+            Ok(done) => tracing::info!(action = %key, detail = %done.detail, "action succeeded"),
+            Err(e) => tracing::warn!(action = %key, error = %e, "action failed"),
+        }
         let event = match result {
             Ok(done) => {
                 if let Some(change) = done.change {

@@ -120,6 +120,11 @@ fn ok() -> Result<()> {
 
 #[tokio::test]
 async fn missing_nextauth_secret_is_generated_set_verified_and_never_recorded() {
+    // Every log line the run writes is kept (the test runtime is single-threaded).
+    let logs_seen = CapturedLogs::default();
+    let _guard = tracing::subscriber::set_default(logs_seen.clone());
+    // Callsites first hit by tests on other threads may have cached "no interest".
+    tracing::callsite::rebuild_interest_cache();
     let world = World::open("Login broken", &signals(), 3).await;
     let fixed = Arc::new(AtomicBool::new(false));
     let captured = Arc::new(Mutex::new(None));
@@ -168,6 +173,10 @@ async fn missing_nextauth_secret_is_generated_set_verified_and_never_recorded() 
     );
     assert_never_said(&world, &secret).await;
     assert!(!format!("{report:?}").contains(&secret));
+    let logged = logs_seen.text();
+    assert!(logged.contains("executing action"), "{logged}");
+    assert!(logged.contains("set NEXTAUTH_SECRET (fnv:"), "{logged}");
+    assert!(!logged.contains(&secret), "the secret was logged");
     let resolved = incident.resolution().unwrap();
     assert!(
         resolved.0.contains("NEXTAUTH_SECRET is not set"),
