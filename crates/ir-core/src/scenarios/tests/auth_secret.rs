@@ -118,13 +118,12 @@ fn ok() -> Result<()> {
     Ok(())
 }
 
-#[tokio::test]
-async fn missing_nextauth_secret_is_generated_set_verified_and_never_recorded() {
-    // Every log line the run writes is kept (the test runtime is single-threaded).
-    let logs_seen = CapturedLogs::default();
-    let _guard = tracing::subscriber::set_default(logs_seen.clone());
-    // Callsites first hit by tests on other threads may have cached "no interest".
-    tracing::callsite::rebuild_interest_cache();
+/// The happy path's world and run.
+async fn fix_missing_secret() -> (
+    World,
+    crate::playbook::RunReport,
+    Arc<Mutex<Option<String>>>,
+) {
     let world = World::open("Login broken", &signals(), 3).await;
     let fixed = Arc::new(AtomicBool::new(false));
     let captured = Arc::new(Mutex::new(None));
@@ -141,6 +140,18 @@ async fn missing_nextauth_secret_is_generated_set_verified_and_never_recorded() 
         .run(world.id, &symptoms())
         .await
         .unwrap();
+    (world, report, captured)
+}
+
+#[tokio::test]
+async fn missing_nextauth_secret_is_generated_set_verified_and_never_recorded() {
+    // A first run registers every `tracing` callsite of the flow, so none is registered
+    // concurrently (by another test's thread) while the capture below is installed.
+    let _ = fix_missing_secret().await;
+    // Every log line the second run writes is kept (the test runtime is single-threaded).
+    let logs_seen = CapturedLogs::default();
+    let _guard = tracing::subscriber::set_default(logs_seen.clone());
+    let (world, report, captured) = fix_missing_secret().await;
     assert!(
         matches!(report.outcome, Outcome::Resolved { .. }),
         "{:?}",

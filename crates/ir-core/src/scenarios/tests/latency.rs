@@ -65,11 +65,15 @@ fn platform(
         .expect_deployment()
         .returning(move |id| Ok(ds.iter().find(|d| &d.id == id).cloned().unwrap()));
     let f = fast.clone();
-    deploy.expect_restart().times(restarts).returning(move |_| {
-        restart_result()?;
-        f.store(true, Ordering::SeqCst);
-        Ok(())
-    });
+    deploy
+        .expect_restart()
+        .times(restarts)
+        .withf(|d| d.as_str() == "d4")
+        .returning(move |_| {
+            restart_result()?;
+            f.store(true, Ordering::SeqCst);
+            Ok(())
+        });
     deploy
         .expect_rollback()
         .times(rollbacks)

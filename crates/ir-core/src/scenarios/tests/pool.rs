@@ -170,12 +170,26 @@ async fn direct_connection_is_moved_to_pgbouncer_with_approval_and_the_pool_watc
             Db::Healthy,
             fixed.clone(),
         )))
-        .with_variables(Arc::new(variables(
-            DIRECT,
-            sets.clone(),
-            fixed.clone(),
-            true,
-        )))
+        .with_variables(Arc::new({
+            // The one write: the same URL, on PgBouncer's port.
+            let mut vars = variables(DIRECT, sets.clone(), fixed.clone(), true);
+            vars.checkpoint();
+            let f = fixed.clone();
+            let s = sets.clone();
+            vars.expect_get()
+                .returning(|_| Ok(Some(SecretString::from(DIRECT))));
+            vars.expect_set()
+                .times(1)
+                .withf(|n, v, o| {
+                    n == "DATABASE_URL" && v.expose_secret() == BOUNCED && !o.skip_deploys
+                })
+                .returning(move |_, v, _| {
+                    f.store(true, Ordering::SeqCst);
+                    s.lock().unwrap().push(v.expose_secret().to_owned());
+                    Ok(())
+                });
+            vars
+        }))
         .with_logs(Arc::new(logs()))
         .with_deploy(Arc::new(platform(0)))
         .with_health(Arc::new(switchable_health(Arc::new(AtomicBool::new(true)))));
