@@ -342,6 +342,19 @@ pub(super) async fn assert_never_said(world: &World, secret: &str) {
 pub(super) struct CapturedLogs(Arc<Mutex<String>>);
 
 impl CapturedLogs {
+    /// The process-wide capture, installed as the global subscriber on first use.
+    pub(super) fn global() -> Self {
+        static GLOBAL: std::sync::OnceLock<CapturedLogs> = std::sync::OnceLock::new();
+        GLOBAL
+            .get_or_init(|| {
+                let logs = CapturedLogs::default();
+                tracing::subscriber::set_global_default(logs.clone())
+                    .expect("no other global subscriber in the unit tests");
+                logs
+            })
+            .clone()
+    }
+
     pub(super) fn text(&self) -> String {
         self.0.lock().unwrap().clone()
     }
