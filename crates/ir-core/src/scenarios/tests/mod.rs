@@ -3,6 +3,7 @@
 
 mod auth_secret;
 mod build_failure;
+mod custom_playbook;
 mod dry_run;
 mod error_spike;
 mod latency;

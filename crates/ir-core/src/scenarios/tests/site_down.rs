@@ -150,7 +150,23 @@ async fn crash_loop_after_deploy_rolls_back_to_last_known_good_and_resolves() {
     let world = World::open("Site down", &signals(), 2).await;
     let rolled_back = Arc::new(AtomicBool::new(false));
     let deploy = platform(rolled_back.clone(), 1, true);
-    let providers = providers(&world, deploy, health_follows(&rolled_back));
+    let mut pager = MockPager::new();
+    pager
+        .expect_trigger()
+        .times(2)
+        .withf(|p| {
+            p.dedup_key == "alert:1"
+                && p.severity == crate::Severity::P0
+                && matches!(p.role, Role::EngineeringLead | Role::Cto)
+        })
+        .returning(|_| Ok(()));
+    pager
+        .expect_resolve()
+        .times(1)
+        .withf(|k| k == "alert:1")
+        .returning(|_| Ok(()));
+    let providers =
+        providers(&world, deploy, health_follows(&rolled_back)).with_pager(Arc::new(pager));
     let report = world
         .runner(providers, never_asked())
         .run(world.id, &crate::playbook::Symptoms::new(signals()))

@@ -1,0 +1,130 @@
+//! A user-written playbook runs through the same runner as the built-in ones.
+
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+
+use super::*;
+use crate::classify::Signals;
+use crate::playbook::signatures::LogPattern;
+use crate::playbook::{
+    ActionKind, Context, EvidenceSet, Hypothesis, Mitigation, Outcome, Plan, Playbook, Probe,
+    Remedy, Scorer, Symptoms, Verification,
+};
+
+/// "The disk is full": a scenario the runbook does not have.
+#[derive(Debug)]
+struct DiskFull;
+
+fn disk_logs() -> Probe {
+    Probe::recent_logs([LogPattern::Custom(r"ENOSPC|No space left on device".into())])
+}
+
+impl Playbook for DiskFull {
+    fn name(&self) -> &str {
+        "disk_full"
+    }
+    fn title(&self) -> &str {
+        "Disk Full"
+    }
+    fn applies(&self, ctx: &Context<'_>) -> bool {
+        ctx.symptoms.any_text(|t| t.contains("ENOSPC"))
+    }
+    fn probes(&self, _: &Context<'_>) -> Vec<Probe> {
+        vec![disk_logs(), Probe::ServiceStatus]
+    }
+    fn assess(&self, _: &Context<'_>, ev: &EvidenceSet) -> Vec<Hypothesis> {
+        let lines = ev.log_lines(&disk_logs()).filter(|(_, l)| !l.is_empty());
+        vec![
+            Scorer::new("disk_full", "disk_full", "the volume is full")
+                .raise_if(0.8, lines.map(|(id, _)| id))
+                .build(),
+        ]
+    }
+    fn plan(&self, _: &Context<'_>, h: &Hypothesis, ev: &EvidenceSet) -> Plan {
+        let Some((_, status)) = ev.service_status(&Probe::ServiceStatus) else {
+            return Plan::new();
+        };
+        let Some(current) = status.active_deployments.first() else {
+            return Plan::new();
+        };
+        Plan::new().mitigate(Mitigation::new(
+            h,
+            Remedy::Act(ActionKind::Redeploy {
+                deployment: current.id.clone(),
+            }),
+            "redeploy onto a fresh volume",
+            Verification::health("/health"),
+        ))
+    }
+    fn prevention(&self) -> Vec<String> {
+        vec!["Alert at 80% disk usage".into()]
+    }
+}
+
+#[tokio::test]
+async fn a_user_playbook_is_diagnosed_mitigated_and_resolved() {
+    let signals = Signals {
+        api_timeout_share: Some(0.6),
+        ..Signals::default()
+    };
+    let world = World::open("Uploads failing", &signals, 4).await;
+    let mut logs = MockLogSource::new();
+    logs.expect_logs().times(1).returning(|_| {
+        Ok(vec![
+            LogLine::new(t(-3), None, "Error: ENOSPC: no space left on device, write"),
+            LogLine::new(t(-3), None, "GET /health 200"),
+        ])
+    });
+    let mut deploy = MockDeployPlatform::new();
+    deploy.expect_service_status().returning(|| {
+        Ok(ServiceStatus::new("api").with_active(vec![deployment(
+            "d7",
+            DeploymentStatus::Success,
+            -600,
+        )]))
+    });
+    deploy
+        .expect_redeploy()
+        .times(1)
+        .withf(|d| d.as_str() == "d7")
+        .returning(|_| Ok(DeploymentId::new("d8")));
+    let providers = world
+        .providers()
+        .with_logs(Arc::new(logs))
+        .with_deploy(Arc::new(deploy))
+        .with_health(Arc::new(switchable_health(Arc::new(AtomicBool::new(true)))));
+    let report = world
+        .runner(providers, never_asked())
+        .with_playbooks(vec![Arc::new(DiskFull)])
+        .run(
+            world.id,
+            &Symptoms::new(signals).with_text("Error: ENOSPC: no space left on device"),
+        )
+        .await
+        .unwrap();
+    let Outcome::Resolved {
+        root_cause,
+        mitigation,
+    } = &report.outcome
+    else {
+        panic!("{:?}", report.outcome)
+    };
+    assert_eq!(root_cause, "the volume is full");
+    assert_eq!(mitigation, "Redeployed d7");
+    let incident = world.incident().await;
+    assert_eq!(step_outline(&incident), RESOLVED_OUTLINE);
+    let detail = incident
+        .timeline()
+        .iter()
+        .find_map(|e| match &e.event.kind {
+            EventKind::ActionSucceeded { detail, .. } => Some(detail.clone()),
+            _ => None,
+        });
+    assert_eq!(detail.as_deref(), Some("redeployed d7 as d8"));
+    assert!(
+        world
+            .said()
+            .iter()
+            .any(|m| m.contains("- Alert at 80% disk usage"))
+    );
+}
