@@ -90,6 +90,9 @@ pub struct RunnerConfig {
     /// How long an action lease lasts.
     #[serde(with = "humantime_serde")]
     pub lease_ttl: Duration,
+    /// How long to wait for the approver before counting it as a rejection.
+    #[serde(with = "humantime_serde")]
+    pub approval_timeout: Duration,
     /// Watch this long after a verified mitigation (runbook: 15 minutes).
     #[serde(with = "humantime_serde")]
     pub monitor_for: Duration,
@@ -120,6 +123,7 @@ impl Default for RunnerConfig {
             diagnosis: DiagnosisConfig::default(),
             rollback_wait: RollbackWait::default(),
             lease_ttl: Duration::from_secs(15 * 60),
+            approval_timeout: Duration::from_secs(15 * 60),
             monitor_for: Duration::from_secs(15 * 60),
             monitor_interval: Duration::from_secs(60),
             baseline_window: Duration::from_secs(60 * 60),
@@ -818,14 +822,24 @@ impl Drive<'_> {
             // The policy's confidence is that of the hypothesis this action mitigates: the top
             // one first, and never more than the top one.
             let confidence = hypothesis.confidence.min(top);
-            match decide(
-                &self.r.policy,
-                self.r.approver.as_ref(),
-                &request,
-                confidence,
+            let decided = tokio::time::timeout(
+                self.r.config.approval_timeout,
+                decide(
+                    &self.r.policy,
+                    self.r.approver.as_ref(),
+                    &request,
+                    confidence,
+                ),
             )
             .await
-            {
+            .unwrap_or_else(|_| Approval::Rejected {
+                by: "approver".into(),
+                reason: format!(
+                    "no decision within {}",
+                    crate::comms::format::duration_long(self.r.config.approval_timeout)
+                ),
+            });
+            match decided {
                 Approval::Approved { by } => {
                     self.journal
                         .push(EventKind::ActionApproved {

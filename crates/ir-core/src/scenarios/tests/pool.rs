@@ -482,3 +482,50 @@ async fn a_quiet_database_is_not_touched() {
     );
     assert_eq!(world.incident().await.actions().count(), 0);
 }
+
+/// An approver nobody answers.
+#[derive(Debug)]
+struct Silent;
+
+#[async_trait::async_trait]
+impl Approver for Silent {
+    async fn decide(&self, _: &ApprovalRequest) -> Result<Decision> {
+        std::future::pending().await
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_approver_who_never_answers_is_a_rejection() {
+    let world = World::open("API timing out", &signals(), 5).await;
+    let fixed = Arc::new(AtomicBool::new(false));
+    let mut db = database(Db::Leaking, Db::Healthy, fixed.clone());
+    db.expect_terminate_idle().times(0);
+    let providers = world
+        .providers()
+        .with_database(Arc::new(db))
+        .with_variables(Arc::new(variables(BOUNCED, Arc::default(), fixed, false)))
+        .with_logs(Arc::new(logs()))
+        .with_deploy(Arc::new(platform(0)))
+        .with_health(Arc::new(switchable_health(Arc::new(AtomicBool::new(true)))));
+    let report = world
+        .runner(providers, Arc::new(Silent))
+        .run(world.id, &symptoms())
+        .await
+        .unwrap();
+    assert!(matches!(report.outcome, Outcome::NeedsHuman { .. }));
+    let incident = world.incident().await;
+    let reason = incident
+        .timeline()
+        .iter()
+        .find_map(|e| match &e.event.kind {
+            EventKind::ActionRejected { by, reason, .. } => Some((by.clone(), reason.clone())),
+            _ => None,
+        });
+    assert_eq!(
+        reason,
+        Some((
+            "approver".to_owned(),
+            "no decision within 15 minutes".to_owned()
+        ))
+    );
+}
