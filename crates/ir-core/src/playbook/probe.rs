@@ -32,11 +32,23 @@ pub const MAX_LOG_MATCHES: usize = 50;
 ///
 /// ```
 /// use std::sync::Arc;
+/// use std::time::Duration;
 /// use ir_core::playbook::Providers;
-/// use ir_core::ports::MockHealthProbe;
+/// use ir_core::ports::{HealthProbe, HealthReport};
 ///
-/// let providers = Providers::new().with_health(Arc::new(MockHealthProbe::new()));
+/// #[derive(Debug)]
+/// struct AlwaysUp;
+///
+/// #[async_trait::async_trait]
+/// impl HealthProbe for AlwaysUp {
+///     async fn check(&self, path: &str) -> ir_core::Result<HealthReport> {
+///         Ok(HealthReport::answered(path, 200, Duration::from_millis(5), "ok"))
+///     }
+/// }
+///
+/// let providers = Providers::new().with_health(Arc::new(AlwaysUp));
 /// assert!(providers.health.is_some() && providers.deploy.is_none());
+/// assert_eq!(format!("{providers:?}"), r#"Providers { configured: ["health"] }"#);
 /// ```
 #[derive(Clone, Default)]
 #[non_exhaustive]
