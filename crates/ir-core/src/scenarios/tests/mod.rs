@@ -37,6 +37,7 @@ pub(super) struct MemStore {
     incidents: Mutex<HashMap<IncidentId, StoredIncident>>,
     leases: Mutex<HashMap<String, Lease>>,
     fail_once: Mutex<Option<FailWhen>>,
+    interleave: Mutex<Option<Event>>,
     appends: Mutex<u32>,
 }
 
@@ -49,6 +50,11 @@ impl std::fmt::Debug for MemStore {
 impl MemStore {
     pub(super) fn fail_next_append_where(&self, f: impl Fn(&[Event]) -> bool + Send + 'static) {
         *self.fail_once.lock().unwrap() = Some(Box::new(f));
+    }
+
+    /// Another replica appends `event` just before the next append, which then conflicts.
+    pub(super) fn interleave_before_next_append(&self, event: Event) {
+        *self.interleave.lock().unwrap() = Some(event);
     }
 
     pub(super) fn hold_lease(&self, key: &str, holder: &str) {
@@ -101,6 +107,10 @@ impl IncidentStore for MemStore {
         let stored = all
             .get_mut(&id)
             .ok_or_else(|| Error::not_found("no such incident"))?;
+        if let Some(other) = self.interleave.lock().unwrap().take() {
+            let seq = stored.version() + 1;
+            stored.events.push(RecordedEvent { seq, event: other });
+        }
         if stored.version() != expected {
             return Err(Error::conflict("stale version"));
         }

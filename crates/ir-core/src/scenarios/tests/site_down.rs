@@ -521,3 +521,104 @@ async fn a_lease_held_by_another_replica_stops_this_one() {
         ActionState::Approved
     );
 }
+
+#[tokio::test]
+async fn another_writer_in_between_is_a_conflict_the_runner_reloads_from() {
+    let world = World::open("Site down", &signals(), 2).await;
+    world.store.interleave_before_next_append(Event::new(
+        t(0),
+        "replica-b",
+        EventKind::note("replica-b saw the alert too"),
+    ));
+    let rolled_back = Arc::new(AtomicBool::new(false));
+    let deploy = platform(rolled_back.clone(), 1, true);
+    let providers = providers(&world, deploy, health_follows(&rolled_back));
+    let report = world
+        .runner(providers, never_asked())
+        .run(world.id, &crate::playbook::Symptoms::new(signals()))
+        .await
+        .unwrap();
+    assert!(matches!(report.outcome, Outcome::Resolved { .. }));
+    let incident = world.incident().await;
+    assert_eq!(incident, report.incident);
+    let notes: Vec<&str> = incident
+        .timeline()
+        .iter()
+        .filter(|e| e.event.actor == "replica-b")
+        .map(|e| e.event.kind.name())
+        .collect();
+    assert_eq!(notes, ["note"]);
+    // The runner's own first event (its acknowledgement) was written once, after the other's.
+    let acks = incident
+        .timeline()
+        .iter()
+        .filter(|e| matches!(e.event.kind, EventKind::Acknowledged { .. }))
+        .count();
+    assert_eq!(acks, 1);
+    assert_eq!(incident.timeline()[1].event.actor, "replica-b");
+}
+
+#[tokio::test]
+async fn a_platform_incident_waits_escalates_to_devops_and_resolves_when_it_recovers() {
+    let world = World::open("Site down", &signals(), 2).await;
+    let railway_down = || {
+        Error::new(ErrorKind::Unavailable, "Service Unavailable")
+            .with_provider("railway")
+            .with_status(503)
+    };
+    let mut deploy = MockDeployPlatform::new();
+    deploy
+        .expect_service_status()
+        .returning(move || Err(railway_down()));
+    deploy
+        .expect_list_deployments()
+        .returning(move |_| Err(railway_down()));
+    deploy.expect_rollback().times(0);
+    deploy.expect_restart().times(0);
+    let mut logs = MockLogSource::new();
+    logs.expect_logs().returning(move |_| Err(railway_down()));
+    // The site comes back on the sixth check.
+    let checks = Arc::new(std::sync::atomic::AtomicU32::new(0));
+    let mut health = MockHealthProbe::new();
+    health.expect_check().returning(move |path| {
+        let n = checks.fetch_add(1, Ordering::SeqCst);
+        let status = if n < 5 { 503 } else { 200 };
+        Ok(HealthReport::answered(
+            path,
+            status,
+            Duration::from_millis(90),
+            "",
+        ))
+    });
+    let providers = world
+        .providers()
+        .with_deploy(Arc::new(deploy))
+        .with_logs(Arc::new(logs))
+        .with_variables(Arc::new(variables()))
+        .with_database(Arc::new(database()))
+        .with_health(Arc::new(health));
+    let report = world
+        .runner(providers, never_asked())
+        .run(world.id, &crate::playbook::Symptoms::new(signals()))
+        .await
+        .unwrap();
+    let Outcome::Resolved {
+        root_cause,
+        mitigation,
+    } = &report.outcome
+    else {
+        panic!("{:?}", report.outcome)
+    };
+    assert_eq!(root_cause, "railway platform incident");
+    assert_eq!(mitigation, "Wait for railway to recover");
+    let incident = world.incident().await;
+    assert!(incident.escalated_roles().contains(&Role::DevOps));
+    let unavailable = incident
+        .evidence()
+        .filter(|e| e.observation().is_none())
+        .count();
+    assert!(
+        unavailable >= 3,
+        "status, deployments and logs were unavailable"
+    );
+}
