@@ -1,0 +1,430 @@
+//! [`PgIncidentStore`]: the [`IncidentStore`] port on PostgreSQL, so several replicas of a
+//! service share incidents.
+//!
+//! - **One incident per dedup key**: a partial unique index on `dedup_key` where the incident
+//!   is open, and `INSERT ... ON CONFLICT DO NOTHING` that writes the incident and its first
+//!   event in one statement. A caller that loses the race joins the winner's incident.
+//! - **Appends with an expected version**: `UPDATE incidents SET version = version + n WHERE
+//!   version = expected` in the same transaction as the events; the row lock makes concurrent
+//!   writers queue, and every writer after the first finds the version moved and gets
+//!   `Conflict` with nothing written.
+//! - **Action leases**: a row per key with a holder, an expiry on the database's clock and a
+//!   fencing token, taken with one `INSERT ... ON CONFLICT DO UPDATE ... WHERE expired or
+//!   ours`. A holder that crashes stops renewing; its lease lapses at `expires_at` and the next
+//!   replica gets it with a larger token.
+
+use std::fmt;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use ir_core::incident::{Event, EventKind, IncidentId, RecordedEvent};
+use ir_core::ports::{IncidentStore, Lease, Opened, StoredIncident};
+use ir_core::{Error, ErrorKind, Result};
+use sqlx::postgres::PgPoolOptions;
+use sqlx::{ConnectOptions, Connection};
+use tracing::Instrument;
+
+use crate::client::{Client, error, map_sqlx};
+use crate::config::PostgresConfig;
+
+/// How often `open` retries when the incident it would join was resolved between its insert
+/// and its read. Each retry needs another writer to resolve an incident meanwhile.
+const OPEN_ATTEMPTS: usize = 8;
+
+/// The incident store on PostgreSQL. Cloning shares the pool.
+///
+/// [`connect`](Self::connect) applies the embedded migrations (under sqlx's migration lock, so
+/// replicas starting together are safe) in the configured schema, then every call uses that
+/// schema.
+///
+/// Lease times come from the database's clock, so replicas with skewed clocks agree on expiry.
+#[derive(Clone)]
+pub struct PgIncidentStore {
+    client: Client,
+    schema: String,
+}
+
+impl fmt::Debug for PgIncidentStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PgIncidentStore")
+            .field("client", &self.client)
+            .field("schema", &self.schema)
+            .finish()
+    }
+}
+
+impl PgIncidentStore {
+    /// Connects, creates the schema when missing and applies the migrations.
+    ///
+    /// # Errors
+    /// `Unavailable`/`Timeout` when the server cannot be reached; `Unauthenticated` or
+    /// `PermissionDenied` (the role must be allowed to create the schema and its tables, or
+    /// they must exist); `Config` when the stored migrations do not match these.
+    pub async fn connect(config: &PostgresConfig) -> Result<Self> {
+        let schema = config.schema().to_owned();
+        let options = config.connect_options(&[("search_path", schema.as_str())])?;
+        async {
+            let mut conn = options
+                .connect()
+                .await
+                .map_err(|e| map_sqlx("migrate", e))?;
+            let mut migrator = sqlx::migrate!("./migrations");
+            migrator.create_schema(schema.clone());
+            let migrated = migrator.run(&mut conn).await;
+            drop(conn.close().await);
+            migrated.map_err(|e| map_sqlx("migrate", sqlx::Error::Migrate(Box::new(e))))
+        }
+        .instrument(span("migrate"))
+        .await?;
+        let client = Client::new(config, options, PgPoolOptions::new());
+        Ok(Self { client, schema })
+    }
+
+    /// The schema the store's tables live in.
+    pub fn schema(&self) -> &str {
+        &self.schema
+    }
+
+    async fn map(&self, operation: &'static str, err: sqlx::Error) -> Error {
+        self.client.explain(operation, err).await
+    }
+}
+
+fn span(operation: &'static str) -> tracing::Span {
+    tracing::info_span!("postgres", provider = "postgres", operation)
+}
+
+/// An event's columns: time, actor, type name and JSON.
+fn columns(
+    operation: &'static str,
+    event: &Event,
+) -> Result<(DateTime<Utc>, String, &'static str, serde_json::Value)> {
+    let json = serde_json::to_value(event).map_err(|e| {
+        error(
+            operation,
+            ErrorKind::InvalidInput,
+            format!("event {} cannot be serialized", event.kind.name()),
+        )
+        .with_source(e)
+    })?;
+    Ok((event.at, event.actor.clone(), event.kind.name(), json))
+}
+
+fn to_i64(operation: &'static str, what: &str, v: u64) -> Result<i64> {
+    i64::try_from(v).map_err(|_| {
+        error(
+            operation,
+            ErrorKind::InvalidInput,
+            format!("{what} {v} is too large"),
+        )
+    })
+}
+
+fn to_u64(v: i64) -> u64 {
+    u64::try_from(v).unwrap_or(0)
+}
+
+#[async_trait]
+impl IncidentStore for PgIncidentStore {
+    async fn open(&self, dedup_key: &str, detected: Event) -> Result<Opened> {
+        const OP: &str = "open";
+        if !matches!(detected.kind, EventKind::Detected { .. }) {
+            return Err(error(
+                OP,
+                ErrorKind::InvalidInput,
+                format!(
+                    "an incident opens with a detected event, not {}",
+                    detected.kind.name()
+                ),
+            ));
+        }
+        let (at, actor, kind, json) = columns(OP, &detected)?;
+        async {
+            for _ in 0..OPEN_ATTEMPTS {
+                let id = IncidentId::random();
+                // Incident row and first event in one statement: both or neither.
+                let created: Option<uuid::Uuid> = match sqlx::query_scalar(
+                    "WITH new AS ( \
+                         INSERT INTO incidents (id, dedup_key, version) VALUES ($1, $2, 1) \
+                         ON CONFLICT (dedup_key) WHERE is_open DO NOTHING \
+                         RETURNING id) \
+                     INSERT INTO incident_events (incident_id, seq, at, actor, kind, event) \
+                     SELECT id, 1, $3, $4, $5, $6 FROM new \
+                     RETURNING incident_id",
+                )
+                .bind(id.0)
+                .bind(dedup_key)
+                .bind(at)
+                .bind(&actor)
+                .bind(kind)
+                .bind(&json)
+                .fetch_optional(&self.client.pool)
+                .await
+                {
+                    Ok(row) => row,
+                    Err(e) => return Err(self.map(OP, e).await),
+                };
+                if let Some(id) = created {
+                    tracing::info!(incident = %id, "opened");
+                    return Ok(Opened {
+                        id: IncidentId(id),
+                        created: true,
+                    });
+                }
+                let existing: Option<uuid::Uuid> = match sqlx::query_scalar(
+                    "SELECT id FROM incidents WHERE dedup_key = $1 AND is_open",
+                )
+                .bind(dedup_key)
+                .fetch_optional(&self.client.pool)
+                .await
+                {
+                    Ok(row) => row,
+                    Err(e) => return Err(self.map(OP, e).await),
+                };
+                if let Some(id) = existing {
+                    return Ok(Opened {
+                        id: IncidentId(id),
+                        created: false,
+                    });
+                }
+                // The open incident was resolved between the two statements: try again.
+            }
+            Err(error(
+                OP,
+                ErrorKind::Conflict,
+                format!("dedup key {dedup_key:?} kept being opened and resolved by other writers"),
+            ))
+        }
+        .instrument(span(OP))
+        .await
+    }
+
+    async fn append(
+        &self,
+        id: IncidentId,
+        expected_version: u64,
+        events: Vec<Event>,
+    ) -> Result<u64> {
+        const OP: &str = "append";
+        let expected = to_i64(OP, "expected version", expected_version)?;
+        let count = to_i64(OP, "event count", events.len() as u64)?;
+        let releases = events.iter().any(|e| e.kind.releases_dedup_key());
+        let rows = events
+            .iter()
+            .map(|e| columns(OP, e))
+            .collect::<Result<Vec<_>>>()?;
+        async {
+            let result: std::result::Result<std::result::Result<u64, Error>, sqlx::Error> = async {
+                let mut tx = self.client.pool.begin().await?;
+                // The row lock orders concurrent writers; each re-checks the version after the
+                // previous one committed.
+                let moved: Option<i64> = sqlx::query_scalar(
+                    "UPDATE incidents \
+                        SET version = version + $3, \
+                            is_open = is_open AND NOT $4, \
+                            updated_at = now() \
+                      WHERE id = $1 AND version = $2 \
+                      RETURNING version",
+                )
+                .bind(id.0)
+                .bind(expected)
+                .bind(count)
+                .bind(releases)
+                .fetch_optional(&mut *tx)
+                .await?;
+                let Some(new_version) = moved else {
+                    let current: Option<i64> =
+                        sqlx::query_scalar("SELECT version FROM incidents WHERE id = $1")
+                            .bind(id.0)
+                            .fetch_optional(&mut *tx)
+                            .await?;
+                    return Ok(Err(match current {
+                        None => error(OP, ErrorKind::NotFound, format!("no incident {id}")),
+                        Some(v) => error(
+                            OP,
+                            ErrorKind::Conflict,
+                            format!(
+                                "incident {id} is at version {v}, not {expected_version}: reload and retry"
+                            ),
+                        ),
+                    }));
+                };
+                for (offset, (at, actor, kind, json)) in (1_i64..).zip(&rows) {
+                    sqlx::query(
+                        "INSERT INTO incident_events (incident_id, seq, at, actor, kind, event) \
+                         VALUES ($1, $2, $3, $4, $5, $6)",
+                    )
+                    .bind(id.0)
+                    .bind(expected + offset)
+                    .bind(at)
+                    .bind(actor)
+                    .bind(*kind)
+                    .bind(json)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                tx.commit().await?;
+                Ok(Ok(to_u64(new_version)))
+            }
+            .await;
+            match result {
+                Ok(outcome) => outcome,
+                Err(e) => Err(self.map(OP, e).await),
+            }
+        }
+        .instrument(span(OP))
+        .await
+    }
+
+    async fn load(&self, id: IncidentId) -> Result<StoredIncident> {
+        const OP: &str = "load";
+        async {
+            let result: std::result::Result<_, sqlx::Error> = async {
+                // One snapshot for the incident and its events.
+                let mut tx = self.client.pool.begin().await?;
+                sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                    .execute(&mut *tx)
+                    .await?;
+                let head: Option<(String, i64)> =
+                    sqlx::query_as("SELECT dedup_key, version FROM incidents WHERE id = $1")
+                        .bind(id.0)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                let events: Vec<(i64, serde_json::Value)> = sqlx::query_as(
+                    "SELECT seq, event FROM incident_events WHERE incident_id = $1 ORDER BY seq",
+                )
+                .bind(id.0)
+                .fetch_all(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                Ok((head, events))
+            }
+            .await;
+            let (head, rows) = match result {
+                Ok(r) => r,
+                Err(e) => return Err(self.map(OP, e).await),
+            };
+            let (dedup_key, version) =
+                head.ok_or_else(|| error(OP, ErrorKind::NotFound, format!("no incident {id}")))?;
+            let mut events = Vec::with_capacity(rows.len());
+            for (expected_seq, (seq, json)) in (1_i64..).zip(rows) {
+                if seq != expected_seq {
+                    return Err(error(
+                        OP,
+                        ErrorKind::Protocol,
+                        format!("incident {id} has event {seq} where {expected_seq} was expected"),
+                    ));
+                }
+                let event: Event = serde_json::from_value(json).map_err(|e| {
+                    error(
+                        OP,
+                        ErrorKind::Protocol,
+                        format!("event {seq} of incident {id} cannot be decoded"),
+                    )
+                    .with_source(e)
+                })?;
+                events.push(RecordedEvent {
+                    seq: to_u64(seq),
+                    event,
+                });
+            }
+            if events.len() as u64 != to_u64(version) {
+                return Err(error(
+                    OP,
+                    ErrorKind::Protocol,
+                    format!(
+                        "incident {id} is at version {version} but has {} events",
+                        events.len()
+                    ),
+                ));
+            }
+            Ok(StoredIncident {
+                id,
+                dedup_key,
+                events,
+            })
+        }
+        .instrument(span(OP))
+        .await
+    }
+
+    async fn list_open(&self) -> Result<Vec<IncidentId>> {
+        const OP: &str = "list_open";
+        async {
+            match sqlx::query_scalar::<_, uuid::Uuid>(
+                "SELECT id FROM incidents WHERE is_open ORDER BY position",
+            )
+            .fetch_all(&self.client.pool)
+            .await
+            {
+                Ok(ids) => Ok(ids.into_iter().map(IncidentId).collect()),
+                Err(e) => Err(self.map(OP, e).await),
+            }
+        }
+        .instrument(span(OP))
+        .await
+    }
+
+    async fn acquire_lease(&self, key: &str, holder: &str, ttl: Duration) -> Result<Option<Lease>> {
+        const OP: &str = "acquire_lease";
+        async {
+            // Granted when the key is new, its lease lapsed, or the holder already has it (then
+            // the token stays: it is the same grant, extended).
+            let granted: std::result::Result<Option<(String, String, i64, DateTime<Utc>)>, _> =
+                sqlx::query_as(
+                    "INSERT INTO action_leases AS l (key, holder, token, expires_at) \
+                     VALUES ($1, $2, 1, clock_timestamp() + make_interval(secs => $3)) \
+                     ON CONFLICT (key) DO UPDATE \
+                        SET holder = EXCLUDED.holder, \
+                            expires_at = EXCLUDED.expires_at, \
+                            granted_at = now(), \
+                            token = CASE WHEN l.holder = EXCLUDED.holder \
+                                          AND l.expires_at > clock_timestamp() \
+                                         THEN l.token ELSE l.token + 1 END \
+                      WHERE l.holder = EXCLUDED.holder OR l.expires_at <= clock_timestamp() \
+                     RETURNING key, holder, token, expires_at",
+                )
+                .bind(key)
+                .bind(holder)
+                .bind(ttl.as_secs_f64())
+                .fetch_optional(&self.client.pool)
+                .await;
+            match granted {
+                Ok(row) => Ok(row.map(|(key, holder, token, expires_at)| Lease {
+                    key,
+                    holder,
+                    expires_at,
+                    token: to_u64(token),
+                })),
+                Err(e) => Err(self.map(OP, e).await),
+            }
+        }
+        .instrument(span(OP))
+        .await
+    }
+
+    async fn release_lease(&self, lease: &Lease) -> Result<()> {
+        const OP: &str = "release_lease";
+        let token = to_i64(OP, "lease token", lease.token)?;
+        async {
+            // Expire it rather than delete it, so the next grant's token is still larger.
+            match sqlx::query(
+                "UPDATE action_leases SET expires_at = clock_timestamp() \
+                  WHERE key = $1 AND holder = $2 AND token = $3 \
+                    AND expires_at > clock_timestamp()",
+            )
+            .bind(&lease.key)
+            .bind(&lease.holder)
+            .bind(token)
+            .execute(&self.client.pool)
+            .await
+            {
+                Ok(_) => Ok(()),
+                Err(e) => Err(self.map(OP, e).await),
+            }
+        }
+        .instrument(span(OP))
+        .await
+    }
+}
