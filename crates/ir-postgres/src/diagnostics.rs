@@ -256,3 +256,80 @@ impl DatabaseDiagnostics for PgDiagnostics {
         .await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing;
+    use ir_core::ports::RefusalReason;
+    use secrecy::SecretString;
+    use sqlx::Connection;
+
+    /// The pool's other connection, idle past the threshold and matching the request, is ours:
+    /// refused, not terminated.
+    #[tokio::test]
+    async fn our_own_pooled_connections_are_never_terminated() {
+        testing::connect().await;
+        let app = testing::unique("ir_own");
+        let config = PostgresConfig::builder(SecretString::from(testing::database_url()))
+            .with_application_name(&app)
+            .with_max_connections(3)
+            .build()
+            .unwrap();
+        let diagnostics = PgDiagnostics::new(&config).unwrap();
+        let mut first = diagnostics.client.pool.acquire().await.unwrap();
+        let mut second = diagnostics.client.pool.acquire().await.unwrap();
+        let mut pids = Vec::new();
+        for conn in [&mut first, &mut second] {
+            let pid: i32 = sqlx::query_scalar("SELECT pg_backend_pid()")
+                .fetch_one(&mut **conn)
+                .await
+                .unwrap();
+            pids.push(pid);
+        }
+        drop((first, second));
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        assert_eq!(diagnostics.own_backends().len(), 2);
+
+        let mut request = TerminateRequest::idle_longer_than(Duration::from_secs(1));
+        request.application_name = Some(app.clone());
+        let report = diagnostics.terminate_idle(&request).await.unwrap();
+
+        assert!(report.terminated.is_empty(), "{report:?}");
+        match &report.refused[..] {
+            [(backend, RefusalReason::OwnBackend)] => assert!(pids.contains(&backend.pid)),
+            other => panic!("expected one OwnBackend refusal, got {other:?}"),
+        }
+        let mut admin = testing::connect().await;
+        let alive: i64 =
+            sqlx::query_scalar("SELECT count(*) FROM pg_stat_activity WHERE application_name = $1")
+                .bind(&app)
+                .fetch_one(&mut admin)
+                .await
+                .unwrap();
+        assert_eq!(alive, 2);
+        admin.close().await.unwrap();
+    }
+
+    #[test]
+    fn needs_a_runtime_rather_than_panicking() {
+        let config = PostgresConfig::builder(SecretString::from("postgres://u:hunter2@h/db"))
+            .build()
+            .unwrap();
+        let err = PgDiagnostics::new(&config).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Config);
+    }
+
+    #[tokio::test]
+    async fn debug_hides_the_password() {
+        let config = PostgresConfig::builder(SecretString::from("postgres://u:hunter2@h/db"))
+            .with_pgbouncer_admin_url(SecretString::from("postgres://a:s3cr3t@h:6432/pgbouncer"))
+            .build()
+            .unwrap();
+        let text = format!("{:?}", PgDiagnostics::new(&config).unwrap());
+        assert!(
+            !text.contains("hunter2") && !text.contains("s3cr3t"),
+            "{text}"
+        );
+    }
+}

@@ -145,9 +145,15 @@ pub(crate) async fn terminate_idle(
             Err(sqlx::Error::Database(e))
                 if e.code().as_deref() == Some(sqlstate::INSUFFICIENT_PRIVILEGE) =>
             {
+                // PostgreSQL 16+ puts the rule in the detail; keep it.
+                let detail = e
+                    .try_downcast_ref::<sqlx::postgres::PgDatabaseError>()
+                    .and_then(|pg| pg.detail())
+                    .map(|d| format!(" ({d})"))
+                    .unwrap_or_default();
                 report.refused.push((
                     info,
-                    RefusalReason::PermissionDenied(e.message().to_owned()),
+                    RefusalReason::PermissionDenied(format!("{}{detail}", e.message())),
                 ));
             }
             Err(e) => return Err(e),

@@ -359,3 +359,27 @@ async fn an_unreachable_store_is_unavailable_without_the_password() {
     assert!(!err.to_string().contains("hunter2"), "{err}");
     assert!(!format!("{err:?}").contains("hunter2"), "{err:?}");
 }
+
+/// With trust auth the server ignores a password, so a live store can show it keeps it out of
+/// `Debug`.
+#[tokio::test]
+async fn a_live_store_never_shows_its_password() {
+    let mut url = url::Url::parse(&common::database_url()).unwrap();
+    if url.password().is_none() {
+        url.set_password(Some("hunter2")).unwrap();
+    }
+    let password = url.password().unwrap().to_owned();
+    let schema = common::unique("ir_test");
+    let config = ir_postgres::PostgresConfig::builder(secrecy::SecretString::from(url.to_string()))
+        .with_schema(&schema)
+        .build()
+        .unwrap();
+    common::admin().await;
+    let store = ir_postgres::PgIncidentStore::connect(&config)
+        .await
+        .unwrap();
+    store.list_open().await.unwrap();
+    let text = format!("{store:?} {config:?}");
+    assert!(!text.contains(&password), "{text}");
+    common::drop_schema(&schema).await;
+}
