@@ -38,7 +38,7 @@ export PGBOUNCER_ADMIN_URL="${PGBOUNCER_ADMIN_URL:-postgres://postgres@127.0.0.1
 
 pgbouncer_answers() {
     if command -v pg_isready >/dev/null 2>&1; then
-        pg_isready -h 127.0.0.1 -p 6432 -d pgbouncer -q
+        pg_isready -h 127.0.0.1 -p 6432 -U postgres -d pgbouncer -q
     else
         (exec 3<>/dev/tcp/127.0.0.1/6432) 2>/dev/null
     fi
@@ -84,8 +84,19 @@ INI
         chown -R postgres "$dir"
         as_user=(-u postgres)
     fi
+    # A pidfile left by a PgBouncer that was killed stops the next one from starting.
+    if [ -f "$dir/pgbouncer.pid" ]; then
+        local pid
+        pid="$(cat "$dir/pgbouncer.pid")"
+        if [ "$(cat "/proc/$pid/comm" 2>/dev/null)" != pgbouncer ]; then
+            rm -f "$dir/pgbouncer.pid"
+        fi
+    fi
     echo "PgBouncer is not answering on 127.0.0.1:6432; starting it ($dir/pgbouncer.ini)" >&2
-    pgbouncer -d "${as_user[@]}" "$dir/pgbouncer.ini"
+    if ! pgbouncer -d "${as_user[@]}" "$dir/pgbouncer.ini"; then
+        echo "error: PgBouncer did not start; see $dir/pgbouncer.log" >&2
+        return 1
+    fi
     for _ in $(seq 1 30); do
         pgbouncer_answers && return 0
         sleep 1
