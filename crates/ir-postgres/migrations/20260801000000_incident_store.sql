@@ -1,7 +1,8 @@
 -- PgIncidentStore: incidents, their timelines, and action leases.
--- Tables are created in the store's schema (the connection's search_path).
+-- `{schema}` is replaced by the store's schema (a plain identifier) before the migration runs,
+-- so nothing depends on the connection's search_path (PgBouncer does not pass it on).
 
-CREATE TABLE incidents (
+CREATE TABLE {schema}.incidents (
     id         uuid        PRIMARY KEY,
     -- Insertion order, for "oldest first".
     position   bigint      GENERATED ALWAYS AS IDENTITY UNIQUE,
@@ -15,10 +16,10 @@ CREATE TABLE incidents (
 );
 
 -- One open incident per dedup key, however many replicas open it at once.
-CREATE UNIQUE INDEX incidents_open_dedup_key ON incidents (dedup_key) WHERE is_open;
+CREATE UNIQUE INDEX incidents_open_dedup_key ON {schema}.incidents (dedup_key) WHERE is_open;
 
-CREATE TABLE incident_events (
-    incident_id uuid        NOT NULL REFERENCES incidents (id) ON DELETE CASCADE,
+CREATE TABLE {schema}.incident_events (
+    incident_id uuid        NOT NULL REFERENCES {schema}.incidents (id) ON DELETE CASCADE,
     -- Position in the timeline, from 1.
     seq         bigint      NOT NULL CHECK (seq >= 1),
     at          timestamptz NOT NULL,
@@ -30,7 +31,7 @@ CREATE TABLE incident_events (
     PRIMARY KEY (incident_id, seq)
 );
 
-CREATE TABLE action_leases (
+CREATE TABLE {schema}.action_leases (
     key        text        PRIMARY KEY,
     holder     text        NOT NULL,
     -- Fencing token: grows with every grant of the key. Rows are kept after release so it

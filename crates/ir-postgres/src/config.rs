@@ -56,7 +56,7 @@ impl PostgresConfig {
                 schema: DEFAULT_SCHEMA.to_owned(),
                 max_connections: 4,
                 acquire_timeout: Duration::from_secs(5),
-                statement_timeout: Some(Duration::from_secs(15)),
+                statement_timeout: None,
                 admin_timeout: Duration::from_secs(5),
             },
         }
@@ -130,22 +130,16 @@ impl PostgresConfig {
         self.admin_timeout
     }
 
-    /// Connect options for the server: our `application_name`, the statement timeout and
-    /// `extra` startup settings.
-    pub(crate) fn connect_options(&self, extra: &[(&str, &str)]) -> Result<PgConnectOptions> {
-        let mut options =
+    /// Connect options for the server: our `application_name` and, when set, the statement
+    /// timeout (the only startup option sent, since PgBouncer refuses `options` it does not
+    /// track).
+    pub(crate) fn connect_options(&self) -> Result<PgConnectOptions> {
+        let options =
             parse_url(&self.database_url, "DATABASE_URL")?.application_name(&self.application_name);
-        let mut settings: Vec<(String, String)> = extra
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect();
-        if let Some(timeout) = self.statement_timeout {
-            settings.push(("statement_timeout".into(), timeout.as_millis().to_string()));
-        }
-        if !settings.is_empty() {
-            options = options.options(settings);
-        }
-        Ok(options)
+        Ok(match self.statement_timeout {
+            Some(timeout) => options.options([("statement_timeout", timeout.as_millis())]),
+            None => options,
+        })
     }
 
     /// Connect options for PgBouncer's admin console, if configured. The console speaks only
@@ -257,9 +251,9 @@ impl PostgresConfigBuilder {
         self
     }
 
-    /// The server-side `statement_timeout` of our connections (default 15 s; `None` for the
-    /// server's own). Sent as a startup option: behind PgBouncer, list `options` in its
-    /// `ignore_startup_parameters` or pass `None`.
+    /// A server-side `statement_timeout` for our connections (default `None`: the server's
+    /// own). It is sent as the `options` startup parameter, which PostgreSQL accepts directly
+    /// but PgBouncer refuses unless configured to track it: set it only for a direct URL.
     pub fn with_statement_timeout(mut self, timeout: Option<Duration>) -> Self {
         self.config.statement_timeout = timeout;
         self
@@ -279,7 +273,7 @@ impl PostgresConfigBuilder {
     /// is 0.
     pub fn build(self) -> Result<PostgresConfig> {
         let c = self.config;
-        c.connect_options(&[])?;
+        c.connect_options()?;
         c.admin_connect_options()?;
         let fail = |msg: String| Err(Error::config(msg).with_provider(PROVIDER));
         if c.application_name.len() > 63 || c.application_name.contains('\0') {

@@ -91,7 +91,7 @@ impl PgDiagnostics {
                     Ok(())
                 })
             });
-        let client = Client::new(config, config.connect_options(&[])?, pool_options);
+        let client = Client::new(config, config.connect_options()?, pool_options);
         Ok(Self {
             client,
             own,

@@ -10,7 +10,7 @@
 //!   replicas of a service share incidents: one incident per dedup key, appends with an
 //!   expected version, action leases with expiry.
 //! - The DSN check ("`DATABASE_URL` must use port 6432") is the pure
-//!   [`check_dsn`](ir_core::ports::check_dsn), re-exported here.
+//!   [`check_dsn`], re-exported here.
 //!
 //! ```no_run
 //! use std::time::Duration;

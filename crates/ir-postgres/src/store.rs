@@ -14,6 +14,7 @@
 //!   replica gets it with a larger token.
 
 use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -21,8 +22,9 @@ use chrono::{DateTime, Utc};
 use ir_core::incident::{Event, EventKind, IncidentId, RecordedEvent};
 use ir_core::ports::{IncidentStore, Lease, Opened, StoredIncident};
 use ir_core::{Error, ErrorKind, Result};
+use sqlx::migrate::{Migration, Migrator};
 use sqlx::postgres::PgPoolOptions;
-use sqlx::{ConnectOptions, Connection};
+use sqlx::{AssertSqlSafe, ConnectOptions, Connection, SqlSafeStr, SqlStr};
 use tracing::Instrument;
 
 use crate::client::{Client, error, map_sqlx};
@@ -43,6 +45,7 @@ const OPEN_ATTEMPTS: usize = 8;
 pub struct PgIncidentStore {
     client: Client,
     schema: String,
+    sql: Sql,
 }
 
 impl fmt::Debug for PgIncidentStore {
@@ -62,23 +65,26 @@ impl PgIncidentStore {
     /// `PermissionDenied` (the role must be allowed to create the schema and its tables, or
     /// they must exist); `Config` when the stored migrations do not match these.
     pub async fn connect(config: &PostgresConfig) -> Result<Self> {
+        // A plain identifier (checked by `PostgresConfig::build`), so it can be spliced into SQL.
         let schema = config.schema().to_owned();
-        let options = config.connect_options(&[("search_path", schema.as_str())])?;
+        let options = config.connect_options()?;
         async {
             let mut conn = options
                 .connect()
                 .await
                 .map_err(|e| map_sqlx("migrate", e))?;
-            let mut migrator = sqlx::migrate!("./migrations");
-            migrator.create_schema(schema.clone());
-            let migrated = migrator.run(&mut conn).await;
+            let migrated = migrator(&schema).run(&mut conn).await;
             drop(conn.close().await);
             migrated.map_err(|e| map_sqlx("migrate", sqlx::Error::Migrate(Box::new(e))))
         }
         .instrument(span("migrate"))
         .await?;
         let client = Client::new(config, options, PgPoolOptions::new());
-        Ok(Self { client, schema })
+        Ok(Self {
+            client,
+            sql: Sql::new(&schema),
+            schema,
+        })
     }
 
     /// The schema the store's tables live in.
@@ -88,6 +94,105 @@ impl PgIncidentStore {
 
     async fn map(&self, operation: &'static str, err: sqlx::Error) -> Error {
         self.client.explain(operation, err).await
+    }
+}
+
+/// The embedded migrations with `{schema}` replaced, keeping their history in
+/// `{schema}._sqlx_migrations`. Every table name is qualified, so nothing depends on the
+/// connection's `search_path`.
+fn migrator(schema: &str) -> Migrator {
+    let embedded = sqlx::migrate!("./migrations");
+    let migrations = embedded
+        .iter()
+        .map(|m| {
+            Migration::new(
+                m.version,
+                m.description.clone(),
+                m.migration_type,
+                AssertSqlSafe(in_schema(m.sql.as_str(), schema)).into_sql_str(),
+                m.no_tx,
+            )
+        })
+        .collect();
+    let mut migrator = Migrator::with_migrations(migrations);
+    migrator.create_schema(schema.to_owned());
+    migrator.dangerous_set_table_name(format!("{schema}._sqlx_migrations"));
+    migrator
+}
+
+fn in_schema(template: &str, schema: &str) -> String {
+    template.replace("{schema}", schema)
+}
+
+/// The store's statements, with the schema spliced in once.
+#[derive(Clone)]
+struct Sql {
+    open: SqlStr,
+    find_open: SqlStr,
+    bump_version: SqlStr,
+    version: SqlStr,
+    insert_event: SqlStr,
+    head: SqlStr,
+    events: SqlStr,
+    list_open: SqlStr,
+    acquire_lease: SqlStr,
+    release_lease: SqlStr,
+}
+
+impl Sql {
+    fn new(schema: &str) -> Self {
+        let sql = |template: &str| {
+            AssertSqlSafe(Arc::<str>::from(in_schema(template, schema))).into_sql_str()
+        };
+        Self {
+            // Incident row and first event in one statement: both or neither.
+            open: sql("WITH new AS ( \
+                     INSERT INTO {schema}.incidents (id, dedup_key, version) VALUES ($1, $2, 1) \
+                     ON CONFLICT (dedup_key) WHERE is_open DO NOTHING \
+                     RETURNING id) \
+                 INSERT INTO {schema}.incident_events (incident_id, seq, at, actor, kind, event) \
+                 SELECT id, 1, $3, $4, $5, $6 FROM new \
+                 RETURNING incident_id"),
+            find_open: sql("SELECT id FROM {schema}.incidents WHERE dedup_key = $1 AND is_open"),
+            // The row lock orders concurrent writers; each re-checks the version after the
+            // previous one committed.
+            bump_version: sql("UPDATE {schema}.incidents \
+                    SET version = version + $3, \
+                        is_open = is_open AND NOT $4, \
+                        updated_at = now() \
+                  WHERE id = $1 AND version = $2 \
+                  RETURNING version"),
+            version: sql("SELECT version FROM {schema}.incidents WHERE id = $1"),
+            insert_event: sql(
+                "INSERT INTO {schema}.incident_events (incident_id, seq, at, actor, kind, event) \
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+            ),
+            head: sql("SELECT dedup_key, version FROM {schema}.incidents WHERE id = $1"),
+            events: sql("SELECT seq, event FROM {schema}.incident_events \
+                  WHERE incident_id = $1 ORDER BY seq"),
+            list_open: sql("SELECT id FROM {schema}.incidents WHERE is_open ORDER BY position"),
+            // Granted when the key is new, its lease lapsed, or the holder already has it (then
+            // the token stays: it is the same grant, extended).
+            acquire_lease: sql(
+                "INSERT INTO {schema}.action_leases AS l (key, holder, token, expires_at) \
+                 VALUES ($1, $2, 1, clock_timestamp() + make_interval(secs => $3)) \
+                 ON CONFLICT (key) DO UPDATE \
+                    SET holder = EXCLUDED.holder, \
+                        expires_at = EXCLUDED.expires_at, \
+                        granted_at = now(), \
+                        token = CASE WHEN l.holder = EXCLUDED.holder \
+                                      AND l.expires_at > clock_timestamp() \
+                                     THEN l.token ELSE l.token + 1 END \
+                  WHERE l.holder = EXCLUDED.holder OR l.expires_at <= clock_timestamp() \
+                 RETURNING key, holder, token, expires_at",
+            ),
+            // Expire it rather than delete it, so the next grant's token is still larger.
+            release_lease: sql(
+                "UPDATE {schema}.action_leases SET expires_at = clock_timestamp() \
+                  WHERE key = $1 AND holder = $2 AND token = $3 \
+                    AND expires_at > clock_timestamp()",
+            ),
+        }
     }
 }
 
@@ -143,24 +248,15 @@ impl IncidentStore for PgIncidentStore {
         async {
             for _ in 0..OPEN_ATTEMPTS {
                 let id = IncidentId::random();
-                // Incident row and first event in one statement: both or neither.
-                let created: Option<uuid::Uuid> = match sqlx::query_scalar(
-                    "WITH new AS ( \
-                         INSERT INTO incidents (id, dedup_key, version) VALUES ($1, $2, 1) \
-                         ON CONFLICT (dedup_key) WHERE is_open DO NOTHING \
-                         RETURNING id) \
-                     INSERT INTO incident_events (incident_id, seq, at, actor, kind, event) \
-                     SELECT id, 1, $3, $4, $5, $6 FROM new \
-                     RETURNING incident_id",
-                )
-                .bind(id.0)
-                .bind(dedup_key)
-                .bind(at)
-                .bind(&actor)
-                .bind(kind)
-                .bind(&json)
-                .fetch_optional(&self.client.pool)
-                .await
+                let created: Option<uuid::Uuid> = match sqlx::query_scalar(self.sql.open.clone())
+                    .bind(id.0)
+                    .bind(dedup_key)
+                    .bind(at)
+                    .bind(&actor)
+                    .bind(kind)
+                    .bind(&json)
+                    .fetch_optional(&self.client.pool)
+                    .await
                 {
                     Ok(row) => row,
                     Err(e) => return Err(self.map(OP, e).await),
@@ -172,16 +268,15 @@ impl IncidentStore for PgIncidentStore {
                         created: true,
                     });
                 }
-                let existing: Option<uuid::Uuid> = match sqlx::query_scalar(
-                    "SELECT id FROM incidents WHERE dedup_key = $1 AND is_open",
-                )
-                .bind(dedup_key)
-                .fetch_optional(&self.client.pool)
-                .await
-                {
-                    Ok(row) => row,
-                    Err(e) => return Err(self.map(OP, e).await),
-                };
+                let existing: Option<uuid::Uuid> =
+                    match sqlx::query_scalar(self.sql.find_open.clone())
+                        .bind(dedup_key)
+                        .fetch_optional(&self.client.pool)
+                        .await
+                    {
+                        Ok(row) => row,
+                        Err(e) => return Err(self.map(OP, e).await),
+                    };
                 if let Some(id) = existing {
                     return Ok(Opened {
                         id: IncidentId(id),
@@ -220,13 +315,7 @@ impl IncidentStore for PgIncidentStore {
                 // The row lock orders concurrent writers; each re-checks the version after the
                 // previous one committed.
                 let moved: Option<i64> = sqlx::query_scalar(
-                    "UPDATE incidents \
-                        SET version = version + $3, \
-                            is_open = is_open AND NOT $4, \
-                            updated_at = now() \
-                      WHERE id = $1 AND version = $2 \
-                      RETURNING version",
-                )
+                    self.sql.bump_version.clone())
                 .bind(id.0)
                 .bind(expected)
                 .bind(count)
@@ -235,7 +324,7 @@ impl IncidentStore for PgIncidentStore {
                 .await?;
                 let Some(new_version) = moved else {
                     let current: Option<i64> =
-                        sqlx::query_scalar("SELECT version FROM incidents WHERE id = $1")
+                        sqlx::query_scalar(self.sql.version.clone())
                             .bind(id.0)
                             .fetch_optional(&mut *tx)
                             .await?;
@@ -252,9 +341,7 @@ impl IncidentStore for PgIncidentStore {
                 };
                 for (offset, (at, actor, kind, json)) in (1_i64..).zip(&rows) {
                     sqlx::query(
-                        "INSERT INTO incident_events (incident_id, seq, at, actor, kind, event) \
-                         VALUES ($1, $2, $3, $4, $5, $6)",
-                    )
+                        self.sql.insert_event.clone())
                     .bind(id.0)
                     .bind(expected + offset)
                     .bind(at)
@@ -286,17 +373,14 @@ impl IncidentStore for PgIncidentStore {
                 sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
                     .execute(&mut *tx)
                     .await?;
-                let head: Option<(String, i64)> =
-                    sqlx::query_as("SELECT dedup_key, version FROM incidents WHERE id = $1")
-                        .bind(id.0)
-                        .fetch_optional(&mut *tx)
-                        .await?;
-                let events: Vec<(i64, serde_json::Value)> = sqlx::query_as(
-                    "SELECT seq, event FROM incident_events WHERE incident_id = $1 ORDER BY seq",
-                )
-                .bind(id.0)
-                .fetch_all(&mut *tx)
-                .await?;
+                let head: Option<(String, i64)> = sqlx::query_as(self.sql.head.clone())
+                    .bind(id.0)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                let events: Vec<(i64, serde_json::Value)> = sqlx::query_as(self.sql.events.clone())
+                    .bind(id.0)
+                    .fetch_all(&mut *tx)
+                    .await?;
                 tx.commit().await?;
                 Ok((head, events))
             }
@@ -352,11 +436,9 @@ impl IncidentStore for PgIncidentStore {
     async fn list_open(&self) -> Result<Vec<IncidentId>> {
         const OP: &str = "list_open";
         async {
-            match sqlx::query_scalar::<_, uuid::Uuid>(
-                "SELECT id FROM incidents WHERE is_open ORDER BY position",
-            )
-            .fetch_all(&self.client.pool)
-            .await
+            match sqlx::query_scalar::<_, uuid::Uuid>(self.sql.list_open.clone())
+                .fetch_all(&self.client.pool)
+                .await
             {
                 Ok(ids) => Ok(ids.into_iter().map(IncidentId).collect()),
                 Err(e) => Err(self.map(OP, e).await),
@@ -372,24 +454,12 @@ impl IncidentStore for PgIncidentStore {
             // Granted when the key is new, its lease lapsed, or the holder already has it (then
             // the token stays: it is the same grant, extended).
             let granted: std::result::Result<Option<(String, String, i64, DateTime<Utc>)>, _> =
-                sqlx::query_as(
-                    "INSERT INTO action_leases AS l (key, holder, token, expires_at) \
-                     VALUES ($1, $2, 1, clock_timestamp() + make_interval(secs => $3)) \
-                     ON CONFLICT (key) DO UPDATE \
-                        SET holder = EXCLUDED.holder, \
-                            expires_at = EXCLUDED.expires_at, \
-                            granted_at = now(), \
-                            token = CASE WHEN l.holder = EXCLUDED.holder \
-                                          AND l.expires_at > clock_timestamp() \
-                                         THEN l.token ELSE l.token + 1 END \
-                      WHERE l.holder = EXCLUDED.holder OR l.expires_at <= clock_timestamp() \
-                     RETURNING key, holder, token, expires_at",
-                )
-                .bind(key)
-                .bind(holder)
-                .bind(ttl.as_secs_f64())
-                .fetch_optional(&self.client.pool)
-                .await;
+                sqlx::query_as(self.sql.acquire_lease.clone())
+                    .bind(key)
+                    .bind(holder)
+                    .bind(ttl.as_secs_f64())
+                    .fetch_optional(&self.client.pool)
+                    .await;
             match granted {
                 Ok(row) => Ok(row.map(|(key, holder, token, expires_at)| Lease {
                     key,
@@ -409,16 +479,12 @@ impl IncidentStore for PgIncidentStore {
         let token = to_i64(OP, "lease token", lease.token)?;
         async {
             // Expire it rather than delete it, so the next grant's token is still larger.
-            match sqlx::query(
-                "UPDATE action_leases SET expires_at = clock_timestamp() \
-                  WHERE key = $1 AND holder = $2 AND token = $3 \
-                    AND expires_at > clock_timestamp()",
-            )
-            .bind(&lease.key)
-            .bind(&lease.holder)
-            .bind(token)
-            .execute(&self.client.pool)
-            .await
+            match sqlx::query(self.sql.release_lease.clone())
+                .bind(&lease.key)
+                .bind(&lease.holder)
+                .bind(token)
+                .execute(&self.client.pool)
+                .await
             {
                 Ok(_) => Ok(()),
                 Err(e) => Err(self.map(OP, e).await),

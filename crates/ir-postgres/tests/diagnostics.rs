@@ -521,3 +521,18 @@ async fn slow_queries_say_why_there_are_none() {
         assert_eq!(installed, SlowQueries::NotPreloaded);
     }
 }
+
+/// `DATABASE_URL` on 6432, as the runbook wants it: diagnostics still work through PgBouncer
+/// (they send no startup option PgBouncer would refuse).
+#[tokio::test]
+async fn diagnostics_work_with_a_database_url_through_pgbouncer() {
+    let config = PostgresConfig::builder(SecretString::from(common::pgbouncer_url("test")))
+        .build()
+        .unwrap();
+    let status = PgDiagnostics::new(&config)
+        .unwrap()
+        .connection_status()
+        .await
+        .unwrap_or_else(|e| panic!("through PgBouncer ({e}); ./scripts/test.sh starts it"));
+    assert!(status.counts.total() >= 1);
+}

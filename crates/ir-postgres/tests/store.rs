@@ -383,3 +383,38 @@ async fn a_live_store_never_shows_its_password() {
     assert!(!text.contains(&password), "{text}");
     common::drop_schema(&schema).await;
 }
+
+/// The store qualifies every table with its schema and sends no startup options, so it also
+/// works through PgBouncer (session mode here): migrations, opens, appends and leases.
+#[tokio::test]
+async fn a_store_works_through_pgbouncer() {
+    let schema = common::unique("ir_test");
+    let config = ir_postgres::PostgresConfig::builder(secrecy::SecretString::from(
+        common::pgbouncer_url("test"),
+    ))
+    .with_schema(&schema)
+    .build()
+    .unwrap();
+    let store = ir_postgres::PgIncidentStore::connect(&config)
+        .await
+        .unwrap_or_else(|e| panic!("through PgBouncer ({e}); ./scripts/test.sh starts it"));
+    let key = common::unique("k");
+    let opened = store.open(&key, detected()).await.unwrap();
+    assert!(opened.created);
+    assert_eq!(
+        store
+            .append(opened.id, 1, vec![note("x", "y")])
+            .await
+            .unwrap(),
+        2
+    );
+    assert_eq!(store.load(opened.id).await.unwrap().version(), 2);
+    assert!(
+        store
+            .acquire_lease(&key, "replica", Duration::from_secs(5))
+            .await
+            .unwrap()
+            .is_some()
+    );
+    common::drop_schema(&schema).await;
+}
