@@ -14,9 +14,9 @@ pub(crate) async fn connect() -> PgConnection {
     let options: sqlx::postgres::PgConnectOptions = url.parse().unwrap();
     options.connect().await.unwrap_or_else(|e| {
         panic!(
-            "no PostgreSQL answers at DATABASE_URL ({e}). Run ./scripts/test.sh, which starts \
-             the local server, or start it with `pg_ctlcluster <version> main start`, or point \
-             DATABASE_URL at a server (trust or password auth)"
+            "cannot connect to the PostgreSQL at DATABASE_URL={url} ({e}). Run ./scripts/test.sh, \
+             which starts the local server, or start it with \
+             `pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start`"
         )
     })
 }

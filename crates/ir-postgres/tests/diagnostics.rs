@@ -419,8 +419,12 @@ async fn pgbouncer_reports_waiting_clients() {
     })
     .await;
     assert!(pool.is_saturated(), "{pool:?}");
-    assert_eq!(pool.cl_waiting, 1);
-    assert_eq!(pool.sv_active, 1);
+    // At least ours (another run of this test may be queueing too).
+    assert!(pool.cl_waiting >= 1, "{pool:?}");
+    assert_eq!(
+        pool.sv_active, 1,
+        "the pool's single server connection is busy"
+    );
     assert_eq!(pool.pool_mode.as_deref(), Some("session"));
 
     let stats = diagnostics.pgbouncer_stats().await.unwrap();
@@ -434,9 +438,6 @@ async fn pgbouncer_reports_waiting_clients() {
         .await
         .expect("the waiting client gets the connection once it is free")
         .unwrap();
-    let after = diagnostics.pgbouncer_pools().await.unwrap();
-    let pool = after.iter().find(|p| p.database == "ir_waiting").unwrap();
-    assert_eq!(pool.cl_waiting, 0);
 }
 
 #[tokio::test]

@@ -40,28 +40,29 @@ fn options(url: &str) -> PgConnectOptions {
 /// A connection as the URL's user (a superuser on the local test server), or a panic saying
 /// how to start a server.
 pub async fn admin() -> PgConnection {
-    options(&database_url())
-        .connect()
-        .await
-        .unwrap_or_else(|e| {
-            panic!(
-                "no PostgreSQL answers at DATABASE_URL={} ({e}). Run ./scripts/test.sh, which \
-             starts the local server, or start it with \
+    connect(options(&database_url())).await
+}
+
+async fn connect(options: PgConnectOptions) -> PgConnection {
+    options.connect().await.unwrap_or_else(|e| {
+        panic!(
+            "cannot connect to the PostgreSQL at DATABASE_URL={} ({e}). Run ./scripts/test.sh, \
+             which starts the local server, or start it with \
              `pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start`",
-                database_url()
-            )
-        })
+            database_url()
+        )
+    })
 }
 
 /// A connection as `user` announcing `application_name`, that has run one statement and is
 /// now idle.
 pub async fn idle_connection(user: &str, application_name: &str) -> PgConnection {
-    let mut conn = options(&database_url())
-        .username(user)
-        .application_name(application_name)
-        .connect()
-        .await
-        .unwrap();
+    let mut conn = connect(
+        options(&database_url())
+            .username(user)
+            .application_name(application_name),
+    )
+    .await;
     conn.execute("SELECT 1").await.unwrap();
     conn
 }
