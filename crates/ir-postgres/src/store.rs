@@ -21,9 +21,10 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use ir_core::incident::{Event, EventKind, IncidentId, RecordedEvent};
 use ir_core::ports::{IncidentStore, Lease, Opened, StoredIncident};
-use ir_core::{Error, ErrorKind, Result};
+use ir_core::{ErrorKind, Result};
 use sqlx::migrate::{Migration, Migrator};
-use sqlx::postgres::PgPoolOptions;
+use sqlx::pool::PoolConnection;
+use sqlx::postgres::{PgPoolOptions, Postgres};
 use sqlx::{AssertSqlSafe, ConnectOptions, Connection, SqlSafeStr, SqlStr};
 use tracing::Instrument;
 
@@ -92,8 +93,12 @@ impl PgIncidentStore {
         &self.schema
     }
 
-    async fn map(&self, operation: &'static str, err: sqlx::Error) -> Error {
-        self.client.explain(operation, err).await
+    /// A pooled connection; a time-out says whether the server or our pool is the problem.
+    async fn acquire(&self, operation: &'static str) -> Result<PoolConnection<Postgres>> {
+        match self.client.pool.acquire().await {
+            Ok(conn) => Ok(conn),
+            Err(e) => Err(self.client.explain(operation, e).await),
+        }
     }
 }
 
@@ -245,22 +250,20 @@ impl IncidentStore for PgIncidentStore {
             ));
         }
         let (at, actor, kind, json) = columns(OP, &detected)?;
+        let sql = |e| map_sqlx(OP, e);
         async {
+            let mut conn = self.acquire(OP).await?;
             for _ in 0..OPEN_ATTEMPTS {
-                let id = IncidentId::random();
-                let created: Option<uuid::Uuid> = match sqlx::query_scalar(self.sql.open.clone())
-                    .bind(id.0)
+                let created: Option<uuid::Uuid> = sqlx::query_scalar(self.sql.open.clone())
+                    .bind(IncidentId::random().0)
                     .bind(dedup_key)
                     .bind(at)
                     .bind(&actor)
                     .bind(kind)
                     .bind(&json)
-                    .fetch_optional(&self.client.pool)
+                    .fetch_optional(&mut *conn)
                     .await
-                {
-                    Ok(row) => row,
-                    Err(e) => return Err(self.map(OP, e).await),
-                };
+                    .map_err(sql)?;
                 if let Some(id) = created {
                     tracing::info!(incident = %id, "opened");
                     return Ok(Opened {
@@ -268,15 +271,11 @@ impl IncidentStore for PgIncidentStore {
                         created: true,
                     });
                 }
-                let existing: Option<uuid::Uuid> =
-                    match sqlx::query_scalar(self.sql.find_open.clone())
-                        .bind(dedup_key)
-                        .fetch_optional(&self.client.pool)
-                        .await
-                    {
-                        Ok(row) => row,
-                        Err(e) => return Err(self.map(OP, e).await),
-                    };
+                let existing: Option<uuid::Uuid> = sqlx::query_scalar(self.sql.find_open.clone())
+                    .bind(dedup_key)
+                    .fetch_optional(&mut *conn)
+                    .await
+                    .map_err(sql)?;
                 if let Some(id) = existing {
                     return Ok(Opened {
                         id: IncidentId(id),
@@ -309,56 +308,52 @@ impl IncidentStore for PgIncidentStore {
             .iter()
             .map(|e| columns(OP, e))
             .collect::<Result<Vec<_>>>()?;
+        let sql = |e| map_sqlx(OP, e);
         async {
-            let result: std::result::Result<std::result::Result<u64, Error>, sqlx::Error> = async {
-                let mut tx = self.client.pool.begin().await?;
-                // The row lock orders concurrent writers; each re-checks the version after the
-                // previous one committed.
-                let moved: Option<i64> = sqlx::query_scalar(
-                    self.sql.bump_version.clone())
+            let mut conn = self.acquire(OP).await?;
+            let mut tx = conn.begin().await.map_err(sql)?;
+            // The row lock orders concurrent writers; each re-checks the version once the
+            // previous one has committed.
+            let moved: Option<i64> = sqlx::query_scalar(self.sql.bump_version.clone())
                 .bind(id.0)
                 .bind(expected)
                 .bind(count)
                 .bind(releases)
                 .fetch_optional(&mut *tx)
-                .await?;
-                let Some(new_version) = moved else {
-                    let current: Option<i64> =
-                        sqlx::query_scalar(self.sql.version.clone())
-                            .bind(id.0)
-                            .fetch_optional(&mut *tx)
-                            .await?;
-                    return Ok(Err(match current {
-                        None => error(OP, ErrorKind::NotFound, format!("no incident {id}")),
-                        Some(v) => error(
-                            OP,
-                            ErrorKind::Conflict,
-                            format!(
-                                "incident {id} is at version {v}, not {expected_version}: reload and retry"
-                            ),
-                        ),
-                    }));
-                };
-                for (offset, (at, actor, kind, json)) in (1_i64..).zip(&rows) {
-                    sqlx::query(
-                        self.sql.insert_event.clone())
+                .await
+                .map_err(sql)?;
+            let Some(new_version) = moved else {
+                let current: Option<i64> = sqlx::query_scalar(self.sql.version.clone())
                     .bind(id.0)
-                    .bind(expected + offset)
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(sql)?;
+                // Dropping the transaction rolls it back: nothing was written.
+                return Err(match current {
+                    None => error(OP, ErrorKind::NotFound, format!("no incident {id}")),
+                    Some(v) => error(
+                        OP,
+                        ErrorKind::Conflict,
+                        format!(
+                            "incident {id} is at version {v}, not {expected_version}: reload and retry"
+                        ),
+                    ),
+                });
+            };
+            for (seq, (at, actor, kind, json)) in (expected + 1..).zip(&rows) {
+                sqlx::query(self.sql.insert_event.clone())
+                    .bind(id.0)
+                    .bind(seq)
                     .bind(at)
                     .bind(actor)
                     .bind(*kind)
                     .bind(json)
                     .execute(&mut *tx)
-                    .await?;
-                }
-                tx.commit().await?;
-                Ok(Ok(to_u64(new_version)))
+                    .await
+                    .map_err(sql)?;
             }
-            .await;
-            match result {
-                Ok(outcome) => outcome,
-                Err(e) => Err(self.map(OP, e).await),
-            }
+            tx.commit().await.map_err(sql)?;
+            Ok(to_u64(new_version))
         }
         .instrument(span(OP))
         .await
@@ -366,29 +361,27 @@ impl IncidentStore for PgIncidentStore {
 
     async fn load(&self, id: IncidentId) -> Result<StoredIncident> {
         const OP: &str = "load";
+        let sql = |e| map_sqlx(OP, e);
         async {
-            let result: std::result::Result<_, sqlx::Error> = async {
-                // One snapshot for the incident and its events.
-                let mut tx = self.client.pool.begin().await?;
-                sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-                    .execute(&mut *tx)
-                    .await?;
-                let head: Option<(String, i64)> = sqlx::query_as(self.sql.head.clone())
-                    .bind(id.0)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-                let events: Vec<(i64, serde_json::Value)> = sqlx::query_as(self.sql.events.clone())
-                    .bind(id.0)
-                    .fetch_all(&mut *tx)
-                    .await?;
-                tx.commit().await?;
-                Ok((head, events))
-            }
-            .await;
-            let (head, rows) = match result {
-                Ok(r) => r,
-                Err(e) => return Err(self.map(OP, e).await),
-            };
+            let mut conn = self.acquire(OP).await?;
+            // One snapshot for the incident and its events.
+            let mut tx = conn.begin().await.map_err(sql)?;
+            sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                .execute(&mut *tx)
+                .await
+                .map_err(sql)?;
+            let head: Option<(String, i64)> = sqlx::query_as(self.sql.head.clone())
+                .bind(id.0)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(sql)?;
+            let rows: Vec<(i64, serde_json::Value)> = sqlx::query_as(self.sql.events.clone())
+                .bind(id.0)
+                .fetch_all(&mut *tx)
+                .await
+                .map_err(sql)?;
+            tx.commit().await.map_err(sql)?;
+
             let (dedup_key, version) =
                 head.ok_or_else(|| error(OP, ErrorKind::NotFound, format!("no incident {id}")))?;
             let mut events = Vec::with_capacity(rows.len());
@@ -436,13 +429,12 @@ impl IncidentStore for PgIncidentStore {
     async fn list_open(&self) -> Result<Vec<IncidentId>> {
         const OP: &str = "list_open";
         async {
-            match sqlx::query_scalar::<_, uuid::Uuid>(self.sql.list_open.clone())
-                .fetch_all(&self.client.pool)
+            let mut conn = self.acquire(OP).await?;
+            let ids: Vec<uuid::Uuid> = sqlx::query_scalar(self.sql.list_open.clone())
+                .fetch_all(&mut *conn)
                 .await
-            {
-                Ok(ids) => Ok(ids.into_iter().map(IncidentId).collect()),
-                Err(e) => Err(self.map(OP, e).await),
-            }
+                .map_err(|e| map_sqlx(OP, e))?;
+            Ok(ids.into_iter().map(IncidentId).collect())
         }
         .instrument(span(OP))
         .await
@@ -451,24 +443,21 @@ impl IncidentStore for PgIncidentStore {
     async fn acquire_lease(&self, key: &str, holder: &str, ttl: Duration) -> Result<Option<Lease>> {
         const OP: &str = "acquire_lease";
         async {
-            // Granted when the key is new, its lease lapsed, or the holder already has it (then
-            // the token stays: it is the same grant, extended).
-            let granted: std::result::Result<Option<(String, String, i64, DateTime<Utc>)>, _> =
+            let mut conn = self.acquire(OP).await?;
+            let granted: Option<(String, String, i64, DateTime<Utc>)> =
                 sqlx::query_as(self.sql.acquire_lease.clone())
                     .bind(key)
                     .bind(holder)
                     .bind(ttl.as_secs_f64())
-                    .fetch_optional(&self.client.pool)
-                    .await;
-            match granted {
-                Ok(row) => Ok(row.map(|(key, holder, token, expires_at)| Lease {
-                    key,
-                    holder,
-                    expires_at,
-                    token: to_u64(token),
-                })),
-                Err(e) => Err(self.map(OP, e).await),
-            }
+                    .fetch_optional(&mut *conn)
+                    .await
+                    .map_err(|e| map_sqlx(OP, e))?;
+            Ok(granted.map(|(key, holder, token, expires_at)| Lease {
+                key,
+                holder,
+                expires_at,
+                token: to_u64(token),
+            }))
         }
         .instrument(span(OP))
         .await
@@ -478,17 +467,15 @@ impl IncidentStore for PgIncidentStore {
         const OP: &str = "release_lease";
         let token = to_i64(OP, "lease token", lease.token)?;
         async {
-            // Expire it rather than delete it, so the next grant's token is still larger.
-            match sqlx::query(self.sql.release_lease.clone())
+            let mut conn = self.acquire(OP).await?;
+            sqlx::query(self.sql.release_lease.clone())
                 .bind(&lease.key)
                 .bind(&lease.holder)
                 .bind(token)
-                .execute(&self.client.pool)
+                .execute(&mut *conn)
                 .await
-            {
-                Ok(_) => Ok(()),
-                Err(e) => Err(self.map(OP, e).await),
-            }
+                .map_err(|e| map_sqlx(OP, e))?;
+            Ok(())
         }
         .instrument(span(OP))
         .await

@@ -418,3 +418,64 @@ async fn a_store_works_through_pgbouncer() {
     );
     common::drop_schema(&schema).await;
 }
+
+/// A store whose only pooled connection is stuck (its append waits on a row another session
+/// locked) answers the next call with Timeout, and says the pool, not the server, is the
+/// problem.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_busy_pool_is_a_timeout_not_an_outage() {
+    let schema = common::unique("ir_test");
+    common::store_in(&schema, "ir-busy").await;
+    let config =
+        ir_postgres::PostgresConfig::builder(secrecy::SecretString::from(common::database_url()))
+            .with_schema(&schema)
+            .with_max_connections(1)
+            .with_acquire_timeout(Duration::from_millis(500))
+            .build()
+            .unwrap();
+    let store = Arc::new(
+        ir_postgres::PgIncidentStore::connect(&config)
+            .await
+            .unwrap(),
+    );
+    let id = store
+        .open(&common::unique("k"), detected())
+        .await
+        .unwrap()
+        .id;
+
+    let mut locker = common::admin().await;
+    locker.execute("BEGIN").await.unwrap();
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT 1 FROM {schema}.incidents WHERE id = $1 FOR UPDATE"
+    )))
+    .bind(id.0)
+    .execute(&mut locker)
+    .await
+    .unwrap();
+    let stuck = tokio::spawn({
+        let store = Arc::clone(&store);
+        async move {
+            store
+                .append(id, 1, vec![note("x", "waits for the lock")])
+                .await
+        }
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    let err = store.list_open().await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Timeout, "{err}");
+    assert_eq!(err.operation(), Some("list_open"));
+    assert!(
+        err.message().contains("pooled connections stayed busy"),
+        "{err}"
+    );
+
+    locker.execute("ROLLBACK").await.unwrap();
+    assert_eq!(
+        stuck.await.unwrap().unwrap(),
+        2,
+        "the waiting append then goes through"
+    );
+    common::drop_schema(&schema).await;
+}
