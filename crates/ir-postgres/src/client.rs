@@ -91,16 +91,33 @@ fn classify(err: &sqlx::Error) -> (ErrorKind, String) {
             ErrorKind::Config,
             "invalid connection configuration".to_owned(),
         ),
-        E::Migrate(m) => match &**m {
-            sqlx::migrate::MigrateError::Execute(inner) => {
-                let (kind, message) = classify(inner);
-                (kind, format!("migration failed: {message}"))
+        E::Migrate(m) => {
+            use sqlx::migrate::MigrateError as M;
+            match &**m {
+                M::Execute(inner) | M::ExecuteMigration(inner, _) => {
+                    let (kind, message) = classify(inner);
+                    (kind, format!("migration failed: {message}"))
+                }
+                M::VersionMismatch(v) => (
+                    ErrorKind::Config,
+                    format!("migration {v} differs from the one applied to this schema"),
+                ),
+                M::VersionMissing(v) => (
+                    ErrorKind::Config,
+                    format!(
+                        "this schema has migration {v}, unknown to this version of ir-postgres"
+                    ),
+                ),
+                M::Dirty(v) => (
+                    ErrorKind::Config,
+                    format!("migration {v} failed partway earlier; the schema needs repair"),
+                ),
+                _ => (
+                    ErrorKind::Config,
+                    "the store's schema cannot be migrated".to_owned(),
+                ),
             }
-            _ => (
-                ErrorKind::Config,
-                "the store's schema cannot be migrated".to_owned(),
-            ),
-        },
+        }
         E::RowNotFound => (ErrorKind::NotFound, "no such row".to_owned()),
         E::ColumnDecode { index, .. } => (
             ErrorKind::Protocol,
@@ -237,6 +254,19 @@ mod tests {
         for (code, kind) in cases {
             assert_eq!(kind_of_sqlstate(code), kind, "{code}");
         }
+    }
+
+    #[test]
+    fn migration_errors_name_the_migration() {
+        let err = map_sqlx(
+            "migrate",
+            sqlx::Error::Migrate(Box::new(sqlx::migrate::MigrateError::VersionMismatch(7))),
+        );
+        assert_eq!(err.kind(), ErrorKind::Config);
+        assert_eq!(
+            err.to_string(),
+            "postgres migrate: configuration error: migration 7 differs from the one applied to this schema"
+        );
     }
 
     #[test]

@@ -479,3 +479,32 @@ async fn a_busy_pool_is_a_timeout_not_an_outage() {
     );
     common::drop_schema(&schema).await;
 }
+
+/// A schema migrated by different SQL is refused with a Config error naming the migration,
+/// rather than used half-compatible.
+#[tokio::test]
+async fn a_schema_migrated_differently_is_a_config_error() {
+    let schema = common::unique("ir_test");
+    common::store_in(&schema, "ir-mismatch").await;
+    common::admin()
+        .await
+        .execute(sqlx::AssertSqlSafe(format!(
+            "UPDATE {schema}._sqlx_migrations SET checksum = '\\x00'"
+        )))
+        .await
+        .unwrap();
+    let config =
+        ir_postgres::PostgresConfig::builder(secrecy::SecretString::from(common::database_url()))
+            .with_schema(&schema)
+            .build()
+            .unwrap();
+    let err = ir_postgres::PgIncidentStore::connect(&config)
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Config, "{err}");
+    assert!(
+        err.message().contains("differs from the one applied"),
+        "{err}"
+    );
+    common::drop_schema(&schema).await;
+}
