@@ -1274,6 +1274,43 @@ mod tests {
     }
 
     #[test]
+    fn reclassifying_records_an_escalation_or_a_downgrade_with_reasons() {
+        let i = opened();
+        let same = classify(
+            &Signals {
+                pool_exhausted: true,
+                ..Signals::default()
+            },
+            &SeverityPolicy::runbook(),
+        );
+        assert_eq!(i.reclassify(&same), None);
+        let worse = classify(
+            &Signals {
+                homepage: Some(Reachability::Status(503)),
+                pool_exhausted: true,
+                ..Signals::default()
+            },
+            &SeverityPolicy::runbook(),
+        );
+        let Some(EventKind::SeverityChanged { from, to, reasons }) = i.reclassify(&worse) else {
+            panic!("expected an escalation");
+        };
+        assert_eq!((from, to), (Severity::P1, Severity::P0));
+        assert_eq!(reasons[0].rule, crate::classify::Rule::HomepageDown);
+        let better = classify(
+            &Signals {
+                p95_latency: Some(Duration::from_secs(7)),
+                ..Signals::default()
+            },
+            &SeverityPolicy::runbook(),
+        );
+        let mut i = i;
+        let downgrade = i.reclassify(&better).unwrap();
+        i.record(ev(5, downgrade)).unwrap();
+        assert_eq!(i.severity(), Severity::P2);
+    }
+
+    #[test]
     fn severity_change_needs_the_current_severity() {
         let mut i = opened();
         let wrong = EventKind::SeverityChanged {

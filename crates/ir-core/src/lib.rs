@@ -43,6 +43,8 @@ pub mod incident;
 pub mod playbook;
 pub mod ports;
 pub mod severity;
+#[cfg(feature = "testkit")]
+pub mod testkit;
 
 pub use error::{Error, ErrorKind, Result};
 pub use severity::{Severity, SeverityPolicy};
