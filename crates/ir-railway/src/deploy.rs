@@ -68,7 +68,7 @@ impl DeployPlatform for RailwayClient {
                 }
             }
         }
-        deployments.sort_by(|a, b| b.created_at.cmp(&a.created_at));
+        deployments.sort_by_key(|d| std::cmp::Reverse(d.created_at));
         deployments.truncate(limit);
         Ok(deployments)
     }
