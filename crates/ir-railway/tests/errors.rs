@@ -162,7 +162,9 @@ async fn every_operation_succeeds_on_its_recorded_answer() {
 
 #[tokio::test]
 async fn every_row_of_the_status_table_for_every_operation() {
-    let rows: &[(u16, &[(&str, &str)], ErrorKind)] = &[
+    /// Status, extra response headers, the kind it means.
+    type Row = (u16, &'static [(&'static str, &'static str)], ErrorKind);
+    let rows: &[Row] = &[
         (400, &[], ErrorKind::InvalidInput),
         (401, &[], ErrorKind::Unauthenticated),
         (403, &[], ErrorKind::PermissionDenied),
