@@ -37,11 +37,13 @@
 
 pub mod classify;
 pub mod clock;
+pub mod comms;
 pub mod error;
 pub mod escalation;
 pub mod incident;
 pub mod playbook;
 pub mod ports;
+pub mod postmortem;
 pub mod severity;
 #[cfg(feature = "testkit")]
 pub mod testkit;
