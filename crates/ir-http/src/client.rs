@@ -718,7 +718,16 @@ impl HttpClient {
         match outcome {
             Attempt::Answered(response) => Ok(response),
             Attempt::TimedOut if cut_by_deadline => {
-                Err(self.deadline_error(request, attempts, total))
+                let error = self.deadline_error(request, attempts, total);
+                if request.idempotent {
+                    Err(error)
+                } else {
+                    let message = format!(
+                        "{}; the request is not idempotent and may have taken effect",
+                        error.message()
+                    );
+                    Err(self.error(ErrorKind::Timeout, message, request))
+                }
             }
             Attempt::TimedOut => {
                 let within = human(self.inner.attempt_timeout);

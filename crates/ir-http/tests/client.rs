@@ -496,3 +496,30 @@ fn zero_timeouts_are_refused() {
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Config);
 }
+
+#[tokio::test]
+async fn a_mutation_cut_by_the_deadline_says_it_may_have_happened() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_secs(5)))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = HttpClient::builder("test")
+        .with_retry_policy(RetryPolicy::default().with_total_timeout(Duration::from_millis(100)))
+        .build()
+        .unwrap();
+
+    let err = client
+        .send(Request::post(url(&server, "/rollback")).with_operation("rollback"))
+        .await
+        .unwrap_err();
+
+    assert_eq!(err.kind(), ErrorKind::Timeout);
+    assert!(
+        err.message()
+            .starts_with("gave up at the overall deadline of 100 ms after 1 attempt"),
+        "{err}"
+    );
+    assert!(err.message().ends_with("may have taken effect"), "{err}");
+}
