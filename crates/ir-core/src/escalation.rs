@@ -121,6 +121,7 @@ impl fmt::Display for EscalationReason {
 /// Something due now.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "due")]
+#[non_exhaustive]
 pub enum Due {
     /// Tell `role`, with the configured contacts.
     Escalate {
