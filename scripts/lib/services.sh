@@ -28,3 +28,79 @@ ensure_postgres() {
     echo "Install it (Debian: apt-get install postgresql) or set DATABASE_URL to a server with trust or password auth." >&2
     return 1
 }
+
+# PgBouncer in front of the local server, for ir-postgres's PgBouncer tests.
+# Listens on 127.0.0.1:6432 with trust auth; the admin console is the database `pgbouncer`
+# (admin user `postgres`). Besides `test`, it serves `ir_waiting`, a pool of one server
+# connection, so a test can make clients queue for real.
+export PGBOUNCER_URL="${PGBOUNCER_URL:-postgres://postgres@127.0.0.1:6432/test}"
+export PGBOUNCER_ADMIN_URL="${PGBOUNCER_ADMIN_URL:-postgres://postgres@127.0.0.1:6432/pgbouncer}"
+
+pgbouncer_answers() {
+    if command -v pg_isready >/dev/null 2>&1; then
+        pg_isready -h 127.0.0.1 -p 6432 -U postgres -d pgbouncer -q
+    else
+        (exec 3<>/dev/tcp/127.0.0.1/6432) 2>/dev/null
+    fi
+}
+
+ensure_pgbouncer() {
+    if pgbouncer_answers; then
+        return 0
+    fi
+    if ! command -v pgbouncer >/dev/null 2>&1; then
+        if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+            echo "PgBouncer is not installed; installing Debian's pgbouncer" >&2
+            apt-get update -qq
+            DEBIAN_FRONTEND=noninteractive apt-get install -y -qq pgbouncer >/dev/null
+        else
+            echo "error: PgBouncer is not installed (Debian: apt-get install pgbouncer)." >&2
+            return 1
+        fi
+    fi
+    local dir="${TMPDIR:-/tmp}/ir-pgbouncer"
+    mkdir -p "$dir"
+    cat >"$dir/pgbouncer.ini" <<INI
+[databases]
+test = host=127.0.0.1 port=5432 dbname=test
+ir_waiting = host=127.0.0.1 port=5432 dbname=test pool_size=1
+
+[pgbouncer]
+listen_addr = 127.0.0.1
+listen_port = 6432
+unix_socket_dir = $dir
+auth_type = trust
+auth_file = $dir/userlist.txt
+admin_users = postgres
+pool_mode = session
+ignore_startup_parameters = extra_float_digits
+pidfile = $dir/pgbouncer.pid
+logfile = $dir/pgbouncer.log
+INI
+    echo '"postgres" ""' >"$dir/userlist.txt"
+    # PgBouncer refuses to run as root: run it as the postgres system user.
+    local as_user=()
+    if [ "$(id -u)" = 0 ]; then
+        chown -R postgres "$dir"
+        as_user=(-u postgres)
+    fi
+    # A pidfile left by a PgBouncer that was killed stops the next one from starting.
+    if [ -f "$dir/pgbouncer.pid" ]; then
+        local pid
+        pid="$(cat "$dir/pgbouncer.pid")"
+        if [ "$(cat "/proc/$pid/comm" 2>/dev/null)" != pgbouncer ]; then
+            rm -f "$dir/pgbouncer.pid"
+        fi
+    fi
+    echo "PgBouncer is not answering on 127.0.0.1:6432; starting it ($dir/pgbouncer.ini)" >&2
+    if ! pgbouncer -d "${as_user[@]}" "$dir/pgbouncer.ini"; then
+        echo "error: PgBouncer did not start; see $dir/pgbouncer.log" >&2
+        return 1
+    fi
+    for _ in $(seq 1 30); do
+        pgbouncer_answers && return 0
+        sleep 1
+    done
+    echo "error: PgBouncer did not start; see $dir/pgbouncer.log" >&2
+    return 1
+}

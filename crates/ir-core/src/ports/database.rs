@@ -66,6 +66,19 @@ pub struct ConnectionStatus {
 }
 
 impl ConnectionStatus {
+    /// A status with no connection counted yet, for adapters to fill in (the struct is
+    /// `#[non_exhaustive]`).
+    pub fn new(max_connections: u32, reserved_connections: u32) -> Self {
+        Self {
+            max_connections,
+            reserved_connections,
+            counts: StateCounts::default(),
+            oldest_idle: None,
+            oldest_idle_in_transaction: None,
+            groups: Vec::new(),
+        }
+    }
+
     /// Slots left for ordinary roles before "too many clients".
     pub fn headroom(&self) -> u32 {
         self.max_connections

@@ -1,0 +1,992 @@
+//! [`HttpClient`]: one request in, one [`Response`] or one [`ir_core::Error`] out, with the
+//! retry policy, both timeouts, the credential and the tracing span handled here once.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::{Bytes, BytesMut};
+use chrono::{DateTime, Utc};
+use ir_core::clock::{Clock, SystemClock};
+use ir_core::{Error, ErrorKind, Result};
+use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
+use reqwest::{Method, StatusCode, Url};
+use secrecy::{ExposeSecret, SecretString};
+use tracing::Instrument;
+
+use crate::retry::{RetryPolicy, server_wait};
+use crate::status::{error_kind, is_throttled};
+
+/// The user agent sent unless the builder sets another.
+pub const DEFAULT_USER_AGENT: &str = concat!("ir/", env!("CARGO_PKG_VERSION"));
+
+/// A credential sent with every request, marked sensitive so it never appears in logs or
+/// `Debug` output.
+#[derive(Clone)]
+#[non_exhaustive]
+pub enum Auth {
+    /// `Authorization: Bearer <token>`.
+    Bearer(SecretString),
+    /// A provider-specific header, e.g. Railway's `Project-Access-Token: <token>`.
+    Header {
+        /// The header name.
+        name: HeaderName,
+        /// The token.
+        value: SecretString,
+    },
+}
+
+impl Auth {
+    /// `Authorization: Bearer <token>`.
+    pub fn bearer(token: SecretString) -> Self {
+        Self::Bearer(token)
+    }
+
+    /// `<name>: <token>`.
+    ///
+    /// # Errors
+    /// `Config` when `name` is not a valid header name.
+    pub fn header(name: &str, token: SecretString) -> Result<Self> {
+        let name = HeaderName::from_bytes(name.as_bytes()).map_err(|e| {
+            Error::config(format!("`{name}` is not a valid header name")).with_source(e)
+        })?;
+        Ok(Self::Header { name, value: token })
+    }
+
+    /// The header name the credential travels in.
+    pub fn header_name(&self) -> &HeaderName {
+        match self {
+            Self::Bearer(_) => &AUTHORIZATION,
+            Self::Header { name, .. } => name,
+        }
+    }
+
+    /// The header, its value marked sensitive.
+    ///
+    /// # Errors
+    /// `Config` when the token holds characters a header cannot carry (the message does not
+    /// show the token).
+    pub fn to_header(&self) -> Result<(HeaderName, HeaderValue)> {
+        let raw = match self {
+            Self::Bearer(token) => format!("Bearer {}", token.expose_secret()),
+            Self::Header { value, .. } => value.expose_secret().to_owned(),
+        };
+        let mut value = HeaderValue::from_str(&raw).map_err(|_| {
+            Error::config(format!(
+                "the token for `{}` contains characters an HTTP header cannot carry",
+                self.header_name()
+            ))
+        })?;
+        value.set_sensitive(true);
+        Ok((self.header_name().clone(), value))
+    }
+}
+
+impl fmt::Debug for Auth {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Bearer(_) => f.write_str("Auth::Bearer(<redacted>)"),
+            Self::Header { name, .. } => write!(f, "Auth::Header({name}: <redacted>)"),
+        }
+    }
+}
+
+/// One request to send: method, URL, the operation name for spans and errors, headers, body,
+/// and whether repeating it is harmless.
+#[derive(Clone)]
+pub struct Request {
+    method: Method,
+    url: Url,
+    operation: Cow<'static, str>,
+    headers: HeaderMap,
+    body: Option<Bytes>,
+    idempotent: bool,
+}
+
+impl Request {
+    /// A request with `method` to `url`. `GET`, `HEAD`, `PUT`, `DELETE` and `OPTIONS` start
+    /// idempotent; `POST` and `PATCH` do not (see [`with_idempotent`](Self::with_idempotent)).
+    pub fn new(method: Method, url: Url) -> Self {
+        let idempotent = matches!(
+            method,
+            Method::GET | Method::HEAD | Method::PUT | Method::DELETE | Method::OPTIONS
+        );
+        Self {
+            operation: Cow::Owned(method.as_str().to_owned()),
+            method,
+            url,
+            headers: HeaderMap::new(),
+            body: None,
+            idempotent,
+        }
+    }
+
+    /// A `GET` request.
+    pub fn get(url: Url) -> Self {
+        Self::new(Method::GET, url)
+    }
+
+    /// A `POST` request (not idempotent unless marked).
+    pub fn post(url: Url) -> Self {
+        Self::new(Method::POST, url)
+    }
+
+    /// Names the operation (`deploymentRollback`, `list_workflow_runs`): it appears in the span
+    /// and in every error.
+    pub fn with_operation(mut self, operation: impl Into<Cow<'static, str>>) -> Self {
+        self.operation = operation.into();
+        self
+    }
+
+    /// Marks whether sending the request twice has the same effect as sending it once. Only an
+    /// idempotent request is retried after a timeout, a lost connection or a 502/503/504.
+    pub fn with_idempotent(mut self, idempotent: bool) -> Self {
+        self.idempotent = idempotent;
+        self
+    }
+
+    /// Adds a header.
+    pub fn with_header(mut self, name: HeaderName, value: HeaderValue) -> Self {
+        self.headers.append(name, value);
+        self
+    }
+
+    /// Sets a JSON body (and `Content-Type: application/json`).
+    ///
+    /// # Errors
+    /// `InvalidInput` when `body` cannot be serialised.
+    pub fn with_json<T: serde::Serialize + ?Sized>(mut self, body: &T) -> Result<Self> {
+        let bytes = serde_json::to_vec(body).map_err(|e| {
+            Error::invalid_input("the request body could not be serialised as JSON")
+                .with_operation(self.operation.clone())
+                .with_source(e)
+        })?;
+        self.headers
+            .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        self.body = Some(Bytes::from(bytes));
+        Ok(self)
+    }
+
+    /// Sets a raw body.
+    pub fn with_body(mut self, body: impl Into<Bytes>) -> Self {
+        self.body = Some(body.into());
+        self
+    }
+
+    /// The operation name.
+    pub fn operation(&self) -> &str {
+        &self.operation
+    }
+
+    /// Whether the request is marked idempotent.
+    pub fn is_idempotent(&self) -> bool {
+        self.idempotent
+    }
+}
+
+impl fmt::Debug for Request {
+    /// Method, URL without its query, operation and idempotency: never headers or body.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut url = self.url.clone();
+        url.set_query(None);
+        f.debug_struct("Request")
+            .field("method", &self.method)
+            .field("url", &url.as_str())
+            .field("operation", &self.operation)
+            .field("idempotent", &self.idempotent)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A complete answer: status, headers and the whole body, read within the attempt timeout.
+#[derive(Clone)]
+pub struct Response {
+    provider: Cow<'static, str>,
+    operation: Cow<'static, str>,
+    status: StatusCode,
+    headers: HeaderMap,
+    body: Bytes,
+    received_at: DateTime<Utc>,
+}
+
+impl Response {
+    /// Builds a response by hand (for adapters' unit tests).
+    pub fn from_parts(
+        provider: impl Into<Cow<'static, str>>,
+        operation: impl Into<Cow<'static, str>>,
+        status: StatusCode,
+        headers: HeaderMap,
+        body: impl Into<Bytes>,
+    ) -> Self {
+        Self {
+            provider: provider.into(),
+            operation: operation.into(),
+            status,
+            headers,
+            body: body.into(),
+            received_at: Utc::now(),
+        }
+    }
+
+    /// The status.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// The headers.
+    pub fn headers(&self) -> &HeaderMap {
+        &self.headers
+    }
+
+    /// The body.
+    pub fn body(&self) -> &[u8] {
+        &self.body
+    }
+
+    /// The provider this answer came from.
+    pub fn provider(&self) -> &str {
+        &self.provider
+    }
+
+    /// The operation this answers.
+    pub fn operation(&self) -> &str {
+        &self.operation
+    }
+
+    /// Whether the status is 2xx.
+    pub fn is_success(&self) -> bool {
+        self.status.is_success()
+    }
+
+    /// The body decoded as JSON.
+    ///
+    /// # Errors
+    /// `Protocol` when the body is not the expected JSON (an HTML error page, a truncated
+    /// document, a missing field); the message says what arrived, never the whole body.
+    pub fn json<T: serde::de::DeserializeOwned>(&self) -> Result<T> {
+        serde_json::from_slice(&self.body).map_err(|e| {
+            self.protocol_error(format!(
+                "expected a JSON body, got {}",
+                self.describe_body()
+            ))
+            .with_source(e)
+        })
+    }
+
+    /// The error the status means (see [`crate::error_kind`]), with `message`,
+    /// provider, operation, status and any `Retry-After`; `None` for a 2xx.
+    pub fn status_error(&self, message: impl Into<String>) -> Option<Error> {
+        let kind = error_kind(self.status, &self.headers)?;
+        Some(self.error(kind, message))
+    }
+
+    /// An error of `kind` about this response, carrying provider, operation, status and (for
+    /// `RateLimited`) the wait the server asked for.
+    pub fn error(&self, kind: ErrorKind, message: impl Into<String>) -> Error {
+        let mut error = Error::new(kind, message)
+            .with_provider(self.provider.clone())
+            .with_operation(self.operation.clone())
+            .with_status(self.status.as_u16());
+        if kind == ErrorKind::RateLimited || is_throttled(self.status, &self.headers) {
+            if let Some(wait) = server_wait(&self.headers, self.received_at) {
+                error = error.with_retry_after(wait);
+            }
+        }
+        error
+    }
+
+    /// A `Protocol` error about this response: the provider answered something unusable.
+    pub fn protocol_error(&self, message: impl Into<String>) -> Error {
+        self.error(ErrorKind::Protocol, message)
+    }
+
+    /// A short description of the body for error messages: the `<title>` of an HTML page, the
+    /// first line of a text body (at most 200 characters), or "an empty body". Never the
+    /// whole body.
+    pub fn describe_body(&self) -> String {
+        describe_body(&self.headers, &self.body)
+    }
+}
+
+impl fmt::Debug for Response {
+    /// Status, operation and body length: never headers or body.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Response")
+            .field("provider", &self.provider)
+            .field("operation", &self.operation)
+            .field("status", &self.status.as_u16())
+            .field("body_bytes", &self.body.len())
+            .finish_non_exhaustive()
+    }
+}
+
+fn describe_body(headers: &HeaderMap, body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(body);
+    let trimmed = text.trim();
+    if trimmed.is_empty() {
+        return "an empty body".to_owned();
+    }
+    let content_type = headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let looks_html = content_type.contains("html")
+        || trimmed.starts_with("<!")
+        || trimmed.to_ascii_lowercase().starts_with("<html");
+    if looks_html {
+        return match html_title(trimmed) {
+            Some(title) => format!("an HTML page titled \"{title}\" ({} bytes)", body.len()),
+            None => format!("an HTML page ({} bytes)", body.len()),
+        };
+    }
+    let first_line: String = trimmed
+        .lines()
+        .next()
+        .unwrap_or("")
+        .chars()
+        .take(200)
+        .collect();
+    format!("\"{first_line}\" ({} bytes)", body.len())
+}
+
+fn html_title(html: &str) -> Option<String> {
+    let lower = html.to_ascii_lowercase();
+    let open = lower.find("<title")?;
+    let start = open + lower[open..].find('>')? + 1;
+    let end = start + lower[start..].find("</title")?;
+    let title: String = html
+        .get(start..end)?
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    (!title.is_empty()).then(|| title.chars().take(120).collect())
+}
+
+/// Builds an [`HttpClient`].
+pub struct HttpClientBuilder {
+    provider: Cow<'static, str>,
+    auth: Option<Auth>,
+    attempt_timeout: Duration,
+    connect_timeout: Duration,
+    retry: RetryPolicy,
+    user_agent: String,
+    default_headers: HeaderMap,
+    max_body_bytes: usize,
+    clock: Arc<dyn Clock>,
+}
+
+impl HttpClientBuilder {
+    /// Sends `auth` with every request.
+    pub fn with_auth(mut self, auth: Auth) -> Self {
+        self.auth = Some(auth);
+        self
+    }
+
+    /// The per-attempt timeout: one request, its response and its whole body (default 30 s).
+    pub fn with_attempt_timeout(mut self, timeout: Duration) -> Self {
+        self.attempt_timeout = timeout;
+        self
+    }
+
+    /// The TCP/TLS connect timeout (default 10 s; never longer than the attempt timeout).
+    pub fn with_connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// The retry policy, which also holds the overall deadline.
+    pub fn with_retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// The `User-Agent` (default [`DEFAULT_USER_AGENT`]).
+    pub fn with_user_agent(mut self, user_agent: impl Into<String>) -> Self {
+        self.user_agent = user_agent.into();
+        self
+    }
+
+    /// A header sent with every request (not for credentials: use [`with_auth`](Self::with_auth)).
+    pub fn with_default_header(mut self, name: HeaderName, value: HeaderValue) -> Self {
+        self.default_headers.append(name, value);
+        self
+    }
+
+    /// The largest body read before the answer is rejected as `Protocol` (default 32 MiB).
+    pub fn with_max_body_bytes(mut self, bytes: usize) -> Self {
+        self.max_body_bytes = bytes;
+        self
+    }
+
+    /// The clock retry waits and the overall deadline are measured with (default the system
+    /// clock). A [`ManualClock`](ir_core::clock::ManualClock) makes retry waits instant in tests.
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Builds the client.
+    ///
+    /// # Errors
+    /// `Config` for a zero timeout, a user agent or token a header cannot carry, or a TLS
+    /// backend that fails to initialise.
+    pub fn build(self) -> Result<HttpClient> {
+        if self.attempt_timeout.is_zero() || self.retry.total_timeout().is_zero() {
+            return Err(Error::config("HTTP timeouts must be longer than zero")
+                .with_provider(self.provider));
+        }
+        let auth_header = self.auth.as_ref().map(Auth::to_header).transpose()?;
+        let http = reqwest::Client::builder()
+            .user_agent(self.user_agent.clone())
+            .connect_timeout(self.connect_timeout.min(self.attempt_timeout))
+            // A redirect could carry a provider-specific credential header to another host;
+            // API clients never follow one (a 3xx is reported as `Protocol`).
+            .redirect(reqwest::redirect::Policy::none())
+            .default_headers(self.default_headers)
+            .build()
+            .map_err(|e| {
+                Error::config("the HTTP client could not be built")
+                    .with_provider(self.provider.clone())
+                    .with_source(e)
+            })?;
+        Ok(HttpClient {
+            inner: Arc::new(Inner {
+                http,
+                provider: self.provider,
+                auth: self.auth,
+                auth_header,
+                attempt_timeout: self.attempt_timeout,
+                retry: self.retry,
+                max_body_bytes: self.max_body_bytes,
+                clock: self.clock,
+            }),
+        })
+    }
+}
+
+impl fmt::Debug for HttpClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HttpClientBuilder")
+            .field("provider", &self.provider)
+            .field("auth", &self.auth)
+            .field("attempt_timeout", &self.attempt_timeout)
+            .field("retry", &self.retry)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The HTTP client every adapter shares: per-attempt and overall timeouts, retries with
+/// backoff, `Retry-After` and rate-limit reset headers honoured, the credential marked
+/// sensitive, and one `tracing` span per call.
+///
+/// Cheap to clone (an `Arc` inside).
+///
+/// ```no_run
+/// use ir_http::{Auth, HttpClient, Request, RetryPolicy};
+/// use secrecy::SecretString;
+///
+/// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+/// let client = HttpClient::builder("github")
+///     .with_auth(Auth::bearer(SecretString::from("ghp_example")))
+///     .with_retry_policy(RetryPolicy::default())
+///     .build()?;
+/// let request = Request::get("https://api.github.com/rate_limit".parse()?)
+///     .with_operation("rate_limit");
+/// let response = client.send(request).await?;
+/// if let Some(error) = response.status_error("GitHub refused the call") {
+///     return Err(error.into());
+/// }
+/// let body: serde_json::Value = response.json()?;
+/// println!("{}", body["rate"]["remaining"]);
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct HttpClient {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    http: reqwest::Client,
+    provider: Cow<'static, str>,
+    auth: Option<Auth>,
+    auth_header: Option<(HeaderName, HeaderValue)>,
+    attempt_timeout: Duration,
+    retry: RetryPolicy,
+    max_body_bytes: usize,
+    clock: Arc<dyn Clock>,
+}
+
+impl fmt::Debug for HttpClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HttpClient")
+            .field("provider", &self.inner.provider)
+            .field("auth", &self.inner.auth)
+            .field("attempt_timeout", &self.inner.attempt_timeout)
+            .field("retry", &self.inner.retry)
+            .finish_non_exhaustive()
+    }
+}
+
+/// How one attempt ended, before the retry decision.
+enum Attempt {
+    Answered(Response),
+    TimedOut,
+    Transport(reqwest::Error),
+    TooLarge,
+}
+
+/// Whether to go again.
+enum Verdict {
+    Final,
+    Retry {
+        reason: &'static str,
+        server_wait: Option<Duration>,
+    },
+}
+
+impl HttpClient {
+    /// A builder for `provider` (`railway`, `github`, ...), the name spans and errors carry.
+    pub fn builder(provider: impl Into<Cow<'static, str>>) -> HttpClientBuilder {
+        HttpClientBuilder {
+            provider: provider.into(),
+            auth: None,
+            attempt_timeout: Duration::from_secs(30),
+            connect_timeout: Duration::from_secs(10),
+            retry: RetryPolicy::default(),
+            user_agent: DEFAULT_USER_AGENT.to_owned(),
+            default_headers: HeaderMap::new(),
+            max_body_bytes: 32 * 1024 * 1024,
+            clock: Arc::new(SystemClock),
+        }
+    }
+
+    /// The provider name.
+    pub fn provider(&self) -> &str {
+        &self.inner.provider
+    }
+
+    /// The retry policy.
+    pub fn retry_policy(&self) -> &RetryPolicy {
+        &self.inner.retry
+    }
+
+    /// Sends `request`, retrying per the [retry policy](crate::retry), and returns the final
+    /// answer whatever its status: map it with [`Response::status_error`] (or the provider's
+    /// own reading of the body).
+    ///
+    /// # Errors
+    /// When no answer arrived: `Timeout` (the attempt or overall deadline passed),
+    /// `Unavailable` (could not connect, TLS failure, connection lost), `Protocol` (a body
+    /// larger than the limit). Each names provider and operation and keeps the transport
+    /// error as its source.
+    pub async fn send(&self, request: Request) -> Result<Response> {
+        let span = tracing::info_span!(
+            "http_call",
+            provider = %self.inner.provider,
+            operation = %request.operation,
+            method = %request.method,
+            status = tracing::field::Empty,
+            attempts = tracing::field::Empty,
+        );
+        self.send_with_retries(request).instrument(span).await
+    }
+
+    async fn send_with_retries(&self, request: Request) -> Result<Response> {
+        let policy = &self.inner.retry;
+        let clock = &self.inner.clock;
+        let started = clock.now();
+        let total = policy.total_timeout();
+        let deadline = started + chrono::Duration::from_std(total).unwrap_or(chrono::Duration::MAX);
+        let span = tracing::Span::current();
+        let mut attempt_no: u32 = 0;
+        loop {
+            attempt_no += 1;
+            span.record("attempts", attempt_no);
+            let remaining = time_left(deadline, clock.now());
+            if remaining.is_zero() {
+                return Err(self.deadline_error(&request, attempt_no - 1, total));
+            }
+            let budget = self.inner.attempt_timeout.min(remaining);
+            let outcome = match tokio::time::timeout(budget, self.attempt(&request)).await {
+                Ok(outcome) => outcome,
+                Err(_) => Attempt::TimedOut,
+            };
+            if let Attempt::Answered(response) = &outcome {
+                span.record("status", response.status.as_u16());
+            }
+            let now = clock.now();
+            let verdict = verdict(&outcome, request.idempotent, now);
+            let Verdict::Retry {
+                reason,
+                server_wait,
+            } = verdict
+            else {
+                return self.finish(
+                    &request,
+                    outcome,
+                    attempt_no,
+                    budget < self.inner.attempt_timeout,
+                    total,
+                );
+            };
+            if attempt_no >= policy.max_attempts() {
+                return self.finish(
+                    &request,
+                    outcome,
+                    attempt_no,
+                    budget < self.inner.attempt_timeout,
+                    total,
+                );
+            }
+            let wait = server_wait.unwrap_or_else(|| policy.backoff(attempt_no));
+            if wait >= time_left(deadline, now) {
+                tracing::warn!(
+                    attempt = attempt_no,
+                    reason,
+                    wait_ms = millis(wait),
+                    "not retrying: the wait would pass the overall deadline"
+                );
+                return self.finish(
+                    &request,
+                    outcome,
+                    attempt_no,
+                    budget < self.inner.attempt_timeout,
+                    total,
+                );
+            }
+            tracing::warn!(
+                attempt = attempt_no,
+                max_attempts = policy.max_attempts(),
+                reason,
+                wait_ms = millis(wait),
+                "retrying"
+            );
+            clock.sleep(wait).await;
+        }
+    }
+
+    async fn attempt(&self, request: &Request) -> Attempt {
+        let mut builder = self
+            .inner
+            .http
+            .request(request.method.clone(), request.url.clone())
+            .headers(request.headers.clone());
+        if let Some((name, value)) = &self.inner.auth_header {
+            builder = builder.header(name.clone(), value.clone());
+        }
+        if let Some(body) = &request.body {
+            builder = builder.body(body.clone());
+        }
+        let mut response = match builder.send().await {
+            Ok(response) => response,
+            Err(e) => return Attempt::Transport(e),
+        };
+        let status = response.status();
+        let headers = std::mem::take(response.headers_mut());
+        let mut body = BytesMut::new();
+        loop {
+            match response.chunk().await {
+                Ok(Some(chunk)) => {
+                    if body.len() + chunk.len() > self.inner.max_body_bytes {
+                        return Attempt::TooLarge;
+                    }
+                    body.extend_from_slice(&chunk);
+                }
+                Ok(None) => break,
+                Err(e) => return Attempt::Transport(e),
+            }
+        }
+        Attempt::Answered(Response {
+            provider: self.inner.provider.clone(),
+            operation: request.operation.clone(),
+            status,
+            headers,
+            body: body.freeze(),
+            received_at: self.inner.clock.now(),
+        })
+    }
+
+    fn finish(
+        &self,
+        request: &Request,
+        outcome: Attempt,
+        attempts: u32,
+        cut_by_deadline: bool,
+        total: Duration,
+    ) -> Result<Response> {
+        match outcome {
+            Attempt::Answered(response) => Ok(response),
+            Attempt::TimedOut if cut_by_deadline => {
+                let error = self.deadline_error(request, attempts, total);
+                if request.idempotent {
+                    Err(error)
+                } else {
+                    let message = format!(
+                        "{}; the request is not idempotent and may have taken effect",
+                        error.message()
+                    );
+                    Err(self.error(ErrorKind::Timeout, message, request))
+                }
+            }
+            Attempt::TimedOut => {
+                let within = human(self.inner.attempt_timeout);
+                let message = if request.idempotent {
+                    format!(
+                        "no answer within {within} ({})",
+                        plural(attempts, "attempt")
+                    )
+                } else {
+                    format!(
+                        "no answer within {within} ({}; not repeated: the request is not \
+                         idempotent and may have taken effect)",
+                        plural(attempts, "attempt")
+                    )
+                };
+                Err(self.error(ErrorKind::Timeout, message, request))
+            }
+            Attempt::TooLarge => Err(self.error(
+                ErrorKind::Protocol,
+                format!(
+                    "response body larger than {} bytes",
+                    self.inner.max_body_bytes
+                ),
+                request,
+            )),
+            Attempt::Transport(e) => Err(self.transport_error(request, e, attempts)),
+        }
+    }
+
+    fn transport_error(&self, request: &Request, e: reqwest::Error, attempts: u32) -> Error {
+        let host = request.url.host_str().unwrap_or("the server").to_owned();
+        let tries = plural(attempts, "attempt");
+        let (kind, message) = if is_tls_error(&e) {
+            (
+                ErrorKind::Unavailable,
+                format!("TLS handshake with {host} failed ({tries})"),
+            )
+        } else if e.is_timeout() {
+            (
+                ErrorKind::Timeout,
+                format!("connecting to {host} timed out ({tries})"),
+            )
+        } else if e.is_connect() {
+            (
+                ErrorKind::Unavailable,
+                format!("could not connect to {host} ({tries})"),
+            )
+        } else if e.is_body() || e.is_decode() {
+            (
+                ErrorKind::Unavailable,
+                format!("connection to {host} lost while reading the response ({tries})"),
+            )
+        } else {
+            (
+                ErrorKind::Unavailable,
+                format!("request to {host} failed ({tries})"),
+            )
+        };
+        self.error(kind, message, request)
+            .with_source(e.without_url())
+    }
+
+    fn deadline_error(&self, request: &Request, attempts: u32, total: Duration) -> Error {
+        self.error(
+            ErrorKind::Timeout,
+            format!(
+                "gave up at the overall deadline of {} after {}",
+                human(total),
+                plural(attempts, "attempt")
+            ),
+            request,
+        )
+    }
+
+    fn error(&self, kind: ErrorKind, message: String, request: &Request) -> Error {
+        Error::new(kind, message)
+            .with_provider(self.inner.provider.clone())
+            .with_operation(request.operation.clone())
+    }
+}
+
+fn verdict(outcome: &Attempt, idempotent: bool, now: DateTime<Utc>) -> Verdict {
+    match outcome {
+        Attempt::Answered(response) => {
+            let status = response.status;
+            if is_throttled(status, &response.headers) {
+                Verdict::Retry {
+                    reason: "rate limited",
+                    server_wait: server_wait(&response.headers, now),
+                }
+            } else if idempotent
+                && matches!(
+                    status,
+                    StatusCode::BAD_GATEWAY
+                        | StatusCode::SERVICE_UNAVAILABLE
+                        | StatusCode::GATEWAY_TIMEOUT
+                )
+            {
+                Verdict::Retry {
+                    reason: "server unavailable",
+                    server_wait: crate::retry::retry_after(&response.headers, now),
+                }
+            } else {
+                Verdict::Final
+            }
+        }
+        // The request never reached the server: safe to repeat whatever it does.
+        Attempt::Transport(e) if e.is_connect() && !is_tls_error(e) => Verdict::Retry {
+            reason: "could not connect",
+            server_wait: None,
+        },
+        Attempt::Transport(e) if idempotent && !is_tls_error(e) => Verdict::Retry {
+            reason: "connection lost",
+            server_wait: None,
+        },
+        Attempt::TimedOut if idempotent => Verdict::Retry {
+            reason: "attempt timed out",
+            server_wait: None,
+        },
+        _ => Verdict::Final,
+    }
+}
+
+/// Whether a transport error is a TLS failure (bad certificate, handshake refused, a plain
+/// HTTP server behind an `https://` URL).
+pub(crate) fn is_tls_error(error: &(dyn std::error::Error + 'static)) -> bool {
+    find_tls(error).is_some()
+}
+
+/// The TLS error's text, for a health report.
+pub(crate) fn tls_error_text(error: &(dyn std::error::Error + 'static)) -> Option<String> {
+    find_tls(error).map(ToString::to_string)
+}
+
+/// Finds a `rustls::Error` in a chain. `io::Error` needs its own step: its `source()` skips the
+/// error it wraps (hyper wraps rustls' error in two `io::Error`s).
+fn find_tls<'a>(error: &'a (dyn std::error::Error + 'static)) -> Option<&'a rustls::Error> {
+    if let Some(tls) = error.downcast_ref::<rustls::Error>() {
+        return Some(tls);
+    }
+    if let Some(inner) = error
+        .downcast_ref::<std::io::Error>()
+        .and_then(std::io::Error::get_ref)
+    {
+        let inner: &(dyn std::error::Error + 'static) = inner;
+        if let Some(tls) = find_tls(inner) {
+            return Some(tls);
+        }
+    }
+    error.source().and_then(find_tls)
+}
+
+fn time_left(deadline: DateTime<Utc>, now: DateTime<Utc>) -> Duration {
+    (deadline - now).to_std().unwrap_or(Duration::ZERO)
+}
+
+fn millis(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
+pub(crate) fn human(d: Duration) -> String {
+    if d.as_millis() < 1000 {
+        format!("{} ms", d.as_millis())
+    } else {
+        format!("{} s", d.as_secs_f64())
+    }
+}
+
+fn plural(n: u32, word: &str) -> String {
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn auth_header_is_sensitive_and_redacted() {
+        let (name, value) = Auth::bearer(SecretString::from("tok-123"))
+            .to_header()
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(name, AUTHORIZATION);
+        assert!(value.is_sensitive());
+        assert!(!format!("{value:?}").contains("tok-123"));
+
+        let auth = Auth::header("Project-Access-Token", SecretString::from("tok-456"))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let (name, value) = auth.to_header().unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(name.as_str(), "project-access-token");
+        assert!(value.is_sensitive());
+        assert_eq!(value.to_str().ok(), Some("tok-456"));
+        assert!(!format!("{auth:?}").contains("tok-456"));
+    }
+
+    #[test]
+    fn bad_token_error_hides_the_token() {
+        let err = Auth::bearer(SecretString::from("bad\ntoken-789"))
+            .to_header()
+            .err()
+            .unwrap_or_else(|| panic!("a newline cannot go in a header"));
+        assert_eq!(err.kind(), ErrorKind::Config);
+        assert!(!format!("{err:?} {err}").contains("token-789"));
+    }
+
+    #[test]
+    fn default_idempotency_follows_the_method() {
+        let url: Url = "https://example.com/"
+            .parse()
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(Request::get(url.clone()).is_idempotent());
+        assert!(Request::new(Method::PUT, url.clone()).is_idempotent());
+        assert!(!Request::post(url.clone()).is_idempotent());
+        assert!(Request::post(url).with_idempotent(true).is_idempotent());
+    }
+
+    #[test]
+    fn request_debug_hides_query_headers_and_body() {
+        let url: Url = "https://example.com/x?token=abc"
+            .parse()
+            .unwrap_or_else(|e| panic!("{e}"));
+        let request = Request::post(url)
+            .with_header(
+                HeaderName::from_static("x-secret"),
+                HeaderValue::from_static("hdr-value"),
+            )
+            .with_body("body-value");
+        let debug = format!("{request:?}");
+        assert!(!debug.contains("abc"), "{debug}");
+        assert!(!debug.contains("hdr-value"), "{debug}");
+        assert!(!debug.contains("body-value"), "{debug}");
+    }
+
+    #[test]
+    fn describe_body_variants() {
+        let mut html = HeaderMap::new();
+        html.insert(
+            CONTENT_TYPE,
+            HeaderValue::from_static("text/html; charset=utf-8"),
+        );
+        let page = b"<!DOCTYPE html><html><head><title>Access denied | backboard.railway.com used Cloudflare</title></head><body>...</body></html>";
+        assert_eq!(
+            describe_body(&html, page),
+            format!(
+                "an HTML page titled \"Access denied | backboard.railway.com used Cloudflare\" ({} bytes)",
+                page.len()
+            )
+        );
+        assert_eq!(
+            describe_body(&HeaderMap::new(), b"<html><body>Bad gateway</body></html>"),
+            "an HTML page (37 bytes)"
+        );
+        assert_eq!(describe_body(&HeaderMap::new(), b"  \n"), "an empty body");
+        assert_eq!(
+            describe_body(&HeaderMap::new(), b"upstream connect error\nmore"),
+            "\"upstream connect error\" (27 bytes)"
+        );
+    }
+}

@@ -1,0 +1,525 @@
+//! `HttpClient` against wiremock: retries, both timeouts, idempotency, auth, redaction, spans.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use ir_core::ErrorKind;
+use ir_core::clock::{Clock, ManualClock};
+use ir_http::{Auth, HttpClient, HttpClientBuilder, Request, RetryPolicy, Url};
+use secrecy::SecretString;
+use wiremock::matchers::{body_string, header, method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+const TOKEN: &str = "tok-very-secret-123";
+
+fn start() -> chrono::DateTime<chrono::Utc> {
+    "2026-02-08T15:30:00Z".parse().unwrap()
+}
+
+fn url(server: &MockServer, p: &str) -> Url {
+    format!("{}{p}", server.uri()).parse().unwrap()
+}
+
+fn builder(clock: &ManualClock) -> HttpClientBuilder {
+    HttpClient::builder("test")
+        .with_auth(Auth::bearer(SecretString::from(TOKEN)))
+        .with_clock(Arc::new(clock.clone()))
+        .with_retry_policy(RetryPolicy::default().with_jitter(false))
+}
+
+fn elapsed(clock: &ManualClock) -> Duration {
+    (clock.now() - start()).to_std().unwrap()
+}
+
+#[tokio::test]
+async fn retry_after_seconds_is_honoured_then_succeeds() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/things"))
+        .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "7"))
+        .up_to_n_times(1)
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/things"))
+        .respond_with(ResponseTemplate::new(200).set_body_string("[]"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let clock = ManualClock::at(start());
+    let client = builder(&clock).build().unwrap();
+
+    let response = client
+        .send(Request::get(url(&server, "/things")).with_operation("list_things"))
+        .await
+        .unwrap();
+
+    assert_eq!(response.status().as_u16(), 200);
+    assert_eq!(response.body(), b"[]");
+    // Exactly the server's wait: not the 250 ms backoff, not less than asked.
+    assert_eq!(elapsed(&clock), Duration::from_secs(7));
+}
+
+#[tokio::test]
+async fn retry_after_http_date_is_honoured() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(
+            ResponseTemplate::new(503)
+                .insert_header("retry-after", "Sun, 08 Feb 2026 15:30:30 GMT"),
+        )
+        .up_to_n_times(1)
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let clock = ManualClock::at(start());
+    let client = builder(&clock).build().unwrap();
+
+    let response = client.send(Request::get(url(&server, "/"))).await.unwrap();
+
+    assert_eq!(response.status().as_u16(), 200);
+    assert_eq!(elapsed(&clock), Duration::from_secs(30));
+}
+
+#[tokio::test]
+async fn rate_limit_reset_header_is_used_when_retry_after_is_absent() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(
+            ResponseTemplate::new(403)
+                .insert_header("x-ratelimit-remaining", "0")
+                .insert_header("x-ratelimit-reset", "1770564612"), // start + 12 s, epoch seconds
+        )
+        .up_to_n_times(1)
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let clock = ManualClock::at(start());
+    let client = builder(&clock).build().unwrap();
+
+    let response = client.send(Request::get(url(&server, "/"))).await.unwrap();
+
+    assert_eq!(response.status().as_u16(), 200);
+    assert_eq!(elapsed(&clock), Duration::from_secs(12));
+}
+
+#[tokio::test]
+async fn backoff_grows_exponentially_without_a_server_wait() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(502))
+        .expect(4)
+        .mount(&server)
+        .await;
+    let clock = ManualClock::at(start());
+    let client = builder(&clock)
+        .with_retry_policy(
+            RetryPolicy::default()
+                .with_jitter(false)
+                .with_max_attempts(4)
+                .with_initial_backoff(Duration::from_millis(100)),
+        )
+        .build()
+        .unwrap();
+
+    let response = client.send(Request::get(url(&server, "/"))).await.unwrap();
+
+    // Attempts are capped and the last answer is handed back for the adapter to map.
+    assert_eq!(response.status().as_u16(), 502);
+    assert_eq!(
+        response.status_error("bad gateway").unwrap().kind(),
+        ErrorKind::Unavailable
+    );
+    // 100 + 200 + 400 ms between four attempts.
+    assert_eq!(elapsed(&clock), Duration::from_millis(700));
+}
+
+#[tokio::test]
+async fn non_idempotent_post_is_not_retried_after_a_timeout() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_millis(500)))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let clock = ManualClock::at(start());
+    let client = builder(&clock)
+        .with_attempt_timeout(Duration::from_millis(100))
+        .build()
+        .unwrap();
+
+    let err = client
+        .send(
+            Request::post(url(&server, "/rollback"))
+                .with_operation("rollback")
+                .with_body("{}"),
+        )
+        .await
+        .unwrap_err();
+
+    assert_eq!(err.kind(), ErrorKind::Timeout);
+    assert_eq!(err.provider(), Some("test"));
+    assert_eq!(err.operation(), Some("rollback"));
+    assert!(err.message().contains("not idempotent"), "{err}");
+    assert_eq!(elapsed(&clock), Duration::ZERO, "no retry wait was taken");
+}
+
+#[tokio::test]
+async fn idempotent_request_is_retried_after_a_timeout() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_millis(500)))
+        .expect(3)
+        .mount(&server)
+        .await;
+    let clock = ManualClock::at(start());
+    let client = builder(&clock)
+        .with_attempt_timeout(Duration::from_millis(80))
+        .with_retry_policy(
+            RetryPolicy::default()
+                .with_jitter(false)
+                .with_max_attempts(3),
+        )
+        .build()
+        .unwrap();
+
+    let err = client
+        .send(
+            Request::post(url(&server, "/query"))
+                .with_operation("query")
+                .with_idempotent(true),
+        )
+        .await
+        .unwrap_err();
+
+    assert_eq!(err.kind(), ErrorKind::Timeout);
+    assert!(err.message().contains("3 attempts"), "{err}");
+}
+
+#[tokio::test]
+async fn non_idempotent_post_is_not_retried_on_503_but_is_on_429() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/unavailable"))
+        .respond_with(ResponseTemplate::new(503))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/throttled"))
+        .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "1"))
+        .up_to_n_times(1)
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/throttled"))
+        .respond_with(ResponseTemplate::new(200))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let clock = ManualClock::at(start());
+    let client = builder(&clock).build().unwrap();
+
+    let unavailable = client
+        .send(Request::post(url(&server, "/unavailable")))
+        .await
+        .unwrap();
+    assert_eq!(unavailable.status().as_u16(), 503);
+
+    // A throttled request was refused unprocessed: repeating it is safe for any method.
+    let throttled = client
+        .send(Request::post(url(&server, "/throttled")))
+        .await
+        .unwrap();
+    assert_eq!(throttled.status().as_u16(), 200);
+}
+
+#[tokio::test]
+async fn a_wait_past_the_deadline_is_not_taken() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(
+            ResponseTemplate::new(429)
+                .insert_header("retry-after", "3600")
+                .set_body_string(r#"{"message":"slow down"}"#),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    let clock = ManualClock::at(start());
+    let client = builder(&clock).build().unwrap();
+
+    let response = client.send(Request::get(url(&server, "/"))).await.unwrap();
+    let err = response.status_error("slow down").unwrap();
+
+    assert_eq!(err.kind(), ErrorKind::RateLimited);
+    assert_eq!(err.status(), Some(429));
+    assert_eq!(err.retry_after(), Some(Duration::from_secs(3600)));
+    assert_eq!(elapsed(&clock), Duration::ZERO);
+}
+
+#[tokio::test]
+async fn overall_deadline_bounds_a_slow_server() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_secs(5)))
+        .mount(&server)
+        .await;
+    let client = HttpClient::builder("test")
+        .with_attempt_timeout(Duration::from_secs(10))
+        .with_retry_policy(RetryPolicy::default().with_total_timeout(Duration::from_millis(150)))
+        .build()
+        .unwrap();
+
+    let started = Instant::now();
+    let err = client
+        .send(Request::get(url(&server, "/")))
+        .await
+        .unwrap_err();
+    let took = started.elapsed();
+
+    assert_eq!(err.kind(), ErrorKind::Timeout);
+    assert!(err.message().contains("overall deadline"), "{err}");
+    assert!(took >= Duration::from_millis(150), "{took:?}");
+    assert!(took < Duration::from_millis(1500), "{took:?}");
+}
+
+#[tokio::test]
+async fn overall_deadline_bounds_retries() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(503).set_delay(Duration::from_millis(20)))
+        .mount(&server)
+        .await;
+    let client = HttpClient::builder("test")
+        .with_retry_policy(
+            RetryPolicy::default()
+                .with_max_attempts(1000)
+                .with_initial_backoff(Duration::from_millis(10))
+                .with_max_backoff(Duration::from_millis(20))
+                .with_total_timeout(Duration::from_millis(300)),
+        )
+        .build()
+        .unwrap();
+
+    let started = Instant::now();
+    let outcome = client.send(Request::get(url(&server, "/"))).await;
+    let took = started.elapsed();
+
+    // Either the last 503 (a wait would have passed the deadline) or a deadline timeout
+    // (the deadline cut an attempt short): never a call that runs on.
+    match outcome {
+        Ok(response) => assert_eq!(response.status().as_u16(), 503),
+        Err(err) => assert_eq!(err.kind(), ErrorKind::Timeout, "{err}"),
+    }
+    assert!(took < Duration::from_millis(1000), "{took:?}");
+    let attempts = server.received_requests().await.unwrap().len();
+    assert!(attempts > 2, "retried within the deadline: {attempts}");
+}
+
+#[tokio::test]
+async fn connect_errors_are_retried_even_for_a_post() {
+    // A port nobody listens on.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    drop(listener);
+    let clock = ManualClock::at(start());
+    let client = builder(&clock)
+        .with_retry_policy(
+            RetryPolicy::default()
+                .with_jitter(false)
+                .with_max_attempts(3),
+        )
+        .build()
+        .unwrap();
+
+    let err = client
+        .send(
+            Request::post(format!("http://127.0.0.1:{port}/x").parse().unwrap())
+                .with_operation("mutate"),
+        )
+        .await
+        .unwrap_err();
+
+    assert_eq!(err.kind(), ErrorKind::Unavailable);
+    assert_eq!(err.message(), "could not connect to 127.0.0.1 (3 attempts)");
+    assert!(std::error::Error::source(&err).is_some());
+    // Two waits: 250 ms and 500 ms.
+    assert_eq!(elapsed(&clock), Duration::from_millis(750));
+}
+
+#[tokio::test]
+async fn credential_and_headers_are_sent() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/graphql"))
+        .and(header("authorization", format!("Bearer {TOKEN}").as_str()))
+        .and(header("content-type", "application/json"))
+        .and(header("user-agent", ir_http::DEFAULT_USER_AGENT))
+        .and(body_string(r#"{"query":"{ me { id } }"}"#))
+        .respond_with(ResponseTemplate::new(200).set_body_string(r#"{"data":{}}"#))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/project"))
+        .and(header("project-access-token", TOKEN))
+        .respond_with(ResponseTemplate::new(200))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let clock = ManualClock::at(start());
+    let bearer = builder(&clock).build().unwrap();
+    let project = HttpClient::builder("test")
+        .with_auth(Auth::header("Project-Access-Token", SecretString::from(TOKEN)).unwrap())
+        .build()
+        .unwrap();
+
+    let body = serde_json::json!({"query": "{ me { id } }"});
+    let response = bearer
+        .send(
+            Request::post(url(&server, "/graphql"))
+                .with_json(&body)
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    let response = project
+        .send(Request::post(url(&server, "/project")))
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+}
+
+#[tokio::test]
+async fn debug_of_client_builder_and_errors_omits_the_token() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(
+            ResponseTemplate::new(401).set_body_string(r#"{"message":"Bad credentials"}"#),
+        )
+        .mount(&server)
+        .await;
+    let clock = ManualClock::at(start());
+    let client = builder(&clock)
+        .with_attempt_timeout(Duration::from_millis(50))
+        .build()
+        .unwrap();
+
+    let unauthorized = client
+        .send(Request::get(url(&server, "/")))
+        .await
+        .unwrap()
+        .status_error("Bad credentials")
+        .unwrap();
+    assert_eq!(unauthorized.kind(), ErrorKind::Unauthenticated);
+
+    let refused = client
+        .send(Request::get("http://127.0.0.1:9/".parse().unwrap()))
+        .await
+        .unwrap_err();
+
+    let texts = [
+        format!("{client:?}"),
+        format!("{:?}", builder(&clock)),
+        format!("{unauthorized:?} {unauthorized}"),
+        format!("{refused:?} {refused}"),
+    ];
+    for text in texts {
+        assert!(!text.contains(TOKEN), "token leaked: {text}");
+    }
+    assert!(format!("{client:?}").contains("<redacted>"));
+}
+
+#[tokio::test]
+async fn html_body_is_a_protocol_error_not_a_panic() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(
+            "<!DOCTYPE html><html><head><title>Access denied</title></head><body></body></html>",
+            "text/html",
+        ))
+        .mount(&server)
+        .await;
+    let clock = ManualClock::at(start());
+    let client = builder(&clock).build().unwrap();
+
+    let response = client
+        .send(Request::get(url(&server, "/")).with_operation("read"))
+        .await
+        .unwrap();
+    let err = response.json::<serde_json::Value>().unwrap_err();
+
+    assert_eq!(err.kind(), ErrorKind::Protocol);
+    assert_eq!(err.operation(), Some("read"));
+    assert!(err.message().contains("\"Access denied\""), "{err}");
+}
+
+#[tokio::test]
+async fn an_oversized_body_is_refused() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_string("x".repeat(4096)))
+        .mount(&server)
+        .await;
+    let clock = ManualClock::at(start());
+    let client = builder(&clock).with_max_body_bytes(1024).build().unwrap();
+
+    let err = client
+        .send(Request::get(url(&server, "/")))
+        .await
+        .unwrap_err();
+
+    assert_eq!(err.kind(), ErrorKind::Protocol);
+    assert!(err.message().contains("1024 bytes"), "{err}");
+}
+
+#[test]
+fn zero_timeouts_are_refused() {
+    let err = HttpClient::builder("test")
+        .with_attempt_timeout(Duration::ZERO)
+        .build()
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Config);
+}
+
+#[tokio::test]
+async fn a_mutation_cut_by_the_deadline_says_it_may_have_happened() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_secs(5)))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = HttpClient::builder("test")
+        .with_retry_policy(RetryPolicy::default().with_total_timeout(Duration::from_millis(100)))
+        .build()
+        .unwrap();
+
+    let err = client
+        .send(Request::post(url(&server, "/rollback")).with_operation("rollback"))
+        .await
+        .unwrap_err();
+
+    assert_eq!(err.kind(), ErrorKind::Timeout);
+    assert!(
+        err.message()
+            .starts_with("gave up at the overall deadline of 100 ms after 1 attempt"),
+        "{err}"
+    );
+    assert!(err.message().ends_with("may have taken effect"), "{err}");
+}

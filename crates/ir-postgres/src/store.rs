@@ -1,0 +1,483 @@
+//! [`PgIncidentStore`]: the [`IncidentStore`] port on PostgreSQL, so several replicas of a
+//! service share incidents.
+//!
+//! - **One incident per dedup key**: a partial unique index on `dedup_key` where the incident
+//!   is open, and `INSERT ... ON CONFLICT DO NOTHING` that writes the incident and its first
+//!   event in one statement. A caller that loses the race joins the winner's incident.
+//! - **Appends with an expected version**: `UPDATE incidents SET version = version + n WHERE
+//!   version = expected` in the same transaction as the events; the row lock makes concurrent
+//!   writers queue, and every writer after the first finds the version moved and gets
+//!   `Conflict` with nothing written.
+//! - **Action leases**: a row per key with a holder, an expiry on the database's clock and a
+//!   fencing token, taken with one `INSERT ... ON CONFLICT DO UPDATE ... WHERE expired or
+//!   ours`. A holder that crashes stops renewing; its lease lapses at `expires_at` and the next
+//!   replica gets it with a larger token.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use ir_core::incident::{Event, EventKind, IncidentId, RecordedEvent};
+use ir_core::ports::{IncidentStore, Lease, Opened, StoredIncident};
+use ir_core::{ErrorKind, Result};
+use sqlx::migrate::{Migration, Migrator};
+use sqlx::pool::PoolConnection;
+use sqlx::postgres::{PgPoolOptions, Postgres};
+use sqlx::{AssertSqlSafe, ConnectOptions, Connection, SqlSafeStr, SqlStr};
+use tracing::Instrument;
+
+use crate::client::{Client, error, map_sqlx};
+use crate::config::PostgresConfig;
+
+/// How often `open` retries when the incident it would join was resolved between its insert
+/// and its read. Each retry needs another writer to resolve an incident meanwhile.
+const OPEN_ATTEMPTS: usize = 8;
+
+/// The incident store on PostgreSQL. Cloning shares the pool.
+///
+/// [`connect`](Self::connect) applies the embedded migrations (under sqlx's migration lock, so
+/// replicas starting together are safe) in the configured schema, then every call uses that
+/// schema.
+///
+/// Lease times come from the database's clock, so replicas with skewed clocks agree on expiry.
+#[derive(Clone)]
+pub struct PgIncidentStore {
+    client: Client,
+    schema: String,
+    sql: Sql,
+}
+
+impl fmt::Debug for PgIncidentStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PgIncidentStore")
+            .field("client", &self.client)
+            .field("schema", &self.schema)
+            .finish()
+    }
+}
+
+impl PgIncidentStore {
+    /// Connects, creates the schema when missing and applies the migrations.
+    ///
+    /// # Errors
+    /// `Unavailable`/`Timeout` when the server cannot be reached; `Unauthenticated` or
+    /// `PermissionDenied` (the role must be allowed to create the schema and its tables, or
+    /// they must exist); `Config` when the stored migrations do not match these.
+    pub async fn connect(config: &PostgresConfig) -> Result<Self> {
+        // A plain identifier (checked by `PostgresConfig::build`), so it can be spliced into SQL.
+        let schema = config.schema().to_owned();
+        let options = config.connect_options()?;
+        async {
+            let mut conn = options
+                .connect()
+                .await
+                .map_err(|e| map_sqlx("migrate", e))?;
+            let migrated = migrator(&schema).run(&mut conn).await;
+            drop(conn.close().await);
+            migrated.map_err(|e| map_sqlx("migrate", sqlx::Error::Migrate(Box::new(e))))
+        }
+        .instrument(span("migrate"))
+        .await?;
+        let client = Client::new(config, options, PgPoolOptions::new());
+        Ok(Self {
+            client,
+            sql: Sql::new(&schema),
+            schema,
+        })
+    }
+
+    /// The schema the store's tables live in.
+    pub fn schema(&self) -> &str {
+        &self.schema
+    }
+
+    /// A pooled connection; a time-out says whether the server or our pool is the problem.
+    async fn acquire(&self, operation: &'static str) -> Result<PoolConnection<Postgres>> {
+        match self.client.pool.acquire().await {
+            Ok(conn) => Ok(conn),
+            Err(e) => Err(self.client.explain(operation, e).await),
+        }
+    }
+}
+
+/// The embedded migrations with `{schema}` replaced, keeping their history in
+/// `{schema}._sqlx_migrations`. Every table name is qualified, so nothing depends on the
+/// connection's `search_path`.
+fn migrator(schema: &str) -> Migrator {
+    let embedded = sqlx::migrate!("./migrations");
+    let migrations = embedded
+        .iter()
+        .map(|m| {
+            Migration::new(
+                m.version,
+                m.description.clone(),
+                m.migration_type,
+                AssertSqlSafe(in_schema(m.sql.as_str(), schema)).into_sql_str(),
+                m.no_tx,
+            )
+        })
+        .collect();
+    let mut migrator = Migrator::with_migrations(migrations);
+    migrator.create_schema(schema.to_owned());
+    migrator.dangerous_set_table_name(format!("{schema}._sqlx_migrations"));
+    migrator
+}
+
+fn in_schema(template: &str, schema: &str) -> String {
+    template.replace("{schema}", schema)
+}
+
+/// The store's statements, with the schema spliced in once.
+#[derive(Clone)]
+struct Sql {
+    open: SqlStr,
+    find_open: SqlStr,
+    bump_version: SqlStr,
+    version: SqlStr,
+    insert_event: SqlStr,
+    head: SqlStr,
+    events: SqlStr,
+    list_open: SqlStr,
+    acquire_lease: SqlStr,
+    release_lease: SqlStr,
+}
+
+impl Sql {
+    fn new(schema: &str) -> Self {
+        let sql = |template: &str| {
+            AssertSqlSafe(Arc::<str>::from(in_schema(template, schema))).into_sql_str()
+        };
+        Self {
+            // Incident row and first event in one statement: both or neither.
+            open: sql("WITH new AS ( \
+                     INSERT INTO {schema}.incidents (id, dedup_key, version) VALUES ($1, $2, 1) \
+                     ON CONFLICT (dedup_key) WHERE is_open DO NOTHING \
+                     RETURNING id) \
+                 INSERT INTO {schema}.incident_events (incident_id, seq, at, actor, kind, event) \
+                 SELECT id, 1, $3, $4, $5, $6 FROM new \
+                 RETURNING incident_id"),
+            find_open: sql("SELECT id FROM {schema}.incidents WHERE dedup_key = $1 AND is_open"),
+            // The row lock orders concurrent writers; each re-checks the version after the
+            // previous one committed.
+            bump_version: sql("UPDATE {schema}.incidents \
+                    SET version = version + $3, \
+                        is_open = is_open AND NOT $4, \
+                        updated_at = now() \
+                  WHERE id = $1 AND version = $2 \
+                  RETURNING version"),
+            version: sql("SELECT version FROM {schema}.incidents WHERE id = $1"),
+            insert_event: sql(
+                "INSERT INTO {schema}.incident_events (incident_id, seq, at, actor, kind, event) \
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+            ),
+            head: sql("SELECT dedup_key, version FROM {schema}.incidents WHERE id = $1"),
+            events: sql("SELECT seq, event FROM {schema}.incident_events \
+                  WHERE incident_id = $1 ORDER BY seq"),
+            list_open: sql("SELECT id FROM {schema}.incidents WHERE is_open ORDER BY position"),
+            // Granted when the key is new, its lease lapsed, or the holder already has it (then
+            // the token stays: it is the same grant, extended).
+            acquire_lease: sql(
+                "INSERT INTO {schema}.action_leases AS l (key, holder, token, expires_at) \
+                 VALUES ($1, $2, 1, clock_timestamp() + make_interval(secs => $3)) \
+                 ON CONFLICT (key) DO UPDATE \
+                    SET holder = EXCLUDED.holder, \
+                        expires_at = EXCLUDED.expires_at, \
+                        granted_at = now(), \
+                        token = CASE WHEN l.holder = EXCLUDED.holder \
+                                      AND l.expires_at > clock_timestamp() \
+                                     THEN l.token ELSE l.token + 1 END \
+                  WHERE l.holder = EXCLUDED.holder OR l.expires_at <= clock_timestamp() \
+                 RETURNING key, holder, token, expires_at",
+            ),
+            // Expire it rather than delete it, so the next grant's token is still larger.
+            release_lease: sql(
+                "UPDATE {schema}.action_leases SET expires_at = clock_timestamp() \
+                  WHERE key = $1 AND holder = $2 AND token = $3 \
+                    AND expires_at > clock_timestamp()",
+            ),
+        }
+    }
+}
+
+fn span(operation: &'static str) -> tracing::Span {
+    tracing::info_span!("postgres", provider = "postgres", operation)
+}
+
+/// An event's columns: time, actor, type name and JSON.
+fn columns(
+    operation: &'static str,
+    event: &Event,
+) -> Result<(DateTime<Utc>, String, &'static str, serde_json::Value)> {
+    let json = serde_json::to_value(event).map_err(|e| {
+        error(
+            operation,
+            ErrorKind::InvalidInput,
+            format!("event {} cannot be serialized", event.kind.name()),
+        )
+        .with_source(e)
+    })?;
+    Ok((event.at, event.actor.clone(), event.kind.name(), json))
+}
+
+fn to_i64(operation: &'static str, what: &str, v: u64) -> Result<i64> {
+    i64::try_from(v).map_err(|_| {
+        error(
+            operation,
+            ErrorKind::InvalidInput,
+            format!("{what} {v} is too large"),
+        )
+    })
+}
+
+fn to_u64(v: i64) -> u64 {
+    u64::try_from(v).unwrap_or(0)
+}
+
+#[async_trait]
+impl IncidentStore for PgIncidentStore {
+    async fn open(&self, dedup_key: &str, detected: Event) -> Result<Opened> {
+        const OP: &str = "open";
+        if !matches!(detected.kind, EventKind::Detected { .. }) {
+            return Err(error(
+                OP,
+                ErrorKind::InvalidInput,
+                format!(
+                    "an incident opens with a detected event, not {}",
+                    detected.kind.name()
+                ),
+            ));
+        }
+        let (at, actor, kind, json) = columns(OP, &detected)?;
+        let sql = |e| map_sqlx(OP, e);
+        async {
+            let mut conn = self.acquire(OP).await?;
+            for _ in 0..OPEN_ATTEMPTS {
+                let created: Option<uuid::Uuid> = sqlx::query_scalar(self.sql.open.clone())
+                    .bind(IncidentId::random().0)
+                    .bind(dedup_key)
+                    .bind(at)
+                    .bind(&actor)
+                    .bind(kind)
+                    .bind(&json)
+                    .fetch_optional(&mut *conn)
+                    .await
+                    .map_err(sql)?;
+                if let Some(id) = created {
+                    tracing::info!(incident = %id, "opened");
+                    return Ok(Opened {
+                        id: IncidentId(id),
+                        created: true,
+                    });
+                }
+                let existing: Option<uuid::Uuid> = sqlx::query_scalar(self.sql.find_open.clone())
+                    .bind(dedup_key)
+                    .fetch_optional(&mut *conn)
+                    .await
+                    .map_err(sql)?;
+                if let Some(id) = existing {
+                    return Ok(Opened {
+                        id: IncidentId(id),
+                        created: false,
+                    });
+                }
+                // The open incident was resolved between the two statements: try again.
+            }
+            Err(error(
+                OP,
+                ErrorKind::Conflict,
+                format!("dedup key {dedup_key:?} kept being opened and resolved by other writers"),
+            ))
+        }
+        .instrument(span(OP))
+        .await
+    }
+
+    async fn append(
+        &self,
+        id: IncidentId,
+        expected_version: u64,
+        events: Vec<Event>,
+    ) -> Result<u64> {
+        const OP: &str = "append";
+        let expected = to_i64(OP, "expected version", expected_version)?;
+        let count = to_i64(OP, "event count", events.len() as u64)?;
+        let releases = events.iter().any(|e| e.kind.releases_dedup_key());
+        let rows = events
+            .iter()
+            .map(|e| columns(OP, e))
+            .collect::<Result<Vec<_>>>()?;
+        let sql = |e| map_sqlx(OP, e);
+        async {
+            let mut conn = self.acquire(OP).await?;
+            let mut tx = conn.begin().await.map_err(sql)?;
+            // The row lock orders concurrent writers; each re-checks the version once the
+            // previous one has committed.
+            let moved: Option<i64> = sqlx::query_scalar(self.sql.bump_version.clone())
+                .bind(id.0)
+                .bind(expected)
+                .bind(count)
+                .bind(releases)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(sql)?;
+            let Some(new_version) = moved else {
+                let current: Option<i64> = sqlx::query_scalar(self.sql.version.clone())
+                    .bind(id.0)
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(sql)?;
+                // Dropping the transaction rolls it back: nothing was written.
+                return Err(match current {
+                    None => error(OP, ErrorKind::NotFound, format!("no incident {id}")),
+                    Some(v) => error(
+                        OP,
+                        ErrorKind::Conflict,
+                        format!(
+                            "incident {id} is at version {v}, not {expected_version}: reload and retry"
+                        ),
+                    ),
+                });
+            };
+            for (seq, (at, actor, kind, json)) in (expected + 1..).zip(&rows) {
+                sqlx::query(self.sql.insert_event.clone())
+                    .bind(id.0)
+                    .bind(seq)
+                    .bind(at)
+                    .bind(actor)
+                    .bind(*kind)
+                    .bind(json)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(sql)?;
+            }
+            tx.commit().await.map_err(sql)?;
+            Ok(to_u64(new_version))
+        }
+        .instrument(span(OP))
+        .await
+    }
+
+    async fn load(&self, id: IncidentId) -> Result<StoredIncident> {
+        const OP: &str = "load";
+        let sql = |e| map_sqlx(OP, e);
+        async {
+            let mut conn = self.acquire(OP).await?;
+            // One snapshot for the incident and its events.
+            let mut tx = conn.begin().await.map_err(sql)?;
+            sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                .execute(&mut *tx)
+                .await
+                .map_err(sql)?;
+            let head: Option<(String, i64)> = sqlx::query_as(self.sql.head.clone())
+                .bind(id.0)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(sql)?;
+            let rows: Vec<(i64, serde_json::Value)> = sqlx::query_as(self.sql.events.clone())
+                .bind(id.0)
+                .fetch_all(&mut *tx)
+                .await
+                .map_err(sql)?;
+            tx.commit().await.map_err(sql)?;
+
+            let (dedup_key, version) =
+                head.ok_or_else(|| error(OP, ErrorKind::NotFound, format!("no incident {id}")))?;
+            let mut events = Vec::with_capacity(rows.len());
+            for (expected_seq, (seq, json)) in (1_i64..).zip(rows) {
+                if seq != expected_seq {
+                    return Err(error(
+                        OP,
+                        ErrorKind::Protocol,
+                        format!("incident {id} has event {seq} where {expected_seq} was expected"),
+                    ));
+                }
+                let event: Event = serde_json::from_value(json).map_err(|e| {
+                    error(
+                        OP,
+                        ErrorKind::Protocol,
+                        format!("event {seq} of incident {id} cannot be decoded"),
+                    )
+                    .with_source(e)
+                })?;
+                events.push(RecordedEvent {
+                    seq: to_u64(seq),
+                    event,
+                });
+            }
+            if events.len() as u64 != to_u64(version) {
+                return Err(error(
+                    OP,
+                    ErrorKind::Protocol,
+                    format!(
+                        "incident {id} is at version {version} but has {} events",
+                        events.len()
+                    ),
+                ));
+            }
+            Ok(StoredIncident {
+                id,
+                dedup_key,
+                events,
+            })
+        }
+        .instrument(span(OP))
+        .await
+    }
+
+    async fn list_open(&self) -> Result<Vec<IncidentId>> {
+        const OP: &str = "list_open";
+        async {
+            let mut conn = self.acquire(OP).await?;
+            let ids: Vec<uuid::Uuid> = sqlx::query_scalar(self.sql.list_open.clone())
+                .fetch_all(&mut *conn)
+                .await
+                .map_err(|e| map_sqlx(OP, e))?;
+            Ok(ids.into_iter().map(IncidentId).collect())
+        }
+        .instrument(span(OP))
+        .await
+    }
+
+    async fn acquire_lease(&self, key: &str, holder: &str, ttl: Duration) -> Result<Option<Lease>> {
+        const OP: &str = "acquire_lease";
+        async {
+            let mut conn = self.acquire(OP).await?;
+            let granted: Option<(String, String, i64, DateTime<Utc>)> =
+                sqlx::query_as(self.sql.acquire_lease.clone())
+                    .bind(key)
+                    .bind(holder)
+                    .bind(ttl.as_secs_f64())
+                    .fetch_optional(&mut *conn)
+                    .await
+                    .map_err(|e| map_sqlx(OP, e))?;
+            Ok(granted.map(|(key, holder, token, expires_at)| Lease {
+                key,
+                holder,
+                expires_at,
+                token: to_u64(token),
+            }))
+        }
+        .instrument(span(OP))
+        .await
+    }
+
+    async fn release_lease(&self, lease: &Lease) -> Result<()> {
+        const OP: &str = "release_lease";
+        let token = to_i64(OP, "lease token", lease.token)?;
+        async {
+            let mut conn = self.acquire(OP).await?;
+            sqlx::query(self.sql.release_lease.clone())
+                .bind(&lease.key)
+                .bind(&lease.holder)
+                .bind(token)
+                .execute(&mut *conn)
+                .await
+                .map_err(|e| map_sqlx(OP, e))?;
+            Ok(())
+        }
+        .instrument(span(OP))
+        .await
+    }
+}

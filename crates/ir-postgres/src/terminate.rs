@@ -1,0 +1,163 @@
+//! Terminating idle connections, the runbook's "kill idle connections", with its guards.
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use ir_core::ports::{BackendInfo, RefusalReason, TerminateRequest, TerminationReport};
+use sqlx::PgConnection;
+
+use crate::client::sqlstate;
+use crate::connections::seconds_to_duration;
+
+/// A backend: its pid and start time (pids are reused; the pair is not).
+pub(crate) type BackendKey = (i32, DateTime<Utc>);
+
+/// Idle connections matching the request, oldest first, with what the guards need: whether it
+/// is a client backend, whether its role is a superuser, and whether the current role may
+/// signal it (PostgreSQL's own rule: privileges of the target's role, or `pg_signal_backend`).
+const CANDIDATES: &str = r"
+SELECT a.pid,
+       a.backend_start,
+       a.usename::text                                                   AS usename,
+       coalesce(a.application_name, '')                                  AS application_name,
+       a.state,
+       coalesce(a.backend_type, '')                                      AS backend_type,
+       extract(epoch FROM clock_timestamp() - a.state_change)::float8    AS idle_for,
+       coalesce(r.rolsuper, false)                                       AS superuser,
+       a.pid = pg_backend_pid()                                          AS is_self,
+       (a.usesysid IS NOT NULL AND (
+            pg_has_role(current_user, a.usesysid, 'USAGE')
+         OR pg_has_role(current_user, 'pg_signal_backend', 'USAGE')))   AS may_signal
+FROM pg_stat_activity a
+LEFT JOIN pg_roles r ON r.oid = a.usesysid
+WHERE a.state = 'idle'
+  AND a.state_change < clock_timestamp() - make_interval(secs => $1)
+  AND ($2::text IS NULL OR a.application_name = $2)
+  AND ($3::text IS NULL OR a.usename = $3)
+ORDER BY a.state_change, a.pid";
+
+/// Signals one backend, re-checking in the same statement that it is still the same backend and
+/// still idle past the threshold, so a connection that woke up meanwhile is left alone.
+/// `present` tells a backend that went away from one that is merely no longer idle.
+const TERMINATE: &str = r"
+SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE pid = $1 AND backend_start = $2) AS present,
+       (SELECT pg_terminate_backend(a.pid)
+          FROM pg_stat_activity a
+         WHERE a.pid = $1 AND a.backend_start = $2 AND a.state = 'idle'
+           AND a.state_change < clock_timestamp() - make_interval(secs => $3))  AS terminated";
+
+#[derive(sqlx::FromRow)]
+struct Candidate {
+    pid: i32,
+    backend_start: Option<DateTime<Utc>>,
+    usename: Option<String>,
+    application_name: String,
+    state: Option<String>,
+    backend_type: String,
+    idle_for: Option<f64>,
+    superuser: bool,
+    is_self: bool,
+    may_signal: bool,
+}
+
+impl Candidate {
+    fn info(&self) -> BackendInfo {
+        BackendInfo {
+            pid: self.pid,
+            user: self.usename.clone(),
+            application_name: self.application_name.clone(),
+            state: self.state.clone().unwrap_or_default(),
+            idle_for: self
+                .idle_for
+                .and_then(seconds_to_duration)
+                .unwrap_or(Duration::ZERO),
+        }
+    }
+}
+
+/// Runs `request` on `conn`. `own` holds the backends of our own pool, which are never
+/// terminated (they are refused as [`RefusalReason::OwnBackend`]).
+pub(crate) async fn terminate_idle(
+    conn: &mut PgConnection,
+    request: &TerminateRequest,
+    own: &HashSet<BackendKey>,
+) -> Result<TerminationReport, sqlx::Error> {
+    let threshold = request.older_than.as_secs_f64();
+    let candidates: Vec<Candidate> = sqlx::query_as(CANDIDATES)
+        .bind(threshold)
+        .bind(request.application_name.as_deref())
+        .bind(request.user.as_deref())
+        .fetch_all(&mut *conn)
+        .await?;
+
+    let mut report = TerminationReport {
+        dry_run: request.dry_run,
+        ..TerminationReport::default()
+    };
+    for candidate in candidates {
+        let info = candidate.info();
+        let is_own = candidate.is_self
+            || candidate
+                .backend_start
+                .is_some_and(|start| own.contains(&(candidate.pid, start)));
+        let refusal = if is_own {
+            Some(RefusalReason::OwnBackend)
+        } else if candidate.backend_type != "client backend" || candidate.usename.is_none() {
+            Some(RefusalReason::NotClientBackend)
+        } else if candidate.superuser {
+            Some(RefusalReason::Superuser)
+        } else if request.dry_run && !candidate.may_signal {
+            Some(RefusalReason::PermissionDenied(
+                "the current role lacks the privileges of the connection's role and of pg_signal_backend"
+                    .to_owned(),
+            ))
+        } else {
+            None
+        };
+        if let Some(reason) = refusal {
+            report.refused.push((info, reason));
+            continue;
+        }
+        if request.dry_run {
+            report.terminated.push(info);
+            continue;
+        }
+        let Some(backend_start) = candidate.backend_start else {
+            report.refused.push((info, RefusalReason::AlreadyGone));
+            continue;
+        };
+        let outcome: Result<(bool, Option<bool>), sqlx::Error> = sqlx::query_as(TERMINATE)
+            .bind(candidate.pid)
+            .bind(backend_start)
+            .bind(threshold)
+            .fetch_one(&mut *conn)
+            .await;
+        match outcome {
+            Ok((_, Some(true))) => report.terminated.push(info),
+            Ok((false, _)) | Ok((true, Some(false))) => {
+                report.refused.push((info, RefusalReason::AlreadyGone));
+            }
+            Ok((true, None)) => {
+                // Still there but no longer idle past the threshold: it no longer matches.
+                tracing::debug!(pid = candidate.pid, "backend woke up before termination");
+            }
+            Err(sqlx::Error::Database(e))
+                if e.code().as_deref() == Some(sqlstate::INSUFFICIENT_PRIVILEGE) =>
+            {
+                // PostgreSQL 16+ puts the rule in the detail; keep it.
+                let detail = e
+                    .try_downcast_ref::<sqlx::postgres::PgDatabaseError>()
+                    .and_then(|pg| pg.detail())
+                    .map(|d| format!(" ({d})"))
+                    .unwrap_or_default();
+                report.refused.push((
+                    info,
+                    RefusalReason::PermissionDenied(format!("{}{detail}", e.message())),
+                ));
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(report)
+}

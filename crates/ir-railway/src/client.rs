@@ -1,0 +1,375 @@
+//! [`RailwayClient`]: authentication, sending one GraphQL operation, and reading Railway's
+//! answer into a value or an [`ir_core::Error`].
+//!
+//! ## From answer to error
+//!
+//! | Railway answered | [`ErrorKind`] |
+//! |---|---|
+//! | a non-2xx status | the shared table, [`ir_http::error_kind`] (401 unauthenticated, 403 permission denied, 404 not found, 409 conflict, 429 rate limited with `Retry-After`, 5xx unavailable); the message is the GraphQL `errors` text when the body has one, else a description of the body (an HTML page's title) |
+//! | 200 with `errors` mentioning "Not Authorized" or "project token not found" | `Unauthenticated`: Railway does not say whether the token is invalid or lacks access, and its CLI asks to log in again |
+//! | 200 with "Two Factor Authentication Required" | `PermissionDenied` (the workspace demands 2FA of the token's user) |
+//! | 200 with an error whose text says "not found" | `NotFound` |
+//! | 200 with an error about rate limits | `RateLimited` |
+//! | 200 with an `extensions.code` of `UNAUTHENTICATED`, `FORBIDDEN`, `NOT_FOUND`, `BAD_USER_INPUT` | the matching kind |
+//! | 200 with any other `errors` | `InvalidInput` (Railway's generic "Problem processing request" arrives for bad arguments) |
+//! | 200 whose body is not JSON, or has neither `data` nor `errors`, or `data` of the wrong shape | `Protocol` |
+
+use std::fmt;
+
+use ir_core::{ErrorKind, Result};
+use ir_http::{HttpClient, Request, Response, Url};
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
+
+use crate::config::RailwayConfig;
+use crate::gql::Operation;
+
+/// The provider name in spans and errors.
+pub(crate) const PROVIDER: &str = "railway";
+
+/// A client of Railway's GraphQL API, bound to one service in one environment of one project.
+/// It implements [`DeployPlatform`](ir_core::ports::DeployPlatform),
+/// [`VariableStore`](ir_core::ports::VariableStore) and [`LogSource`](ir_core::ports::LogSource).
+///
+/// Cheap to clone.
+#[derive(Clone)]
+pub struct RailwayClient {
+    http: HttpClient,
+    endpoint: Url,
+    pub(crate) project_id: String,
+    pub(crate) environment_id: String,
+    pub(crate) service_id: String,
+    pub(crate) page_size: u32,
+}
+
+impl fmt::Debug for RailwayClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RailwayClient")
+            .field("endpoint", &self.endpoint.as_str())
+            .field("project_id", &self.project_id)
+            .field("environment_id", &self.environment_id)
+            .field("service_id", &self.service_id)
+            .field("http", &self.http)
+            .finish()
+    }
+}
+
+impl RailwayClient {
+    /// A client for the service `config` names.
+    ///
+    /// # Errors
+    /// `Config` when the HTTP client cannot be built.
+    pub fn new(config: RailwayConfig) -> Result<Self> {
+        let http = HttpClient::builder(PROVIDER)
+            .with_auth(config.token.auth()?)
+            .with_attempt_timeout(config.attempt_timeout)
+            .with_retry_policy(config.retry.clone())
+            .with_clock(config.clock.clone())
+            .build()?;
+        Ok(Self {
+            http,
+            endpoint: config.endpoint,
+            project_id: config.project_id,
+            environment_id: config.environment_id,
+            service_id: config.service_id,
+            page_size: config.page_size,
+        })
+    }
+
+    /// A client configured by [`RailwayConfig::from_env`].
+    ///
+    /// # Errors
+    /// `Config` naming the missing or invalid variable.
+    pub fn from_env() -> Result<Self> {
+        Self::new(RailwayConfig::from_env()?)
+    }
+
+    /// The service id the client is bound to.
+    pub fn service_id(&self) -> &str {
+        &self.service_id
+    }
+
+    /// Sends `op` with `variables` and returns its root field's value.
+    pub(crate) async fn execute<T: DeserializeOwned>(
+        &self,
+        op: &Operation,
+        variables: Map<String, Value>,
+        idempotent: bool,
+    ) -> Result<T> {
+        let body = serde_json::json!({
+            "query": op.document,
+            "operationName": op.name,
+            "variables": variables,
+        });
+        let request = Request::post(self.endpoint.clone())
+            .with_operation(op.root_field)
+            .with_idempotent(idempotent)
+            .with_json(&body)?;
+        let response = self.http.send(request).await?;
+        decode(&response, op.root_field)
+    }
+}
+
+/// The GraphQL response envelope.
+#[derive(Debug, Deserialize)]
+struct Envelope {
+    #[serde(default)]
+    data: Option<Value>,
+    #[serde(default)]
+    errors: Option<Vec<GraphqlError>>,
+}
+
+#[derive(Debug, Deserialize)]
+struct GraphqlError {
+    message: String,
+    #[serde(default)]
+    extensions: Option<Value>,
+}
+
+impl GraphqlError {
+    fn code(&self) -> Option<&str> {
+        self.extensions.as_ref()?.get("code")?.as_str()
+    }
+
+    fn text(&self) -> String {
+        let workspace = self
+            .extensions
+            .as_ref()
+            .and_then(|e| e.get("workspaceName"))
+            .and_then(Value::as_str);
+        match workspace {
+            Some(name) => format!("{} (workspace {name})", self.message),
+            None => self.message.clone(),
+        }
+    }
+}
+
+/// Reads Railway's answer: the root field's value, or the error it means.
+fn decode<T: DeserializeOwned>(response: &Response, root_field: &str) -> Result<T> {
+    let parsed = serde_json::from_slice::<Envelope>(response.body());
+    let (data, errors) = match parsed {
+        Ok(envelope) => (
+            envelope.data,
+            envelope.errors.filter(|errors| !errors.is_empty()),
+        ),
+        Err(e) => {
+            let description = response.describe_body();
+            // Under a non-2xx status, the status speaks; the body only says what arrived.
+            if let Some(error) = response.status_error(description.clone()) {
+                return Err(error);
+            }
+            return Err(response
+                .protocol_error(format!("expected a GraphQL JSON body, got {description}"))
+                .with_source(e));
+        }
+    };
+    if !response.is_success() {
+        let message = errors
+            .as_deref()
+            .map_or_else(|| response.describe_body(), messages);
+        return Err(response
+            .status_error(message.clone())
+            .unwrap_or_else(|| response.protocol_error(message)));
+    }
+    if let Some(errors) = errors {
+        return Err(response.error(graphql_kind(&errors), messages(&errors)));
+    }
+    let Some(Value::Object(mut data)) = data else {
+        return Err(response.protocol_error("the answer has neither data nor errors"));
+    };
+    let value = data.remove(root_field).ok_or_else(|| {
+        response.protocol_error(format!("the answer's data has no `{root_field}`"))
+    })?;
+    serde_json::from_value(value).map_err(|e| {
+        response
+            .protocol_error(format!("`{root_field}` has an unexpected shape"))
+            .with_source(e)
+    })
+}
+
+/// The messages of up to three errors, joined.
+fn messages(errors: &[GraphqlError]) -> String {
+    let mut text = errors
+        .iter()
+        .take(3)
+        .map(GraphqlError::text)
+        .collect::<Vec<_>>()
+        .join("; ");
+    if errors.len() > 3 {
+        text.push_str(&format!(" (and {} more)", errors.len() - 3));
+    }
+    text
+}
+
+/// The kind the first GraphQL error means (see the module docs' table).
+fn graphql_kind(errors: &[GraphqlError]) -> ErrorKind {
+    let Some(first) = errors.first() else {
+        return ErrorKind::Protocol;
+    };
+    let message = first.message.to_ascii_lowercase();
+    if message.contains("not authorized") || message.contains("project token not found") {
+        return ErrorKind::Unauthenticated;
+    }
+    if message.contains("two factor authentication required") {
+        return ErrorKind::PermissionDenied;
+    }
+    if message.contains("not found") {
+        return ErrorKind::NotFound;
+    }
+    if message.contains("rate limit") || message.contains("too many requests") {
+        return ErrorKind::RateLimited;
+    }
+    match first.code() {
+        Some("UNAUTHENTICATED") => ErrorKind::Unauthenticated,
+        Some("FORBIDDEN") => ErrorKind::PermissionDenied,
+        Some("NOT_FOUND") => ErrorKind::NotFound,
+        _ => ErrorKind::InvalidInput,
+    }
+}
+
+/// A `Map` of the variables that are set: Railway reads an explicit `null` as "unset this".
+pub(crate) fn variables<const N: usize>(pairs: [(&str, Option<Value>); N]) -> Map<String, Value> {
+    pairs
+        .into_iter()
+        .filter_map(|(name, value)| Some((name.to_owned(), value?)))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ir_http::StatusCode;
+    use ir_http::header::HeaderMap;
+
+    fn response(status: u16, body: &str) -> Response {
+        Response::from_parts(
+            PROVIDER,
+            "deploymentRollback",
+            StatusCode::from_u16(status).unwrap_or(StatusCode::IM_A_TEAPOT),
+            HeaderMap::new(),
+            body.to_owned(),
+        )
+    }
+
+    fn kind_of(status: u16, body: &str) -> ErrorKind {
+        decode::<bool>(&response(status, body), "deploymentRollback")
+            .map(|_| ErrorKind::Protocol)
+            .unwrap_or_else(|e| e.kind())
+    }
+
+    #[test]
+    fn graphql_errors_under_200() {
+        let rows: &[(&str, ErrorKind)] = &[
+            (
+                r#"{"errors":[{"message":"Not Authorized"}],"data":null}"#,
+                ErrorKind::Unauthenticated,
+            ),
+            (
+                r#"{"errors":[{"message":"not authorized to access project"}]}"#,
+                ErrorKind::Unauthenticated,
+            ),
+            (
+                r#"{"errors":[{"message":"Project Token not found"}]}"#,
+                ErrorKind::Unauthenticated,
+            ),
+            (
+                r#"{"errors":[{"message":"Two Factor Authentication Required","extensions":{"workspaceName":"Acme"}}]}"#,
+                ErrorKind::PermissionDenied,
+            ),
+            (
+                r#"{"errors":[{"message":"Deployment not found"}]}"#,
+                ErrorKind::NotFound,
+            ),
+            (
+                r#"{"errors":[{"message":"You have hit the rate limit"}]}"#,
+                ErrorKind::RateLimited,
+            ),
+            (
+                r#"{"errors":[{"message":"x","extensions":{"code":"FORBIDDEN"}}]}"#,
+                ErrorKind::PermissionDenied,
+            ),
+            (
+                r#"{"errors":[{"message":"Problem processing request"}]}"#,
+                ErrorKind::InvalidInput,
+            ),
+        ];
+        for (body, kind) in rows {
+            assert_eq!(kind_of(200, body), *kind, "{body}");
+        }
+    }
+
+    #[test]
+    fn messages_are_joined_and_name_the_workspace() {
+        let body = r#"{"errors":[
+            {"message":"Two Factor Authentication Required","extensions":{"workspaceName":"Acme"}},
+            {"message":"b"},{"message":"c"},{"message":"d"},{"message":"e"}]}"#;
+        let err = decode::<bool>(&response(200, body), "deploymentRollback").unwrap_err();
+        assert_eq!(
+            err.message(),
+            "Two Factor Authentication Required (workspace Acme); b; c (and 2 more)"
+        );
+        assert_eq!(err.provider(), Some("railway"));
+        assert_eq!(err.operation(), Some("deploymentRollback"));
+        assert_eq!(err.status(), Some(200));
+    }
+
+    #[test]
+    fn bodies_that_are_not_graphql() {
+        assert_eq!(
+            kind_of(200, "<html><title>Oops</title></html>"),
+            ErrorKind::Protocol
+        );
+        assert_eq!(
+            kind_of(200, r#"{"data":{"deploymentRollback":tr"#),
+            ErrorKind::Protocol
+        );
+        assert_eq!(kind_of(200, r#"{"data":null}"#), ErrorKind::Protocol);
+        assert_eq!(
+            kind_of(200, r#"{"data":{"other":true}}"#),
+            ErrorKind::Protocol
+        );
+        assert_eq!(
+            kind_of(200, r#"{"data":{"deploymentRollback":"yes"}}"#),
+            ErrorKind::Protocol
+        );
+        let ok = decode::<bool>(
+            &response(200, r#"{"data":{"deploymentRollback":true}}"#),
+            "deploymentRollback",
+        );
+        assert!(matches!(ok, Ok(true)));
+        // An empty `errors` list is no error.
+        let ok = decode::<bool>(
+            &response(200, r#"{"data":{"deploymentRollback":true},"errors":[]}"#),
+            "deploymentRollback",
+        );
+        assert!(matches!(ok, Ok(true)));
+    }
+
+    #[test]
+    fn status_wins_over_body_under_non_2xx() {
+        let err = decode::<bool>(
+            &response(403, "<!DOCTYPE html><title>Access denied</title>"),
+            "deploymentRollback",
+        )
+        .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::PermissionDenied);
+        assert!(err.message().contains("Access denied"), "{err}");
+        let err = decode::<bool>(
+            &response(
+                400,
+                r#"{"errors":[{"message":"Unknown argument \"foo\""}]}"#,
+            ),
+            "deploymentRollback",
+        )
+        .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidInput);
+        assert_eq!(err.message(), "Unknown argument \"foo\"");
+    }
+
+    #[test]
+    fn unset_variables_are_left_out() {
+        let map = variables([("a", Some(Value::from(1))), ("b", None)]);
+        assert_eq!(Value::Object(map), serde_json::json!({"a": 1}));
+    }
+}

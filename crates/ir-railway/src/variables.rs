@@ -1,0 +1,124 @@
+//! `VariableStore` over Railway: `variables`, `variableUpsert`, `variableDelete`.
+
+use std::collections::BTreeMap;
+
+use async_trait::async_trait;
+use ir_core::ports::{SetOptions, VariableStore};
+use ir_core::{Error, ErrorKind, Result};
+use secrecy::{ExposeSecret, SecretString};
+use serde_json::{Value, json};
+
+use crate::client::{PROVIDER, RailwayClient, variables};
+use crate::gql;
+
+impl RailwayClient {
+    /// The service's variables, references rendered, each value wrapped as a secret at once.
+    async fn all_variables(&self) -> Result<BTreeMap<String, SecretString>> {
+        let raw: BTreeMap<String, Value> = self
+            .execute(
+                &gql::VARIABLES,
+                variables([
+                    ("projectId", Some(json!(self.project_id))),
+                    ("environmentId", Some(json!(self.environment_id))),
+                    ("serviceId", Some(json!(self.service_id))),
+                ]),
+                true,
+            )
+            .await?;
+        Ok(raw
+            .into_iter()
+            .filter_map(|(name, value)| {
+                let text = match value {
+                    Value::Null => return None,
+                    Value::String(s) => s,
+                    other => other.to_string(),
+                };
+                Some((name, SecretString::from(text)))
+            })
+            .collect())
+    }
+
+    fn check_name(name: &str, operation: &'static str) -> Result<()> {
+        if name.trim().is_empty() || name.chars().any(char::is_whitespace) {
+            return Err(
+                Error::invalid_input(format!("`{name}` is not a variable name"))
+                    .with_provider(PROVIDER)
+                    .with_operation(operation),
+            );
+        }
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl VariableStore for RailwayClient {
+    async fn list_names(&self) -> Result<Vec<String>> {
+        // A BTreeMap's keys come sorted.
+        Ok(self.all_variables().await?.into_keys().collect())
+    }
+
+    async fn get(&self, name: &str) -> Result<Option<SecretString>> {
+        Ok(self.all_variables().await?.remove(name))
+    }
+
+    /// `variableUpsert`. Retried after a timeout only with `skip_deploys`: otherwise a repeat
+    /// could start a second deploy.
+    async fn set(&self, name: &str, value: SecretString, options: SetOptions) -> Result<()> {
+        Self::check_name(name, gql::VARIABLE_UPSERT.root_field)?;
+        let done: bool = self
+            .execute(
+                &gql::VARIABLE_UPSERT,
+                variables([(
+                    "input",
+                    Some(json!({
+                        "projectId": self.project_id,
+                        "environmentId": self.environment_id,
+                        "serviceId": self.service_id,
+                        "name": name,
+                        "value": value.expose_secret(),
+                        "skipDeploys": options.skip_deploys,
+                    })),
+                )]),
+                options.skip_deploys,
+            )
+            .await?;
+        declined_unless(done, &gql::VARIABLE_UPSERT, "set", name)
+    }
+
+    /// `variableDelete`; a `NotFound` answer means the variable was not set, which is success.
+    async fn delete(&self, name: &str) -> Result<()> {
+        Self::check_name(name, gql::VARIABLE_DELETE.root_field)?;
+        let result: Result<bool> = self
+            .execute(
+                &gql::VARIABLE_DELETE,
+                variables([(
+                    "input",
+                    Some(json!({
+                        "projectId": self.project_id,
+                        "environmentId": self.environment_id,
+                        "serviceId": self.service_id,
+                        "name": name,
+                    })),
+                )]),
+                false,
+            )
+            .await;
+        match result {
+            Ok(done) => declined_unless(done, &gql::VARIABLE_DELETE, "delete", name),
+            Err(e) if e.kind() == ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+}
+
+fn declined_unless(done: bool, op: &gql::Operation, what: &str, name: &str) -> Result<()> {
+    if done {
+        Ok(())
+    } else {
+        Err(
+            Error::conflict(format!("Railway declined to {what} variable {name}"))
+                .with_provider(PROVIDER)
+                .with_operation(op.root_field),
+        )
+    }
+}
