@@ -1,0 +1,182 @@
+//! The runner against the `testkit`'s stateful in-memory ports and shared incident store: a
+//! rollback really changes what the platform serves, and the resolved incident frees its page.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::sync::Arc;
+
+use ir_core::classify::{Reachability, Signals, classify};
+use ir_core::clock::{ManualClock, Timestamp};
+use ir_core::incident::{Event, EventKind, Incident, MessageKind, Phase};
+use ir_core::playbook::{Outcome, Providers, Runner, RunnerConfig, Symptoms};
+use ir_core::ports::{
+    AutoApprove, Deployment, DeploymentId, DeploymentStatus, IncidentStore, LogLine, LogStream,
+};
+use ir_core::testkit::{
+    InMemoryChat, InMemoryIncidentStore, InMemoryLogs, InMemoryPager, InMemoryPlatform,
+    InMemoryStatusPage, InMemoryVariables, PlatformCall, ScriptedHealthProbe,
+};
+use ir_core::{ErrorKind, SeverityPolicy};
+
+fn t(min: i64) -> Timestamp {
+    "2026-02-08T15:30:00Z".parse::<Timestamp>().unwrap() + chrono::Duration::minutes(min)
+}
+
+struct World {
+    clock: ManualClock,
+    store: Arc<InMemoryIncidentStore>,
+    platform: InMemoryPlatform,
+    variables: InMemoryVariables,
+    chat: InMemoryChat,
+    pager: InMemoryPager,
+    status: InMemoryStatusPage,
+    providers: Providers,
+    signals: Signals,
+}
+
+async fn world() -> (World, ir_core::incident::IncidentId) {
+    let clock = ManualClock::at(t(0));
+    let store = Arc::new(InMemoryIncidentStore::with_clock(Arc::new(clock.clone())));
+    let good = Deployment::new("d2", DeploymentStatus::Success, t(-240))
+        .with_commit(
+            "2222222222222222222222222222222222222222",
+            Some("feat: pricing".into()),
+        )
+        .with_capabilities(true, true);
+    let bad = Deployment::new("d3", DeploymentStatus::Crashed, t(-8))
+        .with_commit(
+            "3333333333333333333333333333333333333333",
+            Some("feat: dashboard v2".into()),
+        )
+        .with_capabilities(true, true);
+    let platform = InMemoryPlatform::new("web", vec![good, bad]);
+    platform.set_active(Some(DeploymentId::new("d3")));
+    let logs = InMemoryLogs::new();
+    for line in [
+        "TypeError: Cannot read properties of undefined (reading 'plan')",
+        "npm ERR! code ELIFECYCLE: exited with code 1",
+        "Container crashed, restarting",
+    ] {
+        logs.push(
+            LogStream::Deployment(DeploymentId::new("d3")),
+            LogLine::new(t(-4), None, line),
+        );
+    }
+    let health = ScriptedHealthProbe::new("https://www.example.com");
+    health.script("/health", [(503, "Service Unavailable"), (200, "ok")]);
+    let variables = InMemoryVariables::new([("DATABASE_URL", "postgres://app:pw@db:6432/web")]);
+    let chat = InMemoryChat::new();
+    let pager = InMemoryPager::new();
+    let status = InMemoryStatusPage::new();
+    let providers = Providers::new()
+        .with_deploy(Arc::new(platform.clone()))
+        .with_logs(Arc::new(logs))
+        .with_health(Arc::new(health))
+        .with_variables(Arc::new(variables.clone()))
+        .with_chat(Arc::new(chat.clone()))
+        .with_pager(Arc::new(pager.clone()))
+        .with_status_page(Arc::new(status.clone()));
+    let signals = Signals {
+        health: Some(Reachability::Status(503)),
+        ..Signals::default()
+    };
+    let detected = Event::new(
+        t(0),
+        "health-watcher",
+        EventKind::detected(
+            "Site down",
+            "www.example.com",
+            classify(&signals, &SeverityPolicy::runbook()),
+            Some(t(-2)),
+        ),
+    );
+    let opened = store
+        .open("health:www.example.com", detected)
+        .await
+        .unwrap();
+    (
+        World {
+            clock,
+            store,
+            platform,
+            variables,
+            chat,
+            pager,
+            status,
+            providers,
+            signals,
+        },
+        opened.id,
+    )
+}
+
+fn runner(w: &World, config: RunnerConfig) -> Runner {
+    Runner::new(
+        w.store.clone(),
+        w.providers.clone(),
+        Arc::new(w.clock.clone()),
+    )
+    .with_approver(Arc::new(AutoApprove::new("alice")))
+    .with_config(config)
+    .unwrap()
+}
+
+#[tokio::test]
+async fn a_crash_loop_is_rolled_back_on_the_in_memory_platform_and_resolved() {
+    let (w, id) = world().await;
+    let report = runner(&w, RunnerConfig::default())
+        .run(id, &Symptoms::new(w.signals.clone()))
+        .await
+        .unwrap();
+    assert!(
+        matches!(report.outcome, Outcome::Resolved { .. }),
+        "{:?}",
+        report.outcome
+    );
+    assert_eq!(
+        w.platform.calls(),
+        [PlatformCall::Rollback(DeploymentId::new("d2"))]
+    );
+    assert_eq!(w.platform.active(), Some(DeploymentId::new("d2")));
+
+    let incident = Incident::from_stored(&w.store.load(id).await.unwrap()).unwrap();
+    assert_eq!(incident.phase(), Phase::Resolved);
+    assert!(
+        w.store.list_open().await.unwrap().is_empty(),
+        "the dedup key is free again"
+    );
+    assert!(w.pager.open_pages().is_empty(), "the page was resolved");
+    let kinds: Vec<MessageKind> = incident.messages().map(|(_, k, _)| k).collect();
+    assert!(kinds.contains(&MessageKind::ResolutionNotification));
+    assert_eq!(
+        w.status.updates().len(),
+        4,
+        "investigating, identified, monitoring, resolved"
+    );
+    assert!(w.chat.messages().iter().any(|m| m.mrkdwn.is_some()));
+    assert!(w.variables.writes().is_empty());
+
+    // A resolved incident is not run again.
+    let again = runner(&w, RunnerConfig::default())
+        .run(id, &Symptoms::new(w.signals.clone()))
+        .await
+        .unwrap_err();
+    assert_eq!(again.kind(), ErrorKind::InvalidInput);
+}
+
+#[tokio::test]
+async fn a_dry_run_leaves_the_in_memory_platform_untouched() {
+    let (w, id) = world().await;
+    let mut config = RunnerConfig::default();
+    config.dry_run = true;
+    let report = runner(&w, config)
+        .run(id, &Symptoms::new(w.signals.clone()))
+        .await
+        .unwrap();
+    let Outcome::DryRun { would_run } = report.outcome else {
+        panic!("{:?}", report.outcome)
+    };
+    assert_eq!(would_run[0].kind.describe(), "roll back to deployment d2");
+    assert!(w.platform.calls().is_empty());
+    assert_eq!(w.platform.active(), Some(DeploymentId::new("d3")));
+    assert!(w.variables.writes().is_empty());
+}
