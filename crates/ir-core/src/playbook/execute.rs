@@ -354,6 +354,87 @@ pub(crate) async fn reconcile(
 mod tests {
     use super::*;
 
+    fn action(kind: ActionKind) -> Action {
+        Action::new("k", kind)
+    }
+
+    fn t0() -> Timestamp {
+        "2026-02-08T15:30:00Z".parse().unwrap()
+    }
+
+    /// Reconciling reads provider state and never calls a mutating method (the mocks have no
+    /// expectation for any).
+    #[tokio::test]
+    async fn reconciling_never_repeats_and_says_why() {
+        use crate::ports::{
+            Deployment, DeploymentId, DeploymentStatus, MockCodeHost, MockDeployPlatform,
+            ServiceStatus,
+        };
+        use std::sync::Arc;
+        let mut deploy = MockDeployPlatform::new();
+        deploy.expect_service_status().returning(|| {
+            Ok(ServiceStatus::new("web").with_active(vec![Deployment::new(
+                "d7",
+                DeploymentStatus::Success,
+                "2026-02-08T10:00:00Z".parse().unwrap(),
+            )]))
+        });
+        deploy.expect_list_deployments().returning(|_| {
+            Ok(vec![Deployment::new(
+                "d8",
+                DeploymentStatus::Success,
+                "2026-02-08T15:31:00Z".parse().unwrap(),
+            )])
+        });
+        let providers = Providers::new()
+            .with_deploy(Arc::new(deploy))
+            .with_code(Arc::new(MockCodeHost::new()));
+        let d7 = DeploymentId::new("d7");
+
+        let restart = reconcile(
+            &providers,
+            &action(ActionKind::Restart {
+                deployment: d7.clone(),
+            }),
+            t0(),
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            restart,
+            Reconciled::Failed(
+                ErrorKind::Conflict,
+                "interrupted before its outcome was recorded; d7 is active, but whether it \
+                 restarted cannot be told; not repeated"
+                    .into()
+            )
+        );
+        let redeploy = reconcile(
+            &providers,
+            &action(ActionKind::Redeploy { deployment: d7 }),
+            t0(),
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            redeploy,
+            Reconciled::Succeeded("found on resume: d7 was redeployed as d8".into())
+        );
+        let pr = reconcile(
+            &providers,
+            &action(ActionKind::OpenRevertPr {
+                commit_sha: "abc".into(),
+                base: "main".into(),
+            }),
+            t0(),
+        )
+        .await
+        .unwrap();
+        assert!(
+            matches!(pr, Reconciled::Failed(ErrorKind::Conflict, ref m) if m.contains("check before filing again"))
+        );
+    }
+
     #[test]
     fn thirty_two_random_bytes_base64() {
         let a = random_base64(32).unwrap();

@@ -376,6 +376,98 @@ mod tests {
         );
     }
 
+    fn now() -> Timestamp {
+        "2026-02-08T15:30:00Z".parse().unwrap()
+    }
+
+    #[tokio::test]
+    async fn auth_works_fails_on_the_configuration_message_even_with_a_2xx() {
+        use crate::ports::{HealthReport, MockHealthProbe};
+        let mut health = MockHealthProbe::new();
+        health.expect_check().returning(|p| {
+            Ok(HealthReport::answered(
+                p,
+                200,
+                Duration::from_millis(5),
+                "There is a problem with the server configuration.",
+            ))
+        });
+        let providers = Providers::new().with_health(std::sync::Arc::new(health));
+        let checks = [Check::AuthWorks {
+            path: "/api/auth/session".into(),
+        }];
+        let round = check_round(&providers, &checks, None, now()).await;
+        assert!(!round.healthy);
+        assert_eq!(
+            round.failures,
+            ["/api/auth/session reports a server configuration problem"]
+        );
+        let plain = [Check::Healthy {
+            path: "/api/auth/session".into(),
+        }];
+        assert!(check_round(&providers, &plain, None, now()).await.healthy);
+    }
+
+    #[tokio::test]
+    async fn pool_health_reads_what_the_database_can_say() {
+        use crate::ports::{MockDatabaseDiagnostics, PgBouncerPool, PoolStatus};
+        let mut db = MockDatabaseDiagnostics::new();
+        db.expect_connection_status()
+            .returning(|| Err(crate::Error::unsupported("no server access")));
+        db.expect_pgbouncer_pools().returning(|| {
+            let mut p = PgBouncerPool::new("web", "app");
+            p.cl_waiting = 7;
+            Ok(vec![p])
+        });
+        db.expect_pool_status().returning(|| {
+            Ok(PoolStatus {
+                size: 20,
+                idle: 0,
+                max: 20,
+            })
+        });
+        let providers = Providers::new().with_database(std::sync::Arc::new(db));
+        let round = check_round(&providers, &[Check::PoolHealthy], None, now()).await;
+        assert_eq!(
+            round.failures,
+            ["7 clients waiting in PgBouncer; application pool exhausted (20/20)"]
+        );
+
+        let mut silent = MockDatabaseDiagnostics::new();
+        silent
+            .expect_connection_status()
+            .returning(|| Err(crate::Error::timeout("t")));
+        silent
+            .expect_pgbouncer_pools()
+            .returning(|| Err(crate::Error::timeout("t")));
+        silent
+            .expect_pool_status()
+            .returning(|| Err(crate::Error::timeout("t")));
+        let providers = Providers::new().with_database(std::sync::Arc::new(silent));
+        let round = check_round(&providers, &[Check::PoolHealthy], None, now()).await;
+        assert!(!round.healthy, "no answer is not a healthy pool");
+    }
+
+    #[tokio::test]
+    async fn error_rate_is_skipped_without_a_baseline_and_failed_without_a_tracker() {
+        let checks = [Check::ErrorRateAtBaseline {
+            interval: Duration::from_secs(300),
+        }];
+        let round = check_round(&Providers::new(), &checks, None, now()).await;
+        assert!(round.healthy);
+        assert_eq!(
+            round.skipped,
+            ["error rate not compared: no baseline before onset"]
+        );
+        let baseline = Baseline {
+            per_second: 0.1,
+            tolerance: 0.2,
+        };
+        let round = check_round(&Providers::new(), &checks, Some(&baseline), now()).await;
+        assert!(!round.healthy);
+        assert!(round.failures[0].contains("no ErrorTracker is configured"));
+    }
+
     #[test]
     fn nearest_rank_quantile() {
         let ms = |v: u64| Duration::from_millis(v);
