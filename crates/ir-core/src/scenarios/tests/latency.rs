@@ -330,3 +330,35 @@ async fn a_timed_out_restart_is_not_retried() {
         });
     assert_eq!(failed, Some(ErrorKind::Timeout));
 }
+
+#[tokio::test]
+async fn user_reports_after_the_fix_keep_the_incident_open() {
+    let world = World::open("Slow pages", &signals(), 10).await;
+    let fast = Arc::new(AtomicBool::new(false));
+    let providers = world
+        .providers()
+        .with_deploy(Arc::new(platform(old(), fast.clone(), 1, 0, ok)))
+        .with_logs(Arc::new(logs(OOM)))
+        .with_database(Arc::new(quiet_db()))
+        .with_health(Arc::new(slow_health(fast)));
+    let mut reports = crate::playbook::MockUserReports::new();
+    reports
+        .expect_count_since()
+        .times(1)
+        .withf(|since| *since > t(0))
+        .returning(|_| Ok(2));
+    let report = world
+        .runner(providers, approve(1))
+        .with_user_reports(Arc::new(reports))
+        .run(world.id, &symptoms())
+        .await
+        .unwrap();
+    let Outcome::NeedsHuman { reason, .. } = &report.outcome else {
+        panic!("{:?}", report.outcome)
+    };
+    assert_eq!(reason, "2 user report(s) since the mitigation");
+    assert_eq!(
+        world.incident().await.phase(),
+        crate::incident::Phase::Monitoring
+    );
+}
