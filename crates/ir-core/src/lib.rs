@@ -2,7 +2,9 @@
 //!
 //! The domain and engine of `ir`, an incident-response runbook as a library: severity
 //! classification, incidents whose state is a fold over their timeline, escalation timers,
-//! the provider traits ("ports") adapters implement, and the runbook's messages. No network.
+//! the provider traits ("ports") adapters implement, the playbook engine and the runbook's six
+//! scenarios ([`playbook::Runner`], [`scenarios`]), the rollback procedures ([`rollback`]), and
+//! the runbook's messages. No network.
 //!
 //! ```
 //! use ir_core::classify::{classify, Reachability, Signals};
