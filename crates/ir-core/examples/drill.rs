@@ -390,12 +390,10 @@ async fn main() -> Res {
         ))
         .await?;
 
-    // 15:40 — the mitigation: a new 32-byte secret, recorded only as a fingerprint.
+    // 15:40 — the mitigation: 32 random bytes, base64 (`openssl rand -base64 32`), recorded
+    // only as a fingerprint.
     drill.advance_to("15:40")?;
-    let mut bytes = [0u8; 32];
-    bytes[..16].copy_from_slice(uuid::Uuid::new_v4().as_bytes());
-    bytes[16..].copy_from_slice(uuid::Uuid::new_v4().as_bytes());
-    let secret = SecretString::from(bytes.iter().map(|b| format!("{b:02x}")).collect::<String>());
+    let secret = ir_core::playbook::random_base64(32)?;
     let action = Action::new(
         "set-nextauth-secret",
         ActionKind::SetVariable {

@@ -37,9 +37,11 @@ use crate::ports::{
     ServiceStatus, SetOptions, VariableStore, fingerprint,
 };
 
-/// The deployment to roll back to: the newest `Success` deployment created before `onset` that
-/// is not `current` and that the platform can roll back to. `deployments` may come in any
-/// order.
+/// The deployment to roll back to: the newest deployment that went live (status `Success`, or
+/// `Removed` — Railway marks a deployment that served traffic and was later replaced `REMOVED`),
+/// created before `onset`, that is not `current` and that the platform can roll back to
+/// (`can_rollback`, the platform's own word that the build is still there). `deployments` may
+/// come in any order.
 pub fn last_known_good<'a>(
     deployments: &'a [Deployment],
     onset: Timestamp,
@@ -47,7 +49,12 @@ pub fn last_known_good<'a>(
 ) -> Option<&'a Deployment> {
     deployments
         .iter()
-        .filter(|d| d.status == crate::ports::DeploymentStatus::Success)
+        .filter(|d| {
+            matches!(
+                d.status,
+                crate::ports::DeploymentStatus::Success | crate::ports::DeploymentStatus::Removed
+            )
+        })
         .filter(|d| d.created_at < onset)
         .filter(|d| Some(&d.id) != current)
         .filter(|d| d.can_rollback)
@@ -342,6 +349,29 @@ mod tests {
         assert_eq!(
             last_known_good(&ds, t(0), None).map(|d| d.id.as_str()),
             Some("d3")
+        );
+    }
+
+    #[test]
+    fn a_replaced_deployment_that_went_live_is_a_rollback_target() {
+        // As Railway lists them: the active deployment SUCCESS, the ones it replaced REMOVED,
+        // a build that never went live FAILED.
+        let ds = [
+            dep("d3", DeploymentStatus::Success, -5, true),
+            dep("d2", DeploymentStatus::Failed, -30, false),
+            dep("d1", DeploymentStatus::Removed, -60, true),
+            dep("d0", DeploymentStatus::Removed, -120, true),
+        ];
+        let got = last_known_good(&ds, t(0), Some(&DeploymentId::new("d3")));
+        assert_eq!(got.map(|d| d.id.as_str()), Some("d1"));
+        // A removed deployment the platform will not roll back to is skipped.
+        let ds = [
+            dep("d3", DeploymentStatus::Success, -5, true),
+            dep("d1", DeploymentStatus::Removed, -60, false),
+        ];
+        assert_eq!(
+            last_known_good(&ds, t(0), Some(&DeploymentId::new("d3"))),
+            None
         );
     }
 

@@ -185,8 +185,20 @@ pub(crate) async fn execute(
     }
 }
 
-/// Resolves a `RandomBase64` value: `bytes` from the OS CSPRNG, base64 encoded.
-pub(crate) fn random_base64(bytes: usize) -> Result<SecretString> {
+/// A new secret: `bytes` bytes from the operating system's CSPRNG, base64 encoded — the
+/// runbook's `openssl rand -base64 32`. The buffer is zeroed after encoding.
+///
+/// ```
+/// use secrecy::ExposeSecret;
+/// let secret = ir_core::playbook::random_base64(32)?;
+/// assert_eq!(secret.expose_secret().len(), 44);
+/// assert_ne!(secret.expose_secret(), ir_core::playbook::random_base64(32)?.expose_secret());
+/// # Ok::<(), ir_core::Error>(())
+/// ```
+///
+/// # Errors
+/// `Unavailable` when the operating system's generator fails.
+pub fn random_base64(bytes: usize) -> Result<SecretString> {
     use base64::Engine as _;
     let mut buf = vec![0u8; bytes];
     getrandom::fill(&mut buf).map_err(|e| {

@@ -23,6 +23,7 @@ pub use action::*;
 pub use approval::{Approval, ApprovalPolicy, PolicyVerdict};
 pub use diagnosis::{DiagnosisConfig, EvidenceSet, dedup_probes, diagnose};
 pub use evidence::*;
+pub use execute::random_base64;
 pub use plan::{
     Context, Mitigation, NewValue, Plan, Playbook, Remedy, Scorer, Symptoms, ids, rank,
 };
