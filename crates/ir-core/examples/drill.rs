@@ -37,7 +37,7 @@ use ir_core::testkit::{
     InMemoryVariables, ScriptedHealthProbe,
 };
 use ir_core::{Severity, SeverityPolicy};
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::ExposeSecret;
 
 type Res<T = ()> = Result<T, Box<dyn Error>>;
 
