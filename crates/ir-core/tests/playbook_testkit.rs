@@ -136,7 +136,14 @@ async fn a_crash_loop_is_rolled_back_on_the_in_memory_platform_and_resolved() {
         w.platform.calls(),
         [PlatformCall::Rollback(DeploymentId::new("d2"))]
     );
-    assert_eq!(w.platform.active(), Some(DeploymentId::new("d2")));
+    // As on Railway, the rollback put a new deployment of d2's build live.
+    let serving = w.platform.active_deployment().unwrap();
+    assert_eq!(serving.id, DeploymentId::new("d2-rollback-1"));
+    assert_eq!(
+        serving.commit_sha.as_deref(),
+        Some("2222222222222222222222222222222222222222")
+    );
+    assert_eq!(serving.status, DeploymentStatus::Success);
 
     let incident = Incident::from_stored(&w.store.load(id).await.unwrap()).unwrap();
     assert_eq!(incident.phase(), Phase::Resolved);

@@ -37,10 +37,12 @@ struct PlatformState {
     active: Option<DeploymentId>,
     calls: Vec<PlatformCall>,
     redeploys: u32,
+    rollbacks: u32,
 }
 
-/// A `DeployPlatform` holding a list of deployments and which one is active. A rollback makes
-/// its target active; a redeploy adds a new successful deployment and makes it active.
+/// A `DeployPlatform` holding a list of deployments and which one is active. As on Railway, a
+/// rollback or a redeploy adds a new successful deployment of the chosen build and makes it
+/// active, and the deployment it replaces becomes `Removed`.
 #[derive(Debug, Clone)]
 pub struct InMemoryPlatform {
     service: String,
@@ -79,6 +81,35 @@ impl InMemoryPlatform {
     /// Every mutating call received, in order.
     pub fn calls(&self) -> Vec<PlatformCall> {
         lock(&self.state).calls.clone()
+    }
+
+    /// Adds a successful deployment of `source`'s build as the newest and makes it active; the
+    /// deployment it replaces, if it was live, becomes `Removed`.
+    fn go_live(state: &mut PlatformState, source: &Deployment, new_id: DeploymentId) {
+        if let Some(previous) = state.active.clone()
+            && let Some(d) = state.deployments.iter_mut().find(|d| d.id == previous)
+            && d.status == DeploymentStatus::Success
+        {
+            d.status = DeploymentStatus::Removed;
+        }
+        let created_at = state
+            .deployments
+            .first()
+            .map_or(source.created_at, |d| d.created_at.max(source.created_at))
+            + chrono::Duration::seconds(1);
+        let mut fresh = source.clone();
+        fresh.id = new_id.clone();
+        fresh.status = DeploymentStatus::Success;
+        fresh.created_at = created_at;
+        state.deployments.insert(0, fresh);
+        state.active = Some(new_id);
+    }
+
+    /// The deployment being served, if any.
+    pub fn active_deployment(&self) -> Option<Deployment> {
+        let state = lock(&self.state);
+        let id = state.active.as_ref()?;
+        state.deployments.iter().find(|d| &d.id == id).cloned()
     }
 
     fn find(
@@ -147,7 +178,10 @@ impl DeployPlatform for InMemoryPlatform {
             );
         }
         state.calls.push(PlatformCall::Rollback(to.clone()));
-        state.active = Some(to.clone());
+        // As Railway does: a new deployment of the target's build goes live.
+        state.rollbacks += 1;
+        let new_id = DeploymentId::new(format!("{to}-rollback-{}", state.rollbacks));
+        Self::go_live(&mut state, &target, new_id);
         Ok(())
     }
 
@@ -157,17 +191,7 @@ impl DeployPlatform for InMemoryPlatform {
         state.calls.push(PlatformCall::Redeploy(id.clone()));
         state.redeploys += 1;
         let new_id = DeploymentId::new(format!("{id}-redeploy-{}", state.redeploys));
-        let created_at = state
-            .deployments
-            .first()
-            .map_or(source.created_at, |d| d.created_at.max(source.created_at))
-            + chrono::Duration::seconds(1);
-        let mut fresh = source.clone();
-        fresh.id = new_id.clone();
-        fresh.status = DeploymentStatus::Success;
-        fresh.created_at = created_at;
-        state.deployments.insert(0, fresh);
-        state.active = Some(new_id.clone());
+        Self::go_live(&mut state, &source, new_id.clone());
         Ok(new_id)
     }
 
