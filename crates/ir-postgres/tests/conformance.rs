@@ -1,11 +1,17 @@
-//! The ir-core `IncidentStore` conformance suite, against `PgIncidentStore` on the real server.
+//! The ir-core conformance suites on the real server: `IncidentStore` against
+//! `PgIncidentStore`, `DatabaseDiagnostics` against `PgDiagnostics`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 
 use std::sync::Arc;
 
+use ir_core::ErrorKind;
+use ir_core::ports::DatabaseDiagnostics;
 use ir_core::testkit::conformance;
+use ir_postgres::{PgDiagnostics, PostgresConfig};
+use secrecy::SecretString;
+use sqlx::postgres::PgPoolOptions;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn pg_incident_store_conforms() {
@@ -20,4 +26,40 @@ async fn pg_incident_store_conforms() {
 async fn pg_incident_store_conforms_on_a_shared_schema() {
     let store = common::store_in("ir_conformance_shared", "ir-conformance").await;
     conformance::incident_store(Arc::new(store)).await;
+}
+
+/// The read-only diagnostics suite on the live server, PgBouncer's admin console included
+/// (as `scripts/test.sh` starts it). It terminates nothing.
+#[tokio::test]
+async fn pg_diagnostics_conforms() {
+    common::admin().await; // a clear message when no server answers
+    let diagnostics =
+        PgDiagnostics::new(&common::config(None, &common::unique("ir-conformance"))).unwrap();
+    conformance::database_diagnostics(&diagnostics).await;
+}
+
+/// Without PgBouncer or an application pool those calls are `Unsupported`, which the suite
+/// accepts; and with the application's pool handed in, `pool_status` answers.
+#[tokio::test]
+async fn pg_diagnostics_conforms_without_pgbouncer_and_with_an_app_pool() {
+    common::admin().await;
+    let config = PostgresConfig::builder(SecretString::from(common::database_url()))
+        .with_application_name(common::unique("ir-conformance"))
+        .build()
+        .unwrap();
+    let bare = PgDiagnostics::new(&config).unwrap();
+    assert_eq!(
+        bare.pgbouncer_pools().await.unwrap_err().kind(),
+        ErrorKind::Unsupported
+    );
+    conformance::database_diagnostics(&bare).await;
+
+    let pool = PgPoolOptions::new()
+        .max_connections(2)
+        .connect(&common::database_url())
+        .await
+        .unwrap();
+    let with_pool = PgDiagnostics::new(&config).unwrap().with_app_pool(pool);
+    assert!(with_pool.pool_status().await.is_ok());
+    conformance::database_diagnostics(&with_pool).await;
 }

@@ -26,14 +26,18 @@ use futures::future::join_all;
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::classify::{Classification, Reachability, Signals, classify};
+use crate::clock::Timestamp;
 use crate::error::{ErrorKind, Result};
 use crate::escalation::Role;
 use crate::incident::{Event, EventKind, IncidentId, MessageKind};
-use crate::playbook::{Evidence, EvidenceId, EvidenceOutcome, Observation};
+use crate::playbook::{Action, ActionKind, Evidence, EvidenceId, EvidenceOutcome, Observation};
 use crate::ports::{
-    ChatMessage, ChatNotifier, DeployPlatform, Deployment, DeploymentId, IncidentStore, LogLine,
-    LogQuery, LogSource, LogStream, Page, Pager, SetOptions, StatusPage, StatusPageStatus,
-    StatusPageUpdate, VariableStore,
+    ApprovalRequest, Approver, ChatMessage, ChatNotifier, CodeDeployment, CodeHost,
+    DatabaseDiagnostics, Decision, DeployPlatform, Deployment, DeploymentId, ErrorTracker,
+    FailedJob, HealthOutcome, HealthProbe, IncidentStore, LogLine, LogQuery, LogSource, LogStream,
+    NewIssue, Page, Pager, RevertRequest, RunConclusion, RunQuery, SetOptions, SlowQueries,
+    StatusPage, StatusPageStatus, StatusPageUpdate, TerminateRequest, TimeWindow, TrackedIssue,
+    VariableStore, WorkflowRun,
 };
 use crate::severity::{Severity, SeverityPolicy};
 
@@ -661,13 +665,586 @@ pub async fn log_source(source: &dyn LogSource, fixture: &LogFixture) {
     );
 }
 
+/// What a health probe under test can reach.
+#[derive(Debug, Clone)]
+pub struct HealthFixture {
+    /// A path (starting with `/`) that answers `healthy_status`.
+    pub healthy_path: String,
+    /// A 2xx status.
+    pub healthy_status: u16,
+    /// A path (starting with `/`) that answers `failing_status`.
+    pub failing_path: String,
+    /// A 5xx status.
+    pub failing_status: u16,
+}
+
+/// The `HealthProbe` contract: a 2xx answer is `Healthy` and a 5xx `Unhealthy`, both reports
+/// (not errors) carrying the status, a measured latency (more than zero) and a URL ending with
+/// the path; a path that would leave the configured base (`https://other.host/...`,
+/// `//other.host/...`) is a `Config` error.
+///
+/// Whether a relative path without the leading `/` is joined onto the base or refused is left
+/// to the implementation.
+pub async fn health_probe(probe: &dyn HealthProbe, fixture: &HealthFixture) {
+    assert!(
+        (200..300).contains(&fixture.healthy_status)
+            && (500..600).contains(&fixture.failing_status),
+        "conformance: the health fixture needs a 2xx and a 5xx status"
+    );
+    let cases = [
+        (
+            &fixture.healthy_path,
+            fixture.healthy_status,
+            HealthOutcome::Healthy,
+        ),
+        (
+            &fixture.failing_path,
+            fixture.failing_status,
+            HealthOutcome::Unhealthy,
+        ),
+    ];
+    for (path, status, outcome) in cases {
+        let report = ok(probe.check(path).await, "an answer is a report");
+        assert_eq!(
+            report.outcome, outcome,
+            "conformance: HTTP {status} on {path} is {outcome:?}"
+        );
+        assert_eq!(
+            report.is_healthy(),
+            outcome == HealthOutcome::Healthy,
+            "conformance: is_healthy agrees with the outcome"
+        );
+        assert_eq!(
+            report.status,
+            Some(status),
+            "conformance: the report carries the status answered on {path}"
+        );
+        assert_eq!(
+            report.reachability(),
+            Reachability::Status(status),
+            "conformance: an answer is reachable"
+        );
+        assert!(
+            report.url.ends_with(path.as_str()),
+            "conformance: the report's URL {} ends with the path {path}",
+            report.url
+        );
+        assert!(
+            report.latency > Duration::ZERO,
+            "conformance: the report measures the time to the answer"
+        );
+    }
+    for path in [
+        "https://elsewhere.invalid/health",
+        "//elsewhere.invalid/health",
+    ] {
+        err_kind(
+            probe.check(path).await,
+            ErrorKind::Config,
+            "a path that leaves the base",
+        );
+    }
+}
+
+/// The `DatabaseDiagnostics` contract, read-only against whatever the server holds:
+///
+/// - the connection status is consistent: reserved slots within `max_connections`, client
+///   connections within `max_connections`, `headroom` and `utilisation` the arithmetic of the
+///   two, groups largest first and together no more than the total;
+/// - `terminate_idle` for an application name nobody uses finds nothing (dry run or not); a dry
+///   run over every connection idle longer than a second says it is a dry run and lists only
+///   `idle` connections past the threshold;
+/// - `slow_queries(5)` answers (any variant), at most five, slowest mean time first;
+/// - `pool_status` and the PgBouncer calls answer or are `Unsupported`, and what they answer is
+///   consistent.
+///
+/// Terminates nothing, so it can run against a shared server.
+pub async fn database_diagnostics(db: &dyn DatabaseDiagnostics) {
+    let status = ok(db.connection_status().await, "connection_status");
+    let total = status.counts.total();
+    assert!(
+        status.reserved_connections <= status.max_connections,
+        "conformance: reserved connections ({}) within max_connections ({})",
+        status.reserved_connections,
+        status.max_connections
+    );
+    assert!(
+        total <= status.max_connections,
+        "conformance: client connections ({total}) within max_connections ({})",
+        status.max_connections
+    );
+    assert_eq!(
+        status.headroom(),
+        status
+            .max_connections
+            .saturating_sub(status.reserved_connections)
+            .saturating_sub(total),
+        "conformance: headroom is max - reserved - in use"
+    );
+    assert!(
+        status.utilisation() >= 0.0,
+        "conformance: utilisation is not negative"
+    );
+    let grouped: u32 = status.groups.iter().map(|g| g.counts.total()).sum();
+    assert!(
+        grouped <= total,
+        "conformance: groups ({grouped}) hold no more connections than the total ({total})"
+    );
+    assert!(
+        status
+            .groups
+            .windows(2)
+            .all(|w| w[0].counts.total() >= w[1].counts.total()),
+        "conformance: groups are largest first"
+    );
+    assert!(
+        status.counts.idle > 0 || status.oldest_idle.is_none(),
+        "conformance: no oldest idle connection without idle connections"
+    );
+    assert!(
+        status.counts.idle_in_transaction > 0 || status.oldest_idle_in_transaction.is_none(),
+        "conformance: no oldest idle-in-transaction connection without one"
+    );
+
+    let nobody = unique("ir-conformance-nobody");
+    for dry_run in [true, false] {
+        let request = TerminateRequest {
+            older_than: Duration::from_secs(3600),
+            application_name: Some(nobody.clone()),
+            user: None,
+            dry_run,
+        };
+        let report = ok(db.terminate_idle(&request).await, "terminate_idle");
+        assert_eq!(
+            report.dry_run, dry_run,
+            "conformance: the report says whether it was a dry run"
+        );
+        assert!(
+            report.terminated.is_empty() && report.refused.is_empty(),
+            "conformance: nothing matches an application name nobody uses: {report:?}"
+        );
+    }
+    let broad = TerminateRequest {
+        dry_run: true,
+        ..TerminateRequest::idle_longer_than(Duration::from_secs(1))
+    };
+    let report = ok(db.terminate_idle(&broad).await, "terminate_idle (dry run)");
+    assert!(
+        report.dry_run,
+        "conformance: a dry run reports itself as one"
+    );
+    for backend in report
+        .terminated
+        .iter()
+        .chain(report.refused.iter().map(|(b, _)| b))
+    {
+        assert_eq!(
+            backend.state, "idle",
+            "conformance: only idle connections match: {backend:?}"
+        );
+        assert!(
+            backend.idle_for >= broad.older_than,
+            "conformance: only connections idle past the threshold match: {backend:?}"
+        );
+    }
+
+    match ok(db.slow_queries(5).await, "slow_queries") {
+        SlowQueries::Available(queries) => {
+            assert!(
+                queries.len() <= 5,
+                "conformance: slow_queries honours the limit"
+            );
+            assert!(
+                queries.windows(2).all(|w| w[0].mean_time >= w[1].mean_time),
+                "conformance: slow queries are slowest first"
+            );
+        }
+        SlowQueries::ExtensionMissing | SlowQueries::NotPreloaded => {}
+    }
+
+    match db.pool_status().await {
+        Ok(pool) => {
+            assert!(
+                pool.idle <= pool.size,
+                "conformance: a pool's idle connections are among its open ones: {pool:?}"
+            );
+            assert!(
+                pool.max == 0 || pool.size <= pool.max,
+                "conformance: a pool holds no more than its maximum: {pool:?}"
+            );
+        }
+        Err(e) => assert_eq!(
+            e.kind(),
+            ErrorKind::Unsupported,
+            "conformance: pool_status answers or is Unsupported: {e}"
+        ),
+    }
+    let pools = db.pgbouncer_pools().await;
+    let stats = db.pgbouncer_stats().await;
+    for (what, result) in [
+        ("pgbouncer_pools", pools.as_ref().map(|_| ())),
+        ("pgbouncer_stats", stats.as_ref().map(|_| ())),
+    ] {
+        if let Err(e) = result {
+            assert_eq!(
+                e.kind(),
+                ErrorKind::Unsupported,
+                "conformance: {what} answers or is Unsupported: {e}"
+            );
+        }
+    }
+    assert_eq!(
+        pools.is_ok(),
+        stats.is_ok(),
+        "conformance: SHOW POOLS and SHOW STATS are both supported or neither"
+    );
+    if let (Ok(pools), Ok(stats)) = (pools, stats) {
+        assert!(
+            pools.iter().all(|p| !p.database.is_empty())
+                && stats.iter().all(|s| !s.database.is_empty()),
+            "conformance: every PgBouncer row names its database"
+        );
+    }
+}
+
+/// What an error tracker under test holds.
+#[derive(Debug, Clone)]
+pub struct ErrorTrackerFixture {
+    /// Every issue the backend holds: at least two first seen inside `window` and one first seen
+    /// before it.
+    pub issues: Vec<TrackedIssue>,
+    /// Every error event the backend holds. Events outside `window` are at least `interval`
+    /// away from it, so counts do not depend on how the tracker aligns its buckets.
+    pub events: Vec<Timestamp>,
+    /// The window the suite asks about.
+    pub window: TimeWindow,
+    /// A bucket interval the tracker resolves, shorter than the window.
+    pub interval: Duration,
+}
+
+/// The `ErrorTracker` contract: `new_issues` is exactly the issues first seen in the window,
+/// newest first; `top_issues` holds every issue last seen in the window and nothing without
+/// events there, most frequent first, within the limit; `error_counts` buckets are oldest
+/// first, one interval apart, cover the window and count every event; a zero interval is
+/// `InvalidInput`.
+pub async fn error_tracker(tracker: &dyn ErrorTracker, fixture: &ErrorTrackerFixture) {
+    let window = fixture.window;
+    let inside = |t: Timestamp| window.start <= t && t < window.end;
+    let mut want_new: Vec<&str> = fixture
+        .issues
+        .iter()
+        .filter(|i| inside(i.first_seen))
+        .map(|i| i.id.as_str())
+        .collect();
+    assert!(
+        want_new.len() >= 2 && fixture.issues.iter().any(|i| i.first_seen < window.start),
+        "conformance: the fixture needs two issues first seen in the window and one before it"
+    );
+    let interval = crate::clock::to_chrono(fixture.interval);
+    assert!(
+        fixture.interval > Duration::ZERO && window.start + interval < window.end,
+        "conformance: the fixture's interval is shorter than its window"
+    );
+
+    let new = ok(tracker.new_issues(window).await, "new_issues");
+    assert!(
+        new.windows(2).all(|w| w[0].first_seen >= w[1].first_seen),
+        "conformance: new issues are newest first"
+    );
+    let mut got_new: Vec<&str> = new.iter().map(|i| i.id.as_str()).collect();
+    got_new.sort_unstable();
+    want_new.sort_unstable();
+    assert_eq!(
+        got_new, want_new,
+        "conformance: new_issues is every issue first seen in the window, and only those"
+    );
+
+    let top = ok(
+        tracker.top_issues(window, fixture.issues.len() + 5).await,
+        "top_issues",
+    );
+    assert!(
+        top.windows(2).all(|w| w[0].count >= w[1].count),
+        "conformance: top issues are most frequent first"
+    );
+    for issue in &top {
+        assert!(
+            issue.last_seen >= window.start && issue.first_seen < window.end,
+            "conformance: a top issue had events in the window: {} ({} .. {})",
+            issue.id,
+            issue.first_seen,
+            issue.last_seen
+        );
+    }
+    for issue in fixture.issues.iter().filter(|i| inside(i.last_seen)) {
+        assert!(
+            top.iter().any(|t| t.id == issue.id),
+            "conformance: an issue last seen in the window is a top issue: {}",
+            issue.id
+        );
+    }
+    let mut ids: Vec<&str> = top.iter().map(|i| i.id.as_str()).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(
+        ids.len(),
+        top.len(),
+        "conformance: no issue is listed twice"
+    );
+    let one = ok(tracker.top_issues(window, 1).await, "top_issues(1)");
+    assert_eq!(one.len(), 1, "conformance: top_issues honours the limit");
+    assert_eq!(
+        one[0].count, top[0].count,
+        "conformance: the limit keeps the most frequent issue"
+    );
+
+    let buckets = ok(
+        tracker.error_counts(window, fixture.interval).await,
+        "error_counts",
+    );
+    let (Some(first), Some(last)) = (buckets.first(), buckets.last()) else {
+        panic!("conformance: error_counts over a window holds buckets");
+    };
+    assert!(
+        buckets
+            .windows(2)
+            .all(|w| w[1].start - w[0].start == interval),
+        "conformance: buckets are oldest first, one interval apart"
+    );
+    assert!(
+        first.start <= window.start && window.start < first.start + interval,
+        "conformance: the first bucket holds the window's start"
+    );
+    assert!(
+        last.start < window.end && window.end <= last.start + interval,
+        "conformance: the last bucket holds the window's end"
+    );
+    for bucket in &buckets {
+        let want = fixture
+            .events
+            .iter()
+            .filter(|&&t| bucket.start <= t && t < bucket.start + interval)
+            .count() as u64;
+        assert_eq!(
+            bucket.count, want,
+            "conformance: the bucket at {} counts its events",
+            bucket.start
+        );
+    }
+    err_kind(
+        tracker.error_counts(window, Duration::ZERO).await,
+        ErrorKind::InvalidInput,
+        "error_counts with a zero interval",
+    );
+}
+
+/// What a code host under test holds.
+#[derive(Debug, Clone)]
+pub struct CodeHostFixture {
+    /// Every deployment the repository records, newest first (at least one).
+    pub deployments: Vec<CodeDeployment>,
+    /// A workflow file with runs (e.g. `cd-production.yml`).
+    pub workflow: String,
+    /// Every run of `workflow`, newest first: at least one failed, one not, and one with a
+    /// head branch.
+    pub runs: Vec<WorkflowRun>,
+    /// A failed run of `workflow`.
+    pub failed_run: u64,
+    /// Its failed jobs, as the host reports them.
+    pub failed_jobs: Vec<FailedJob>,
+    /// A run id the host does not hold.
+    pub unknown_run: u64,
+    /// A revert the host can make.
+    pub revert: RevertRequest,
+}
+
+/// The `CodeHost` contract: deployments and runs newest first within the limit, runs filtered
+/// by failure and branch, a failed run's jobs, `NotFound` for an unknown run or workflow; issues
+/// filed get distinct growing numbers and a link, a revert opens a pull request from a branch
+/// of its own.
+///
+/// Files two issues and opens one pull request.
+pub async fn code_host(host: &dyn CodeHost, fixture: &CodeHostFixture) {
+    let want: Vec<u64> = fixture.deployments.iter().map(|d| d.id).collect();
+    let all = ok(
+        host.deployments(fixture.deployments.len() + 5).await,
+        "deployments",
+    );
+    assert_eq!(
+        all.iter().map(|d| d.id).collect::<Vec<_>>(),
+        want,
+        "conformance: deployments returns every deployment, newest first"
+    );
+    assert!(
+        all.windows(2).all(|w| w[0].created_at >= w[1].created_at),
+        "conformance: deployments are newest first"
+    );
+    let one = ok(host.deployments(1).await, "deployments(1)");
+    assert_eq!(
+        one.iter().map(|d| d.id).collect::<Vec<_>>(),
+        want[..1.min(want.len())].to_vec(),
+        "conformance: deployments(1) is the newest"
+    );
+
+    let query = |limit: usize| RunQuery {
+        workflow: Some(fixture.workflow.clone()),
+        limit,
+        ..RunQuery::default()
+    };
+    let ids = |runs: &[WorkflowRun]| runs.iter().map(|r| r.id).collect::<Vec<_>>();
+    let every = fixture.runs.len() + 5;
+    let runs = ok(host.workflow_runs(&query(every)).await, "workflow_runs");
+    assert_eq!(
+        ids(&runs),
+        ids(&fixture.runs),
+        "conformance: workflow_runs returns every run of the workflow, newest first"
+    );
+    assert!(
+        runs.windows(2).all(|w| w[0].created_at >= w[1].created_at),
+        "conformance: runs are newest first"
+    );
+    let newest = ok(host.workflow_runs(&query(1)).await, "workflow_runs(1)");
+    assert_eq!(
+        ids(&newest),
+        ids(&fixture.runs[..1.min(fixture.runs.len())]),
+        "conformance: a limit keeps the newest runs"
+    );
+
+    let failed = ok(
+        host.workflow_runs(&RunQuery {
+            failed_only: true,
+            ..query(every)
+        })
+        .await,
+        "workflow_runs(failed_only)",
+    );
+    let want_failed: Vec<WorkflowRun> = fixture
+        .runs
+        .iter()
+        .filter(|r| r.conclusion.as_ref().is_some_and(RunConclusion::is_failure))
+        .cloned()
+        .collect();
+    assert!(
+        !want_failed.is_empty() && want_failed.len() < fixture.runs.len(),
+        "conformance: the fixture needs failed and other runs"
+    );
+    assert_eq!(
+        ids(&failed),
+        ids(&want_failed),
+        "conformance: failed_only keeps exactly the failed runs"
+    );
+
+    let Some(branch) = fixture.runs.iter().find_map(|r| r.head_branch.clone()) else {
+        panic!("conformance: the fixture needs a run with a head branch");
+    };
+    let on_branch = ok(
+        host.workflow_runs(&RunQuery {
+            branch: Some(branch.clone()),
+            ..query(every)
+        })
+        .await,
+        "workflow_runs(branch)",
+    );
+    let want_branch: Vec<WorkflowRun> = fixture
+        .runs
+        .iter()
+        .filter(|r| r.head_branch.as_deref() == Some(branch.as_str()))
+        .cloned()
+        .collect();
+    assert_eq!(
+        ids(&on_branch),
+        ids(&want_branch),
+        "conformance: a branch filter keeps exactly that branch's runs"
+    );
+    err_kind(
+        host.workflow_runs(&RunQuery {
+            workflow: Some(format!("{}.yml", unique("conformance-missing"))),
+            limit: 5,
+            ..RunQuery::default()
+        })
+        .await,
+        ErrorKind::NotFound,
+        "workflow_runs of an unknown workflow",
+    );
+
+    let jobs = ok(host.failed_jobs(fixture.failed_run).await, "failed_jobs");
+    assert_eq!(
+        jobs, fixture.failed_jobs,
+        "conformance: failed_jobs returns the run's failed jobs with their step and log"
+    );
+    err_kind(
+        host.failed_jobs(fixture.unknown_run).await,
+        ErrorKind::NotFound,
+        "failed_jobs of an unknown run",
+    );
+
+    let issue = |n: u32| NewIssue {
+        title: format!("Postmortem: dashboard errors ({n})"),
+        body: "## Summary\n\n🚨 P1 — «dashboard» returned 500s".into(),
+        labels: vec!["incident".into(), "postmortem".into()],
+        assignees: Vec::new(),
+    };
+    let first = ok(host.create_issue(&issue(1)).await, "create_issue");
+    let second = ok(host.create_issue(&issue(2)).await, "create_issue");
+    assert!(
+        first.number > 0 && second.number > first.number,
+        "conformance: issues get growing numbers ({} then {})",
+        first.number,
+        second.number
+    );
+    assert!(
+        !first.url.is_empty() && first.url != second.url,
+        "conformance: each issue has a link of its own"
+    );
+
+    let pr = ok(host.open_revert_pr(&fixture.revert).await, "open_revert_pr");
+    assert!(pr.number > 0, "conformance: a pull request has a number");
+    assert!(!pr.url.is_empty(), "conformance: a pull request has a link");
+    assert!(
+        !pr.head_branch.is_empty() && pr.head_branch != fixture.revert.base,
+        "conformance: a revert comes from a branch of its own, not {}",
+        fixture.revert.base
+    );
+}
+
+/// The `Approver` contract: a request gets a decision, signed by someone, and a rejection says
+/// why.
+pub async fn approver(approver: &dyn Approver) {
+    let request = ApprovalRequest {
+        incident: IncidentId::random(),
+        severity: Severity::P1,
+        action: Action::new(
+            "rollback-d-41",
+            ActionKind::Rollback {
+                to: DeploymentId::new("d-41"),
+                from: Some(DeploymentId::new("d-42")),
+            },
+        ),
+        rationale: "errors began with deployment d-42".into(),
+    };
+    match ok(approver.decide(&request).await, "decide") {
+        Decision::Approved { by } => assert!(
+            !by.trim().is_empty(),
+            "conformance: an approval names who approved"
+        ),
+        Decision::Rejected { by, reason } => assert!(
+            !by.trim().is_empty() && !reason.trim().is_empty(),
+            "conformance: a rejection names who rejected and why"
+        ),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ports::LogLevel;
+    use crate::ports::{
+        AutoApprove, CallbackApprover, ConnectionGroup, ConnectionStatus, DenyAll, LogLevel,
+        PgBouncerPool, PgBouncerStats, PoolStatus, SlowQuery, StateCounts,
+    };
     use crate::testkit::{
-        InMemoryChat, InMemoryIncidentStore, InMemoryLogs, InMemoryPager, InMemoryPlatform,
-        InMemoryStatusPage, InMemoryVariables, deployments_fixture,
+        InMemoryChat, InMemoryCodeHost, InMemoryDatabase, InMemoryErrorTracker,
+        InMemoryIncidentStore, InMemoryLogs, InMemoryPager, InMemoryPlatform, InMemoryStatusPage,
+        InMemoryVariables, MemoryBackend, ScriptedHealthProbe, deployments_fixture,
     };
 
     #[tokio::test]
@@ -738,5 +1315,325 @@ mod tests {
             LogLine::new(t0, None, "build line"),
         );
         log_source(&logs, &LogFixture { stream, lines }).await;
+    }
+
+    #[tokio::test]
+    async fn scripted_health_probe_conforms() {
+        let probe = ScriptedHealthProbe::new("https://www.example.com");
+        probe.set("/health", (200, "ok"));
+        probe.set("/api/auth/session", (503, "Service Unavailable"));
+        let fixture = HealthFixture {
+            healthy_path: "/health".into(),
+            healthy_status: 200,
+            failing_path: "/api/auth/session".into(),
+            failing_status: 503,
+        };
+        health_probe(&probe, &fixture).await;
+        assert_eq!(probe.checks(), ["/health", "/api/auth/session"]);
+    }
+
+    fn database() -> InMemoryDatabase {
+        let mut status = ConnectionStatus::new(100, 3);
+        status.counts = StateCounts {
+            active: 4,
+            idle: 30,
+            idle_in_transaction: 1,
+            ..StateCounts::default()
+        };
+        status.oldest_idle = Some(Duration::from_secs(2 * 3600));
+        status.oldest_idle_in_transaction = Some(Duration::from_secs(90));
+        status.groups = vec![
+            ConnectionGroup {
+                application_name: "web".into(),
+                user: Some("app".into()),
+                counts: StateCounts {
+                    active: 4,
+                    idle: 28,
+                    idle_in_transaction: 1,
+                    ..StateCounts::default()
+                },
+            },
+            ConnectionGroup {
+                application_name: "psql".into(),
+                user: Some("postgres".into()),
+                counts: StateCounts {
+                    idle: 2,
+                    ..StateCounts::default()
+                },
+            },
+        ];
+        let db = InMemoryDatabase::new(status);
+        let hour = Duration::from_secs(3600);
+        db.add_backend(MemoryBackend::idle(101, "app", "web", 2 * hour));
+        db.add_backend(MemoryBackend::idle(
+            102,
+            "app",
+            "web",
+            Duration::from_secs(5),
+        ));
+        db.add_backend(MemoryBackend::idle(103, "postgres", "psql", hour).superuser());
+        db.add_backend(MemoryBackend::idle(104, "replicator", "walsender", hour).not_client());
+        db.add_backend(MemoryBackend::idle(105, "app", "web", hour).in_state("active"));
+        db
+    }
+
+    #[tokio::test]
+    async fn in_memory_database_conforms_and_keeps_its_backends() {
+        let db = database();
+        database_diagnostics(&db).await;
+        assert_eq!(
+            db.backends().len(),
+            5,
+            "the suite's terminations touch nothing"
+        );
+
+        db.set_pool(Some(PoolStatus {
+            size: 10,
+            idle: 0,
+            max: 10,
+        }));
+        db.set_pgbouncer(Some((
+            vec![PgBouncerPool::new("web", "app")],
+            vec![PgBouncerStats::new("web")],
+        )));
+        let query = |ms: u64| SlowQuery {
+            query: format!("SELECT pg_sleep({ms})"),
+            calls: 1,
+            total_time: Duration::from_millis(ms),
+            mean_time: Duration::from_millis(ms),
+            rows: 1,
+        };
+        db.set_slow_queries(SlowQueries::Available(
+            (0..8).rev().map(|i| query(100 * i)).collect(),
+        ));
+        database_diagnostics(&db).await;
+        db.set_slow_queries(SlowQueries::ExtensionMissing);
+        database_diagnostics(&db).await;
+    }
+
+    #[tokio::test]
+    async fn in_memory_database_terminates_as_the_port_says() {
+        let db = database();
+        let mut request = TerminateRequest::idle_longer_than(Duration::from_secs(60));
+        request.dry_run = true;
+        let dry = db.terminate_idle(&request).await.unwrap();
+        assert_eq!(db.backends().len(), 5, "a dry run terminates nothing");
+
+        request.dry_run = false;
+        let report = db.terminate_idle(&request).await.unwrap();
+        assert_eq!(report.terminated, dry.terminated);
+        let pids = |r: &crate::ports::TerminationReport| -> Vec<i32> {
+            r.terminated.iter().map(|b| b.pid).collect()
+        };
+        assert_eq!(
+            pids(&report),
+            [101],
+            "only the idle client past the threshold"
+        );
+        let refused: Vec<_> = report
+            .refused
+            .iter()
+            .map(|(b, r)| (b.pid, r.clone()))
+            .collect();
+        assert_eq!(
+            refused,
+            [
+                (103, crate::ports::RefusalReason::Superuser),
+                (104, crate::ports::RefusalReason::NotClientBackend),
+            ]
+        );
+        let left: Vec<i32> = db.backends().iter().map(|b| b.info.pid).collect();
+        assert_eq!(left, [102, 103, 104, 105]);
+        let status = db.connection_status().await.unwrap();
+        assert_eq!(status.counts.idle, 29);
+        assert_eq!(status.groups[0].counts.idle, 27);
+
+        request.application_name = Some("psql".into());
+        let report = db.terminate_idle(&request).await.unwrap();
+        assert!(report.terminated.is_empty());
+        assert_eq!(report.refused.len(), 1, "the superuser's psql, refused");
+        database_diagnostics(&db).await;
+    }
+
+    fn minutes(m: i64) -> chrono::Duration {
+        chrono::Duration::minutes(m)
+    }
+
+    fn tracker_fixture() -> (InMemoryErrorTracker, ErrorTrackerFixture) {
+        let end = now();
+        let window = TimeWindow::ending_at(end, Duration::from_secs(60 * 60));
+        let issue = |id: &str, count, first: i64, last: i64| {
+            TrackedIssue::new(
+                id,
+                format!("TypeError in {id}"),
+                count,
+                end - minutes(first),
+                end - minutes(last),
+            )
+        };
+        let issues = vec![
+            issue("old-busy", 900, 300, 10),
+            issue("new-rare", 3, 20, 5),
+            issue("new-busy", 120, 50, 1),
+            issue("old-quiet", 7, 400, 200),
+            issue("spanning", 40, 120, 120),
+        ];
+        let mut events: Vec<Timestamp> = [59, 58, 45, 44, 43, 30, 12, 1]
+            .iter()
+            .map(|&m| end - minutes(m))
+            .collect();
+        events.extend([end - minutes(80), end + minutes(20)]);
+        let tracker = InMemoryErrorTracker::new();
+        for i in &issues {
+            tracker.add_issue(i.clone());
+        }
+        tracker.record_events(events.clone());
+        let fixture = ErrorTrackerFixture {
+            issues,
+            events,
+            window,
+            interval: Duration::from_secs(15 * 60),
+        };
+        (tracker, fixture)
+    }
+
+    #[tokio::test]
+    async fn in_memory_error_tracker_conforms() {
+        let (tracker, fixture) = tracker_fixture();
+        error_tracker(&tracker, &fixture).await;
+        let top = tracker.top_issues(fixture.window, 10).await.unwrap();
+        let ids: Vec<_> = top.iter().map(|i| i.id.as_str()).collect();
+        assert_eq!(ids, ["old-busy", "new-busy", "new-rare"]);
+        let counts: Vec<u64> = tracker
+            .error_counts(fixture.window, fixture.interval)
+            .await
+            .unwrap()
+            .iter()
+            .map(|b| b.count)
+            .collect();
+        assert_eq!(counts, [2, 3, 1, 2]);
+    }
+
+    fn code_fixture() -> (InMemoryCodeHost, CodeHostFixture) {
+        let t0 = now();
+        let host = InMemoryCodeHost::new("acme/web");
+        let deployments: Vec<CodeDeployment> = (1..=3)
+            .rev()
+            .map(|i| {
+                CodeDeployment::new(
+                    i,
+                    format!("{:040x}", i * 0xabc),
+                    "main",
+                    "production",
+                    t0 - minutes(10 * (3 - i as i64)),
+                )
+            })
+            .collect();
+        for d in &deployments {
+            host.add_deployment(d.clone());
+        }
+        let run = |id: u64, conclusion: RunConclusion, branch: &str| {
+            let mut run = WorkflowRun::new(
+                id,
+                "CD production",
+                format!("{id:040x}"),
+                "completed",
+                Some(conclusion),
+                t0 - minutes(100 - id as i64),
+            );
+            run.head_branch = Some(branch.into());
+            run
+        };
+        let runs = vec![
+            run(40, RunConclusion::Failure, "main"),
+            run(30, RunConclusion::Success, "release"),
+            run(20, RunConclusion::TimedOut, "main"),
+            run(10, RunConclusion::Success, "main"),
+        ];
+        let jobs = vec![
+            FailedJob::new(401, "migrate")
+                .with_step(4, "Run migrations")
+                .with_log_excerpt("error: relation \"users\" already exists"),
+            FailedJob::new(402, "smoke"),
+        ];
+        for r in &runs {
+            let failed = if r.id == 40 { jobs.clone() } else { Vec::new() };
+            host.add_run("cd-production.yml", r.clone(), failed);
+        }
+        host.add_run(
+            "ci.yml",
+            run(35, RunConclusion::Failure, "main"),
+            Vec::new(),
+        );
+        let fixture = CodeHostFixture {
+            deployments,
+            workflow: "cd-production.yml".into(),
+            runs,
+            failed_run: 40,
+            failed_jobs: jobs,
+            unknown_run: 999,
+            revert: RevertRequest {
+                commit_sha: format!("{:040x}", 40),
+                base: "main".into(),
+                title: "Revert \"change 40\"".into(),
+                body: "Reverts the change behind the incident.".into(),
+            },
+        };
+        (host, fixture)
+    }
+
+    #[tokio::test]
+    async fn in_memory_code_host_conforms() {
+        let (host, fixture) = code_fixture();
+        code_host(&host, &fixture).await;
+        let issues = host.issues();
+        assert_eq!(
+            issues
+                .iter()
+                .map(|i| (i.reference.number, i.reference.url.as_str()))
+                .collect::<Vec<_>>(),
+            [
+                (1, "memory://acme/web/issues/1"),
+                (2, "memory://acme/web/issues/2")
+            ]
+        );
+        let reverts = host.reverts();
+        assert_eq!(reverts.len(), 1);
+        assert_eq!(reverts[0].pull_request.number, 3);
+        assert_eq!(reverts[0].pull_request.head_branch, "revert-0000000");
+        assert_eq!(reverts[0].request, fixture.revert);
+    }
+
+    #[tokio::test]
+    async fn in_memory_code_host_refuses_issues_when_disabled() {
+        let (host, _) = code_fixture();
+        host.set_issues_enabled(false);
+        let issue = NewIssue {
+            title: "t".into(),
+            body: String::new(),
+            labels: Vec::new(),
+            assignees: Vec::new(),
+        };
+        err_kind(
+            host.create_issue(&issue).await,
+            ErrorKind::Unsupported,
+            "issues disabled",
+        );
+        assert!(host.issues().is_empty());
+    }
+
+    #[tokio::test]
+    async fn built_in_approvers_conform() {
+        approver(&AutoApprove::new("alice")).await;
+        approver(&DenyAll).await;
+        approver(&CallbackApprover::new(|request| Decision::Rejected {
+            by: "rule".into(),
+            reason: format!("{} needs a person", request.action.kind.describe()),
+        }))
+        .await;
+        approver(&CallbackApprover::new(|_| Decision::Approved {
+            by: "bob".into(),
+        }))
+        .await;
     }
 }

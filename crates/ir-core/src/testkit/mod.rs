@@ -15,9 +15,15 @@
 //! # }
 //! ```
 
+mod code;
 pub mod conformance;
+mod database;
 mod memory;
 mod platform;
+mod tracker;
 
+pub use code::*;
+pub use database::*;
 pub use memory::*;
 pub use platform::*;
+pub use tracker::*;

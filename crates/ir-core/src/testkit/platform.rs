@@ -371,12 +371,14 @@ impl ScriptedHealthProbe {
 #[async_trait]
 impl HealthProbe for ScriptedHealthProbe {
     async fn check(&self, path: &str) -> Result<HealthReport> {
-        if !path.starts_with('/') {
-            return Err(
-                Error::config(format!("health path {path:?} must start with '/'"))
-                    .with_provider("memory")
-                    .with_operation("check"),
-            );
+        // As the HTTP probe, refuse what would leave the base (`//host/...`, `https://...`).
+        if !path.starts_with('/') || path.starts_with("//") || path.contains("://") {
+            return Err(Error::config(format!(
+                "health path {path:?} must start with '/' and stay on {}",
+                self.base
+            ))
+            .with_provider("memory")
+            .with_operation("check"));
         }
         lock(&self.checks).push(path.to_owned());
         let url = format!("{}{path}", self.base);
@@ -438,6 +440,12 @@ mod tests {
         assert_eq!(c.outcome, HealthOutcome::Unreachable("refused".into()));
         assert_eq!(d.outcome, c.outcome);
         assert_eq!(probe.check("/other").await.unwrap().status, Some(404));
-        assert!(probe.check("health").await.is_err());
+        for path in [
+            "health",
+            "//evil.example/health",
+            "/x?next=https://evil.example",
+        ] {
+            assert!(probe.check(path).await.is_err(), "{path}");
+        }
     }
 }
