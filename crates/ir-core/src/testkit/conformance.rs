@@ -1636,4 +1636,136 @@ mod tests {
         }))
         .await;
     }
+
+    // The suites catch broken implementations: each wrapper below breaks one rule.
+
+    /// Lists new issues oldest first.
+    #[derive(Debug)]
+    struct OldestFirst(InMemoryErrorTracker);
+
+    #[async_trait::async_trait]
+    impl ErrorTracker for OldestFirst {
+        async fn new_issues(&self, window: TimeWindow) -> Result<Vec<TrackedIssue>> {
+            let mut issues = self.0.new_issues(window).await?;
+            issues.reverse();
+            Ok(issues)
+        }
+        async fn top_issues(&self, window: TimeWindow, limit: usize) -> Result<Vec<TrackedIssue>> {
+            self.0.top_issues(window, limit).await
+        }
+        async fn error_counts(
+            &self,
+            window: TimeWindow,
+            interval: Duration,
+        ) -> Result<Vec<crate::ports::ErrorBucket>> {
+            self.0.error_counts(window, interval).await
+        }
+    }
+
+    #[tokio::test]
+    #[should_panic(expected = "conformance: new issues are newest first")]
+    async fn error_tracker_suite_catches_a_wrong_order() {
+        let (tracker, fixture) = tracker_fixture();
+        error_tracker(&OldestFirst(tracker), &fixture).await;
+    }
+
+    /// Answers an unknown run with no jobs instead of `NotFound`.
+    #[derive(Debug)]
+    struct Lenient(InMemoryCodeHost);
+
+    #[async_trait::async_trait]
+    impl CodeHost for Lenient {
+        async fn deployments(&self, limit: usize) -> Result<Vec<CodeDeployment>> {
+            self.0.deployments(limit).await
+        }
+        async fn workflow_runs(&self, query: &RunQuery) -> Result<Vec<WorkflowRun>> {
+            self.0.workflow_runs(query).await
+        }
+        async fn failed_jobs(&self, run_id: u64) -> Result<Vec<FailedJob>> {
+            Ok(self.0.failed_jobs(run_id).await.unwrap_or_default())
+        }
+        async fn create_issue(&self, issue: &NewIssue) -> Result<crate::ports::IssueRef> {
+            self.0.create_issue(issue).await
+        }
+        async fn open_revert_pr(
+            &self,
+            request: &RevertRequest,
+        ) -> Result<crate::ports::PullRequestRef> {
+            self.0.open_revert_pr(request).await
+        }
+    }
+
+    #[tokio::test]
+    #[should_panic(expected = "conformance: failed_jobs of an unknown run")]
+    async fn code_host_suite_catches_a_missing_not_found() {
+        let (host, fixture) = code_fixture();
+        code_host(&Lenient(host), &fixture).await;
+    }
+
+    /// Terminates even on a dry run.
+    #[derive(Debug)]
+    struct IgnoresDryRun(InMemoryDatabase);
+
+    #[async_trait::async_trait]
+    impl DatabaseDiagnostics for IgnoresDryRun {
+        async fn connection_status(&self) -> Result<ConnectionStatus> {
+            self.0.connection_status().await
+        }
+        async fn pool_status(&self) -> Result<PoolStatus> {
+            self.0.pool_status().await
+        }
+        async fn pgbouncer_pools(&self) -> Result<Vec<PgBouncerPool>> {
+            self.0.pgbouncer_pools().await
+        }
+        async fn pgbouncer_stats(&self) -> Result<Vec<PgBouncerStats>> {
+            self.0.pgbouncer_stats().await
+        }
+        async fn terminate_idle(
+            &self,
+            request: &TerminateRequest,
+        ) -> Result<crate::ports::TerminationReport> {
+            let real = TerminateRequest {
+                dry_run: false,
+                ..request.clone()
+            };
+            self.0.terminate_idle(&real).await
+        }
+        async fn slow_queries(&self, limit: usize) -> Result<SlowQueries> {
+            self.0.slow_queries(limit).await
+        }
+    }
+
+    #[tokio::test]
+    #[should_panic(expected = "conformance: the report says whether it was a dry run")]
+    async fn database_suite_catches_a_dry_run_that_terminates() {
+        database_diagnostics(&IgnoresDryRun(database())).await;
+    }
+
+    #[tokio::test]
+    #[should_panic(expected = "conformance: a path that leaves the base")]
+    async fn health_suite_catches_a_probe_that_follows_other_hosts() {
+        /// Accepts any path, as a probe that joins blindly would.
+        #[derive(Debug)]
+        struct Blind;
+
+        #[async_trait::async_trait]
+        impl HealthProbe for Blind {
+            async fn check(&self, path: &str) -> Result<crate::ports::HealthReport> {
+                let status = if path.contains("session") { 503 } else { 200 };
+                Ok(crate::ports::HealthReport::answered(
+                    format!("https://www.example.com{path}"),
+                    status,
+                    Duration::from_millis(5),
+                    "",
+                ))
+            }
+        }
+        let fixture = HealthFixture {
+            healthy_path: "/health".into(),
+            healthy_status: 200,
+            failing_path: "/api/auth/session".into(),
+            failing_status: 503,
+        };
+        health_probe(&Blind, &fixture).await;
+    }
 }
