@@ -36,6 +36,10 @@ type OwnBackends = Arc<Mutex<HashSet<BackendKey>>>;
 /// The role should have `pg_monitor` (or `pg_read_all_stats`) to see other roles' connection
 /// states, and `pg_signal_backend` (or membership in the target roles) to terminate their
 /// connections; without them states count as `other` and terminations are refused, as reported.
+///
+/// [`terminate_idle`](DatabaseDiagnostics::terminate_idle) reaches only connections to the
+/// configured database (other databases on the same server belong to other services), and never
+/// its own pool's connections.
 #[derive(Clone)]
 pub struct PgDiagnostics {
     client: Client,

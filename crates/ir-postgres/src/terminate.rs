@@ -13,8 +13,8 @@ use crate::connections::seconds_to_duration;
 /// A backend: its pid and start time (pids are reused; the pair is not).
 pub(crate) type BackendKey = (i32, DateTime<Utc>);
 
-/// Idle connections matching the request, oldest first, with what the guards need: whether it
-/// is a client backend, whether its role is a superuser, and whether the current role may
+/// Idle connections to the current database matching the request, oldest first, with what the
+/// guards need: whether it is a client backend, whether its role is a superuser, and whether the current role may
 /// signal it (PostgreSQL's own rule: privileges of the target's role, or `pg_signal_backend`).
 const CANDIDATES: &str = r"
 SELECT a.pid,
@@ -32,6 +32,7 @@ SELECT a.pid,
 FROM pg_stat_activity a
 LEFT JOIN pg_roles r ON r.oid = a.usesysid
 WHERE a.state = 'idle'
+  AND a.datname = current_database()
   AND a.state_change < clock_timestamp() - make_interval(secs => $1)
   AND ($2::text IS NULL OR a.application_name = $2)
   AND ($3::text IS NULL OR a.usename = $3)
@@ -76,7 +77,8 @@ impl Candidate {
     }
 }
 
-/// Runs `request` on `conn`. `own` holds the backends of our own pool, which are never
+/// Runs `request` on `conn`, on the connections to `conn`'s database only (other databases on
+/// the same server belong to other services). `own` holds the backends of our own pool, which are never
 /// terminated (they are refused as [`RefusalReason::OwnBackend`]).
 pub(crate) async fn terminate_idle(
     conn: &mut PgConnection,

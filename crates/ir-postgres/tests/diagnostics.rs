@@ -215,6 +215,39 @@ async fn a_dry_run_lists_without_terminating() {
     role.drop_role().await;
 }
 
+/// A request filtered only by user reaches the configured database only: the same role's idle
+/// connection to another database on the server survives.
+#[tokio::test]
+async fn terminating_stays_in_the_configured_database() {
+    let role = common::Role::create("").await;
+    let app = common::unique("ir-other-db");
+    let here = common::idle_connection(&role.name, &app).await;
+    let mut elsewhere = common::idle_connection_to("postgres", &role.name, &app).await;
+    let elsewhere_pid = common::pid(&mut elsewhere).await;
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+
+    let mut request = TerminateRequest::idle_longer_than(Duration::from_secs(1));
+    request.user = Some(role.name.clone());
+    let report = diagnostics().terminate_idle(&request).await.unwrap();
+
+    let touched: Vec<i32> = report
+        .terminated
+        .iter()
+        .chain(report.refused.iter().map(|(b, _)| b))
+        .map(|b| b.pid)
+        .collect();
+    assert!(!touched.contains(&elsewhere_pid), "{report:?}");
+    assert_eq!(report.terminated.len(), 1, "{report:?}");
+    assert!(
+        alive(&mut elsewhere).await,
+        "a connection to another database survives"
+    );
+
+    drop(here);
+    common::close_all(vec![elsewhere]).await;
+    role.drop_role().await;
+}
+
 /// A role that may see other sessions (`pg_read_all_stats`) but not signal them: the server's
 /// "permission denied" is a refusal in the report, in a dry run too.
 #[tokio::test]
