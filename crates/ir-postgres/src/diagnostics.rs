@@ -39,7 +39,8 @@ type OwnBackends = Arc<Mutex<HashSet<BackendKey>>>;
 ///
 /// [`terminate_idle`](DatabaseDiagnostics::terminate_idle) reaches only connections to the
 /// configured database (other databases on the same server belong to other services), and never
-/// its own pool's connections.
+/// its own pool's connections nor the idle connections of the pool handed in with
+/// [`with_app_pool`](Self::with_app_pool).
 #[derive(Clone)]
 pub struct PgDiagnostics {
     client: Client,
@@ -106,7 +107,14 @@ impl PgDiagnostics {
     }
 
     /// Hands in the application's own pool, so [`pool_status`](DatabaseDiagnostics::pool_status)
-    /// can tell "our pool is exhausted" from "the server is full".
+    /// can tell "our pool is exhausted" from "the server is full", and so
+    /// [`terminate_idle`](DatabaseDiagnostics::terminate_idle) refuses its connections as
+    /// [`OwnBackend`](ir_core::ports::RefusalReason::OwnBackend).
+    ///
+    /// During a termination the pool's idle connections are taken out of it for the few
+    /// statements it lasts, to learn which backends they are; a connection the application holds
+    /// at that moment cannot be identified (it is not idle in the pool), though one idle at the
+    /// server past the threshold while checked out would be a leak of its own.
     pub fn with_app_pool(mut self, pool: PgPool) -> Self {
         self.app_pool = Some(pool);
         self
@@ -223,9 +231,14 @@ impl DatabaseDiagnostics for PgDiagnostics {
             self.prune_own(&mut conn)
                 .await
                 .map_err(|e| map_sqlx(OP, e))?;
-            let report = terminate::terminate_idle(&mut conn, request, &self.own_backends())
-                .await
-                .map_err(|e| map_sqlx(OP, e))?;
+            let report = terminate::terminate_idle(
+                &mut conn,
+                request,
+                self.own_backends(),
+                self.app_pool.as_ref(),
+            )
+            .await
+            .map_err(|e| map_sqlx(OP, e))?;
             tracing::info!(
                 dry_run = report.dry_run,
                 terminated = report.terminated.len(),

@@ -5,7 +5,8 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use ir_core::ports::{BackendInfo, RefusalReason, TerminateRequest, TerminationReport};
-use sqlx::PgConnection;
+use sqlx::pool::PoolConnection;
+use sqlx::{PgConnection, PgPool, Postgres};
 
 use crate::client::sqlstate;
 use crate::connections::seconds_to_duration;
@@ -78,12 +79,14 @@ impl Candidate {
 }
 
 /// Runs `request` on `conn`, on the connections to `conn`'s database only (other databases on
-/// the same server belong to other services). `own` holds the backends of our own pool, which are never
-/// terminated (they are refused as [`RefusalReason::OwnBackend`]).
+/// the same server belong to other services). `own` holds the backends of our own pool, and
+/// `app_pool` is the application's: neither is ever terminated (they are refused as
+/// [`RefusalReason::OwnBackend`]).
 pub(crate) async fn terminate_idle(
     conn: &mut PgConnection,
     request: &TerminateRequest,
-    own: &HashSet<BackendKey>,
+    mut own: HashSet<BackendKey>,
+    app_pool: Option<&PgPool>,
 ) -> Result<TerminationReport, sqlx::Error> {
     let threshold = request.older_than.as_secs_f64();
     let candidates: Vec<Candidate> = sqlx::query_as(CANDIDATES)
@@ -92,6 +95,12 @@ pub(crate) async fn terminate_idle(
         .bind(request.user.as_deref())
         .fetch_all(&mut *conn)
         .await?;
+    // After the listing, as the statement that names them makes them freshly idle; held until
+    // the end, so they stay ours and stay idle in the pool.
+    let _app_connections = match app_pool {
+        Some(pool) => hold_idle(pool, &mut own).await?,
+        None => Vec::new(),
+    };
 
     let mut report = TerminationReport {
         dry_run: request.dry_run,
@@ -162,4 +171,23 @@ pub(crate) async fn terminate_idle(
         }
     }
     Ok(report)
+}
+
+/// Takes the idle connections out of `pool` and adds their backends to `own`. The connections go
+/// back to the pool when the returned ones are dropped.
+async fn hold_idle(
+    pool: &PgPool,
+    own: &mut HashSet<BackendKey>,
+) -> Result<Vec<PoolConnection<Postgres>>, sqlx::Error> {
+    let mut held = Vec::new();
+    while let Some(mut conn) = pool.try_acquire() {
+        let key: BackendKey = sqlx::query_as(
+            "SELECT pid, backend_start FROM pg_stat_activity WHERE pid = pg_backend_pid()",
+        )
+        .fetch_one(&mut *conn)
+        .await?;
+        own.insert(key);
+        held.push(conn);
+    }
+    Ok(held)
 }

@@ -248,6 +248,63 @@ async fn terminating_stays_in_the_configured_database() {
     role.drop_role().await;
 }
 
+/// The application pool handed in is ours too: its idle connections are refused as
+/// `OwnBackend`, and stay open.
+#[tokio::test]
+async fn the_application_pools_connections_are_never_terminated() {
+    let role = common::Role::create("").await;
+    let app = common::unique("ir-app-pool");
+    let mut url = url::Url::parse(&common::database_url()).unwrap();
+    url.set_username(&role.name).unwrap();
+    url.query_pairs_mut().append_pair("application_name", &app);
+    common::admin().await;
+    let pool = PgPoolOptions::new()
+        .max_connections(2)
+        .connect(url.as_str())
+        .await
+        .unwrap();
+    let mut pids = BTreeSet::new();
+    {
+        let mut first = pool.acquire().await.unwrap();
+        let mut second = pool.acquire().await.unwrap();
+        pids.insert(common::pid(&mut first).await);
+        pids.insert(common::pid(&mut second).await);
+    }
+    let stranger = common::idle_connection(&role.name, &app).await;
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+
+    let diagnostics = diagnostics().with_app_pool(pool.clone());
+    let mut request = TerminateRequest::idle_longer_than(Duration::from_secs(1));
+    request.application_name = Some(app.clone());
+    let report = diagnostics.terminate_idle(&request).await.unwrap();
+
+    assert_eq!(report.terminated.len(), 1, "only the stranger: {report:?}");
+    assert!(!pids.contains(&report.terminated[0].pid));
+    let refused: BTreeSet<i32> = report
+        .refused
+        .iter()
+        .map(|(b, reason)| {
+            assert_eq!(*reason, RefusalReason::OwnBackend, "{report:?}");
+            b.pid
+        })
+        .collect();
+    assert_eq!(refused, pids, "{report:?}");
+    assert_eq!(
+        pids_present(&pids).await,
+        pids,
+        "the pool's backends survive"
+    );
+    let one: i32 = sqlx::query_scalar("SELECT 1")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(one, 1);
+
+    drop(stranger);
+    pool.close().await;
+    role.drop_role().await;
+}
+
 /// A role that may see other sessions (`pg_read_all_stats`) but not signal them: the server's
 /// "permission denied" is a refusal in the report, in a dry run too.
 #[tokio::test]
