@@ -138,36 +138,9 @@ pub(crate) async fn terminate_idle(
             report.refused.push((info, RefusalReason::AlreadyGone));
             continue;
         };
-        let outcome: Result<(bool, Option<bool>), sqlx::Error> = sqlx::query_as(TERMINATE)
-            .bind(candidate.pid)
-            .bind(backend_start)
-            .bind(threshold)
-            .fetch_one(&mut *conn)
-            .await;
-        match outcome {
-            Ok((_, Some(true))) => report.terminated.push(info),
-            Ok((false, _)) | Ok((true, Some(false))) => {
-                report.refused.push((info, RefusalReason::AlreadyGone));
-            }
-            Ok((true, None)) => {
-                // Still there but no longer idle past the threshold: it no longer matches.
-                tracing::debug!(pid = candidate.pid, "backend woke up before termination");
-            }
-            Err(sqlx::Error::Database(e))
-                if e.code().as_deref() == Some(sqlstate::INSUFFICIENT_PRIVILEGE) =>
-            {
-                // PostgreSQL 16+ puts the rule in the detail; keep it.
-                let detail = e
-                    .try_downcast_ref::<sqlx::postgres::PgDatabaseError>()
-                    .and_then(|pg| pg.detail())
-                    .map(|d| format!(" ({d})"))
-                    .unwrap_or_default();
-                report.refused.push((
-                    info,
-                    RefusalReason::PermissionDenied(format!("{}{detail}", e.message())),
-                ));
-            }
-            Err(e) => return Err(e),
+        match signal(conn, candidate.pid, backend_start, threshold).await? {
+            None => report.terminated.push(info),
+            Some(reason) => report.refused.push((info, reason)),
         }
     }
     Ok(report)
@@ -190,4 +163,91 @@ async fn hold_idle(
         held.push(conn);
     }
     Ok(held)
+}
+
+/// Signals the backend `(pid, backend_start)` if it is still idle past `threshold` seconds:
+/// `None` when it was terminated, otherwise why not.
+async fn signal(
+    conn: &mut PgConnection,
+    pid: i32,
+    backend_start: DateTime<Utc>,
+    threshold: f64,
+) -> Result<Option<RefusalReason>, sqlx::Error> {
+    let outcome: Result<(bool, Option<bool>), sqlx::Error> = sqlx::query_as(TERMINATE)
+        .bind(pid)
+        .bind(backend_start)
+        .bind(threshold)
+        .fetch_one(&mut *conn)
+        .await;
+    match outcome {
+        Ok((_, Some(true))) => Ok(None),
+        Ok((false, _)) | Ok((true, Some(false))) => Ok(Some(RefusalReason::AlreadyGone)),
+        // Still there but it ran a statement since it was listed.
+        Ok((true, None)) => Ok(Some(RefusalReason::NoLongerIdle)),
+        Err(sqlx::Error::Database(e))
+            if e.code().as_deref() == Some(sqlstate::INSUFFICIENT_PRIVILEGE) =>
+        {
+            // PostgreSQL 16+ puts the rule in the detail; keep it.
+            let detail = e
+                .try_downcast_ref::<sqlx::postgres::PgDatabaseError>()
+                .and_then(|pg| pg.detail())
+                .map(|d| format!(" ({d})"))
+                .unwrap_or_default();
+            Ok(Some(RefusalReason::PermissionDenied(format!(
+                "{}{detail}",
+                e.message()
+            ))))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing;
+    use sqlx::{Connection, Executor};
+
+    async fn key(conn: &mut PgConnection) -> BackendKey {
+        sqlx::query_as(
+            "SELECT pid, backend_start FROM pg_stat_activity WHERE pid = pg_backend_pid()",
+        )
+        .fetch_one(conn)
+        .await
+        .unwrap()
+    }
+
+    /// A connection listed as idle that runs a statement before the signal is left alone and
+    /// reported as no longer idle; one still idle is terminated.
+    #[tokio::test]
+    async fn a_connection_that_woke_up_before_the_signal_is_refused_as_no_longer_idle() {
+        let mut diagnostics = testing::connect().await;
+        let mut woke = testing::connect().await;
+        let mut still_idle = testing::connect().await;
+        let (woke_pid, woke_start) = key(&mut woke).await;
+        let (idle_pid, idle_start) = key(&mut still_idle).await;
+        tokio::time::sleep(Duration::from_millis(1200)).await;
+        // Listed as idle past 1 s by now; then it runs a statement.
+        woke.execute("SELECT 1").await.unwrap();
+
+        let outcome = signal(&mut diagnostics, woke_pid, woke_start, 1.0)
+            .await
+            .unwrap();
+        assert_eq!(outcome, Some(RefusalReason::NoLongerIdle));
+        assert!(woke.execute("SELECT 1").await.is_ok(), "it was left alone");
+
+        let outcome = signal(&mut diagnostics, idle_pid, idle_start, 1.0)
+            .await
+            .unwrap();
+        assert_eq!(outcome, None, "a connection still idle is terminated");
+        // Gone now: a second signal finds nothing.
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let outcome = signal(&mut diagnostics, idle_pid, idle_start, 1.0)
+            .await
+            .unwrap();
+        assert_eq!(outcome, Some(RefusalReason::AlreadyGone));
+
+        woke.close().await.unwrap();
+        diagnostics.close().await.unwrap();
+    }
 }
