@@ -16,7 +16,7 @@ use sqlx::pool::PoolConnection;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions, Postgres};
 use tracing::Instrument;
 
-use crate::client::{Client, error, map_sqlx};
+use crate::client::{self, Client, error, map_sqlx};
 use crate::config::PostgresConfig;
 use crate::slow_queries::SlowQueryError;
 use crate::terminate::BackendKey;
@@ -82,11 +82,13 @@ impl PgDiagnostics {
         }
         let own = OwnBackends::default();
         let recorder = Arc::clone(&own);
+        let statement_timeout = config.statement_timeout();
         let pool_options = PgPoolOptions::new()
             .min_connections(1)
             .after_connect(move |conn, _meta| {
                 let own = Arc::clone(&recorder);
                 Box::pin(async move {
+                    client::prepare(conn, statement_timeout).await?;
                     let key: BackendKey = sqlx::query_as(
                         "SELECT pid, backend_start FROM pg_stat_activity WHERE pid = pg_backend_pid()",
                     )

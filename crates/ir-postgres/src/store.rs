@@ -28,7 +28,7 @@ use sqlx::postgres::{PgPoolOptions, Postgres};
 use sqlx::{AssertSqlSafe, ConnectOptions, Connection, SqlSafeStr, SqlStr};
 use tracing::Instrument;
 
-use crate::client::{Client, error, map_sqlx};
+use crate::client::{self, Client, error, map_sqlx};
 use crate::config::PostgresConfig;
 
 /// How often `open` retries when the incident it would join was resolved between its insert
@@ -62,25 +62,50 @@ impl PgIncidentStore {
     /// Connects, creates the schema when missing and applies the migrations.
     ///
     /// # Errors
-    /// `Unavailable`/`Timeout` when the server cannot be reached; `Unauthenticated` or
+    /// `Unavailable`/`Timeout` when the server cannot be reached; `Timeout` when connecting and
+    /// migrating take longer than [`PostgresConfig::migration_timeout`]; `Unauthenticated` or
     /// `PermissionDenied` (the role must be allowed to create the schema and its tables, or
     /// they must exist); `Config` when the stored migrations do not match these.
     pub async fn connect(config: &PostgresConfig) -> Result<Self> {
         // A plain identifier (checked by `PostgresConfig::build`), so it can be spliced into SQL.
         let schema = config.schema().to_owned();
         let options = config.connect_options()?;
-        async {
+        let statement_timeout = config.statement_timeout();
+        let migrate = async {
             let mut conn = options
                 .connect()
                 .await
                 .map_err(|e| map_sqlx("migrate", e))?;
-            let migrated = migrator(&schema).run(&mut conn).await;
+            let migrated = match client::prepare(&mut conn, statement_timeout).await {
+                Ok(()) => migrator(&schema)
+                    .run(&mut conn)
+                    .await
+                    .map_err(|e| sqlx::Error::Migrate(Box::new(e))),
+                Err(e) => Err(e),
+            };
             drop(conn.close().await);
-            migrated.map_err(|e| map_sqlx("migrate", sqlx::Error::Migrate(Box::new(e))))
-        }
-        .instrument(span("migrate"))
-        .await?;
-        let client = Client::new(config, options, PgPoolOptions::new());
+            migrated.map_err(|e| map_sqlx("migrate", e))
+        };
+        // Dropping the future on time-out closes the connection, releasing any lock it holds.
+        tokio::time::timeout(config.migration_timeout(), migrate)
+            .instrument(span("migrate"))
+            .await
+            .map_err(|_| {
+                error(
+                    "migrate",
+                    ErrorKind::Timeout,
+                    format!(
+                        "connecting and migrating took longer than {:?} (another session may \
+                         hold the migration lock, e.g. a server connection behind a \
+                         transaction-mode PgBouncer)",
+                        config.migration_timeout()
+                    ),
+                )
+            })??;
+        let pool_options = PgPoolOptions::new().after_connect(move |conn, _meta| {
+            Box::pin(async move { client::prepare(conn, statement_timeout).await })
+        });
+        let client = Client::new(config, options, pool_options);
         Ok(Self {
             client,
             sql: Sql::new(&schema),

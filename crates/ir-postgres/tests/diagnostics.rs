@@ -627,3 +627,19 @@ async fn diagnostics_work_with_a_database_url_through_pgbouncer() {
         .unwrap_or_else(|e| panic!("through PgBouncer ({e}); ./scripts/test.sh starts it"));
     assert!(status.counts.total() >= 1);
 }
+
+/// A statement timeout through PgBouncer, which refuses it as a startup parameter: the
+/// diagnostics still connect.
+#[tokio::test]
+async fn diagnostics_with_a_statement_timeout_work_through_pgbouncer() {
+    let config = PostgresConfig::builder(SecretString::from(common::pgbouncer_url("test")))
+        .with_statement_timeout(Some(Duration::from_secs(5)))
+        .build()
+        .unwrap();
+    let status = PgDiagnostics::new(&config)
+        .unwrap()
+        .connection_status()
+        .await
+        .unwrap_or_else(|e| panic!("through PgBouncer ({e}); ./scripts/test.sh starts it"));
+    assert!(status.counts.total() >= 1);
+}

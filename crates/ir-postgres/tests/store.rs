@@ -419,6 +419,112 @@ async fn a_store_works_through_pgbouncer() {
     common::drop_schema(&schema).await;
 }
 
+/// A statement timeout through PgBouncer: the store connects (PgBouncer would refuse it as a
+/// startup parameter) and the timeout applies: an append waiting on a locked row is cut off.
+#[tokio::test]
+async fn a_statement_timeout_works_through_pgbouncer() {
+    let schema = common::unique("ir_test");
+    let config = ir_postgres::PostgresConfig::builder(secrecy::SecretString::from(
+        common::pgbouncer_url("test"),
+    ))
+    .with_schema(&schema)
+    .with_statement_timeout(Some(Duration::from_millis(500)))
+    .build()
+    .unwrap();
+    let store = ir_postgres::PgIncidentStore::connect(&config)
+        .await
+        .unwrap_or_else(|e| panic!("through PgBouncer ({e}); ./scripts/test.sh starts it"));
+    let id = store
+        .open(&common::unique("k"), detected())
+        .await
+        .unwrap()
+        .id;
+
+    let mut locker = common::admin().await;
+    locker.execute("BEGIN").await.unwrap();
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT 1 FROM {schema}.incidents WHERE id = $1 FOR UPDATE"
+    )))
+    .bind(id.0)
+    .execute(&mut locker)
+    .await
+    .unwrap();
+    let started = std::time::Instant::now();
+    let err = tokio::time::timeout(
+        Duration::from_secs(10),
+        store.append(id, 1, vec![note("x", "waits for the lock")]),
+    )
+    .await
+    .expect("the statement timeout cuts the wait")
+    .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Timeout, "{err}");
+    assert!(started.elapsed() < Duration::from_secs(5));
+
+    locker.execute("ROLLBACK").await.unwrap();
+    common::drop_schema(&schema).await;
+}
+
+/// sqlx's migration lock for `database`: `pg_advisory_lock(0x3d32ad9e * crc32(database))`.
+fn migration_lock_id(database: &str) -> i64 {
+    let mut crc = 0xFFFF_FFFF_u32;
+    for byte in database.bytes() {
+        crc ^= u32::from(byte);
+        for _ in 0..8 {
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    0x3d32_ad9e * i64::from(!crc)
+}
+
+/// Another session holding the migration lock (as a server connection behind a
+/// transaction-mode PgBouncer can) makes `connect` fail with Timeout, not wait forever.
+#[tokio::test]
+async fn a_migration_lock_held_elsewhere_is_a_timeout() {
+    let schema = common::unique("ir_test");
+    let config =
+        ir_postgres::PostgresConfig::builder(secrecy::SecretString::from(common::database_url()))
+            .with_schema(&schema)
+            .with_migration_timeout(Duration::from_millis(800))
+            .build()
+            .unwrap();
+    let mut holder = common::admin().await;
+    let database: String = sqlx::query_scalar("SELECT current_database()")
+        .fetch_one(&mut holder)
+        .await
+        .unwrap();
+    sqlx::query("SELECT pg_advisory_lock($1)")
+        .bind(migration_lock_id(&database))
+        .execute(&mut holder)
+        .await
+        .unwrap();
+
+    let outcome = tokio::time::timeout(
+        Duration::from_secs(10),
+        ir_postgres::PgIncidentStore::connect(&config),
+    )
+    .await;
+    // Other tests' migrations wait on this lock too: release it first.
+    sqlx::query("SELECT pg_advisory_unlock($1)")
+        .bind(migration_lock_id(&database))
+        .execute(&mut holder)
+        .await
+        .unwrap();
+    let err = outcome.expect("connect gives up by itself").unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Timeout, "{err}");
+    assert_eq!(err.operation(), Some("migrate"));
+    assert!(err.message().contains("migration lock"), "{err}");
+
+    // Once the lock is free, the same configuration connects.
+    ir_postgres::PgIncidentStore::connect(&config)
+        .await
+        .unwrap();
+    common::drop_schema(&schema).await;
+}
+
 /// A store whose only pooled connection is stuck (its append waits on a row another session
 /// locked) answers the next call with Timeout, and says the pool, not the server, is the
 /// problem.
