@@ -35,13 +35,19 @@ use crate::config::PostgresConfig;
 /// and its read. Each retry needs another writer to resolve an incident meanwhile.
 const OPEN_ATTEMPTS: usize = 8;
 
+/// The shortest lease [`PgIncidentStore`] grants. A shorter one may have lapsed by the time the
+/// caller reads it (a round trip, a PgBouncer queue), so two replicas could both believe they
+/// hold it; `acquire_lease` refuses it with `InvalidInput`.
+pub const MIN_LEASE_TTL: Duration = Duration::from_millis(500);
+
 /// The incident store on PostgreSQL. Cloning shares the pool.
 ///
 /// [`connect`](Self::connect) applies the embedded migrations (under sqlx's migration lock, so
 /// replicas starting together are safe) in the configured schema, then every call uses that
 /// schema.
 ///
-/// Lease times come from the database's clock, so replicas with skewed clocks agree on expiry.
+/// Lease times come from the database's clock, so replicas with skewed clocks agree on expiry;
+/// a lease shorter than [`MIN_LEASE_TTL`] is refused with `InvalidInput`.
 #[derive(Clone)]
 pub struct PgIncidentStore {
     client: Client,
@@ -467,6 +473,13 @@ impl IncidentStore for PgIncidentStore {
 
     async fn acquire_lease(&self, key: &str, holder: &str, ttl: Duration) -> Result<Option<Lease>> {
         const OP: &str = "acquire_lease";
+        if ttl < MIN_LEASE_TTL {
+            return Err(error(
+                OP,
+                ErrorKind::InvalidInput,
+                format!("a lease of {ttl:?} is shorter than the minimum {MIN_LEASE_TTL:?}"),
+            ));
+        }
         async {
             let mut conn = self.acquire(OP).await?;
             let granted: Option<(String, String, i64, DateTime<Utc>)> =

@@ -164,6 +164,53 @@ async fn eight_replicas_racing_for_a_lease_one_runs_the_action() {
     common::drop_schema(&schema).await;
 }
 
+/// A lease shorter than `MIN_LEASE_TTL` (zero included) would have lapsed by the time it is
+/// read, letting a second replica take it too: it is refused and nothing is granted.
+#[tokio::test]
+async fn a_lease_too_short_to_hold_is_refused() {
+    let schema = common::unique("ir_test");
+    let store = common::store_in(&schema, "ir-lease-ttl").await;
+    let key = common::unique("rollback");
+    for ttl in [
+        Duration::ZERO,
+        Duration::from_millis(1),
+        ir_postgres::MIN_LEASE_TTL - Duration::from_millis(1),
+    ] {
+        let err = store
+            .acquire_lease(&key, "replica-a", ttl)
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidInput, "{ttl:?}: {err}");
+        assert_eq!(err.operation(), Some("acquire_lease"));
+    }
+    // Nothing was granted: another replica gets the lease, and a second one does not.
+    let lease = store
+        .acquire_lease(&key, "replica-b", Duration::from_secs(5))
+        .await
+        .unwrap()
+        .expect("the lease is free");
+    assert_eq!(lease.holder, "replica-b");
+    assert!(
+        store
+            .acquire_lease(&key, "replica-c", Duration::from_secs(5))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    // The minimum itself is granted.
+    let shortest = store
+        .acquire_lease(
+            &common::unique("k"),
+            "replica-a",
+            ir_postgres::MIN_LEASE_TTL,
+        )
+        .await
+        .unwrap()
+        .expect("a free lease is granted");
+    assert!(shortest.expires_at > chrono::Utc::now() + chrono::Duration::milliseconds(200));
+    common::drop_schema(&schema).await;
+}
+
 /// Replica A takes the rollback lease, records that it started, and its backend is killed.
 /// Replica B cannot take the lease while it is valid, takes it once it lapses (with a larger
 /// fencing token), and reads every event A wrote. A, back from the dead, cannot release B's
