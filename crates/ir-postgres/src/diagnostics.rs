@@ -39,13 +39,15 @@ type OwnBackends = Arc<Mutex<HashSet<BackendKey>>>;
 ///
 /// [`terminate_idle`](DatabaseDiagnostics::terminate_idle) reaches only connections to the
 /// configured database (other databases on the same server belong to other services), and never
-/// its own pool's connections nor the idle connections of the pool handed in with
-/// [`with_app_pool`](Self::with_app_pool).
+/// its own pool's connections nor the idle connections of the pools handed in with
+/// [`with_app_pool`](Self::with_app_pool) and [`with_incident_store`](Self::with_incident_store).
 #[derive(Clone)]
 pub struct PgDiagnostics {
     client: Client,
     own: OwnBackends,
     app_pool: Option<PgPool>,
+    /// Other pools of this process whose connections are ours (an incident store's).
+    other_pools: Vec<PgPool>,
     admin: Option<PgConnectOptions>,
     admin_timeout: Duration,
 }
@@ -103,6 +105,7 @@ impl PgDiagnostics {
             client,
             own,
             app_pool: None,
+            other_pools: Vec::new(),
             admin: config.admin_connect_options()?,
             admin_timeout: config.admin_timeout(),
         })
@@ -119,6 +122,15 @@ impl PgDiagnostics {
     /// server past the threshold while checked out would be a leak of its own.
     pub fn with_app_pool(mut self, pool: PgPool) -> Self {
         self.app_pool = Some(pool);
+        self
+    }
+
+    /// Hands in the incident store of this process, so
+    /// [`terminate_idle`](DatabaseDiagnostics::terminate_idle) refuses its pool's connections as
+    /// [`OwnBackend`](ir_core::ports::RefusalReason::OwnBackend) (as for
+    /// [`with_app_pool`](Self::with_app_pool), its idle connections are identified).
+    pub fn with_incident_store(mut self, store: &crate::PgIncidentStore) -> Self {
+        self.other_pools.push(store.pool().clone());
         self
     }
 
@@ -237,7 +249,11 @@ impl DatabaseDiagnostics for PgDiagnostics {
                 &mut conn,
                 request,
                 self.own_backends(),
-                self.app_pool.as_ref(),
+                &self
+                    .app_pool
+                    .iter()
+                    .chain(&self.other_pools)
+                    .collect::<Vec<_>>(),
             )
             .await
             .map_err(|e| map_sqlx(OP, e))?;

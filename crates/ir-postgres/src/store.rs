@@ -124,6 +124,11 @@ impl PgIncidentStore {
         &self.schema
     }
 
+    /// The store's pool (for [`PgDiagnostics::with_incident_store`](crate::PgDiagnostics::with_incident_store)).
+    pub(crate) fn pool(&self) -> &sqlx::PgPool {
+        &self.client.pool
+    }
+
     /// A pooled connection; a time-out says whether the server or our pool is the problem.
     async fn acquire(&self, operation: &'static str) -> Result<PoolConnection<Postgres>> {
         match self.client.pool.acquire().await {

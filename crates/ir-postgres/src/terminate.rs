@@ -80,13 +80,13 @@ impl Candidate {
 
 /// Runs `request` on `conn`, on the connections to `conn`'s database only (other databases on
 /// the same server belong to other services). `own` holds the backends of our own pool, and
-/// `app_pool` is the application's: neither is ever terminated (they are refused as
+/// `app_pools` are the application's: none is ever terminated (they are refused as
 /// [`RefusalReason::OwnBackend`]).
 pub(crate) async fn terminate_idle(
     conn: &mut PgConnection,
     request: &TerminateRequest,
     mut own: HashSet<BackendKey>,
-    app_pool: Option<&PgPool>,
+    app_pools: &[&PgPool],
 ) -> Result<TerminationReport, sqlx::Error> {
     let threshold = request.older_than.as_secs_f64();
     let candidates: Vec<Candidate> = sqlx::query_as(CANDIDATES)
@@ -97,10 +97,10 @@ pub(crate) async fn terminate_idle(
         .await?;
     // After the listing, as the statement that names them makes them freshly idle; held until
     // the end, so they stay ours and stay idle in the pool.
-    let _app_connections = match app_pool {
-        Some(pool) => hold_idle(pool, &mut own).await?,
-        None => Vec::new(),
-    };
+    let mut _app_connections = Vec::new();
+    for pool in app_pools {
+        _app_connections.extend(hold_idle(pool, &mut own).await?);
+    }
 
     let mut report = TerminationReport {
         dry_run: request.dry_run,

@@ -305,6 +305,53 @@ async fn the_application_pools_connections_are_never_terminated() {
     role.drop_role().await;
 }
 
+/// The incident store of the same process is ours too: its pooled connections are refused as
+/// `OwnBackend` and stay open.
+#[tokio::test]
+async fn the_incident_stores_connections_are_never_terminated() {
+    let app = common::unique("ir-store-pool");
+    let schema = common::unique("ir_test");
+    let store = common::store_in(&schema, &app).await;
+    ir_core::ports::IncidentStore::list_open(&store)
+        .await
+        .unwrap();
+    let pids: BTreeSet<i32> =
+        sqlx::query_scalar("SELECT pid FROM pg_stat_activity WHERE application_name = $1")
+            .bind(&app)
+            .fetch_all(&mut common::admin().await)
+            .await
+            .unwrap()
+            .into_iter()
+            .collect();
+    assert!(!pids.is_empty());
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+
+    let diagnostics = diagnostics().with_incident_store(&store);
+    let mut request = TerminateRequest::idle_longer_than(Duration::from_secs(1));
+    request.application_name = Some(app.clone());
+    let report = diagnostics.terminate_idle(&request).await.unwrap();
+
+    assert!(report.terminated.is_empty(), "{report:?}");
+    let refused: BTreeSet<i32> = report.refused.iter().map(|(b, _)| b.pid).collect();
+    assert_eq!(refused, pids, "{report:?}");
+    assert!(
+        report
+            .refused
+            .iter()
+            .all(|(_, reason)| *reason == RefusalReason::OwnBackend),
+        "{report:?}"
+    );
+    assert_eq!(
+        pids_present(&pids).await,
+        pids,
+        "the store's backends survive"
+    );
+    ir_core::ports::IncidentStore::list_open(&store)
+        .await
+        .unwrap();
+    common::drop_schema(&schema).await;
+}
+
 /// A role that may see other sessions (`pg_read_all_stats`) but not signal them: the server's
 /// "permission denied" is a refusal in the report, in a dry run too.
 #[tokio::test]
