@@ -23,6 +23,22 @@ pub(crate) mod sqlstate {
     pub const UNIQUE_VIOLATION: &str = "23505";
 }
 
+/// Session settings for a freshly opened connection: the statement timeout, when configured.
+/// Set with a statement rather than the `options` startup parameter, which PgBouncer refuses.
+pub(crate) async fn prepare(
+    conn: &mut sqlx::PgConnection,
+    statement_timeout: Option<Duration>,
+) -> Result<(), sqlx::Error> {
+    if let Some(timeout) = statement_timeout {
+        let millis = u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX);
+        sqlx::query("SELECT set_config('statement_timeout', $1, false)")
+            .bind(format!("{millis}ms"))
+            .execute(conn)
+            .await?;
+    }
+    Ok(())
+}
+
 /// Maps a sqlx error to an [`Error`] naming `operation`. The sqlx error is kept as the source.
 ///
 /// | sqlx error | kind |
@@ -231,6 +247,24 @@ impl Client {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testing;
+
+    /// `prepare` sets the session's statement timeout; without one it leaves the server's.
+    #[tokio::test]
+    async fn prepare_sets_the_statement_timeout() {
+        let mut conn = testing::connect().await;
+        let show = "SHOW statement_timeout";
+        let before: String = sqlx::query_scalar(show).fetch_one(&mut conn).await.unwrap();
+        prepare(&mut conn, None).await.unwrap();
+        let after: String = sqlx::query_scalar(show).fetch_one(&mut conn).await.unwrap();
+        assert_eq!(after, before);
+        prepare(&mut conn, Some(Duration::from_millis(1500)))
+            .await
+            .unwrap();
+        let set: String = sqlx::query_scalar(show).fetch_one(&mut conn).await.unwrap();
+        assert_eq!(set, "1500ms");
+        sqlx::Connection::close(conn).await.unwrap();
+    }
 
     #[test]
     fn sqlstate_table() {

@@ -43,6 +43,7 @@ pub struct PostgresConfig {
     acquire_timeout: Duration,
     statement_timeout: Option<Duration>,
     admin_timeout: Duration,
+    migration_timeout: Duration,
 }
 
 impl PostgresConfig {
@@ -58,6 +59,7 @@ impl PostgresConfig {
                 acquire_timeout: Duration::from_secs(5),
                 statement_timeout: None,
                 admin_timeout: Duration::from_secs(5),
+                migration_timeout: Duration::from_secs(60),
             },
         }
     }
@@ -130,16 +132,17 @@ impl PostgresConfig {
         self.admin_timeout
     }
 
-    /// Connect options for the server: our `application_name` and, when set, the statement
-    /// timeout (the only startup option sent, since PgBouncer refuses `options` it does not
-    /// track).
+    /// How long [`PgIncidentStore::connect`](crate::PgIncidentStore::connect) may take to
+    /// connect and migrate, waiting for the migration lock included.
+    pub fn migration_timeout(&self) -> Duration {
+        self.migration_timeout
+    }
+
+    /// Connect options for the server: our `application_name` only. PgBouncer refuses startup
+    /// parameters it does not track (`options` among them), so the statement timeout is set
+    /// once connected (see [`crate::client::prepare`]).
     pub(crate) fn connect_options(&self) -> Result<PgConnectOptions> {
-        let options =
-            parse_url(&self.database_url, "DATABASE_URL")?.application_name(&self.application_name);
-        Ok(match self.statement_timeout {
-            Some(timeout) => options.options([("statement_timeout", timeout.as_millis())]),
-            None => options,
-        })
+        Ok(parse_url(&self.database_url, "DATABASE_URL")?.application_name(&self.application_name))
     }
 
     /// Connect options for PgBouncer's admin console, if configured. The console speaks only
@@ -198,6 +201,7 @@ impl fmt::Debug for PostgresConfig {
             .field("acquire_timeout", &self.acquire_timeout)
             .field("statement_timeout", &self.statement_timeout)
             .field("admin_timeout", &self.admin_timeout)
+            .field("migration_timeout", &self.migration_timeout)
             .finish()
     }
 }
@@ -252,10 +256,21 @@ impl PostgresConfigBuilder {
     }
 
     /// A server-side `statement_timeout` for our connections (default `None`: the server's
-    /// own). It is sent as the `options` startup parameter, which PostgreSQL accepts directly
-    /// but PgBouncer refuses unless configured to track it: set it only for a direct URL.
+    /// own). It is set with `set_config` as each connection opens, so it also works through
+    /// PgBouncer (which refuses it as a startup parameter); through a PgBouncer in
+    /// transaction mode, a session setting does not follow the client, so it holds only where
+    /// PgBouncer's server connections already have it.
     pub fn with_statement_timeout(mut self, timeout: Option<Duration>) -> Self {
         self.config.statement_timeout = timeout;
+        self
+    }
+
+    /// How long [`PgIncidentStore::connect`](crate::PgIncidentStore::connect) may take to
+    /// connect and apply the migrations (default 60 s); past it, it fails with `Timeout`. It
+    /// bounds the wait for the migration lock, which another replica holds while it migrates
+    /// (and which a transaction-mode PgBouncer can leave held by a server connection).
+    pub fn with_migration_timeout(mut self, timeout: Duration) -> Self {
+        self.config.migration_timeout = timeout;
         self
     }
 
@@ -293,6 +308,7 @@ impl PostgresConfigBuilder {
         }
         if c.acquire_timeout.is_zero()
             || c.admin_timeout.is_zero()
+            || c.migration_timeout.is_zero()
             || c.statement_timeout.is_some_and(|t| t.is_zero())
         {
             return fail("timeouts must be greater than zero".into());

@@ -16,7 +16,7 @@ use sqlx::pool::PoolConnection;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions, Postgres};
 use tracing::Instrument;
 
-use crate::client::{Client, error, map_sqlx};
+use crate::client::{self, Client, error, map_sqlx};
 use crate::config::PostgresConfig;
 use crate::slow_queries::SlowQueryError;
 use crate::terminate::BackendKey;
@@ -36,11 +36,18 @@ type OwnBackends = Arc<Mutex<HashSet<BackendKey>>>;
 /// The role should have `pg_monitor` (or `pg_read_all_stats`) to see other roles' connection
 /// states, and `pg_signal_backend` (or membership in the target roles) to terminate their
 /// connections; without them states count as `other` and terminations are refused, as reported.
+///
+/// [`terminate_idle`](DatabaseDiagnostics::terminate_idle) reaches only connections to the
+/// configured database (other databases on the same server belong to other services), and never
+/// its own pool's connections nor the idle connections of the pools handed in with
+/// [`with_app_pool`](Self::with_app_pool) and [`with_incident_store`](Self::with_incident_store).
 #[derive(Clone)]
 pub struct PgDiagnostics {
     client: Client,
     own: OwnBackends,
     app_pool: Option<PgPool>,
+    /// Other pools of this process whose connections are ours (an incident store's).
+    other_pools: Vec<PgPool>,
     admin: Option<PgConnectOptions>,
     admin_timeout: Duration,
 }
@@ -77,11 +84,13 @@ impl PgDiagnostics {
         }
         let own = OwnBackends::default();
         let recorder = Arc::clone(&own);
+        let statement_timeout = config.statement_timeout();
         let pool_options = PgPoolOptions::new()
             .min_connections(1)
             .after_connect(move |conn, _meta| {
                 let own = Arc::clone(&recorder);
                 Box::pin(async move {
+                    client::prepare(conn, statement_timeout).await?;
                     let key: BackendKey = sqlx::query_as(
                         "SELECT pid, backend_start FROM pg_stat_activity WHERE pid = pg_backend_pid()",
                     )
@@ -96,15 +105,32 @@ impl PgDiagnostics {
             client,
             own,
             app_pool: None,
+            other_pools: Vec::new(),
             admin: config.admin_connect_options()?,
             admin_timeout: config.admin_timeout(),
         })
     }
 
     /// Hands in the application's own pool, so [`pool_status`](DatabaseDiagnostics::pool_status)
-    /// can tell "our pool is exhausted" from "the server is full".
+    /// can tell "our pool is exhausted" from "the server is full", and so
+    /// [`terminate_idle`](DatabaseDiagnostics::terminate_idle) refuses its connections as
+    /// [`OwnBackend`](ir_core::ports::RefusalReason::OwnBackend).
+    ///
+    /// During a termination the pool's idle connections are taken out of it for the few
+    /// statements it lasts, to learn which backends they are; a connection the application holds
+    /// at that moment cannot be identified (it is not idle in the pool), though one idle at the
+    /// server past the threshold while checked out would be a leak of its own.
     pub fn with_app_pool(mut self, pool: PgPool) -> Self {
         self.app_pool = Some(pool);
+        self
+    }
+
+    /// Hands in the incident store of this process, so
+    /// [`terminate_idle`](DatabaseDiagnostics::terminate_idle) refuses its pool's connections as
+    /// [`OwnBackend`](ir_core::ports::RefusalReason::OwnBackend) (as for
+    /// [`with_app_pool`](Self::with_app_pool), its idle connections are identified).
+    pub fn with_incident_store(mut self, store: &crate::PgIncidentStore) -> Self {
+        self.other_pools.push(store.pool().clone());
         self
     }
 
@@ -219,9 +245,18 @@ impl DatabaseDiagnostics for PgDiagnostics {
             self.prune_own(&mut conn)
                 .await
                 .map_err(|e| map_sqlx(OP, e))?;
-            let report = terminate::terminate_idle(&mut conn, request, &self.own_backends())
-                .await
-                .map_err(|e| map_sqlx(OP, e))?;
+            let report = terminate::terminate_idle(
+                &mut conn,
+                request,
+                self.own_backends(),
+                &self
+                    .app_pool
+                    .iter()
+                    .chain(&self.other_pools)
+                    .collect::<Vec<_>>(),
+            )
+            .await
+            .map_err(|e| map_sqlx(OP, e))?;
             tracing::info!(
                 dry_run = report.dry_run,
                 terminated = report.terminated.len(),

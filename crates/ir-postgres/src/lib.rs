@@ -74,4 +74,4 @@ mod testing;
 pub use config::{DEFAULT_APPLICATION_NAME, DEFAULT_SCHEMA, PostgresConfig, PostgresConfigBuilder};
 pub use diagnostics::PgDiagnostics;
 pub use ir_core::ports::check_dsn;
-pub use store::PgIncidentStore;
+pub use store::{MIN_LEASE_TTL, PgIncidentStore};

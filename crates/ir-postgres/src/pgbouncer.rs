@@ -180,7 +180,18 @@ pub(crate) fn parse_pools(table: &Table) -> Result<Vec<PgBouncerPool>> {
             pool.sv_used = f.number("sv_used")?;
             let seconds = f.number("maxwait")?;
             let micros = f.optional_number("maxwait_us")?.unwrap_or(0);
-            pool.maxwait = Duration::from_secs(seconds) + Duration::from_micros(micros);
+            pool.maxwait = Duration::from_secs(seconds)
+                .checked_add(Duration::from_micros(micros))
+                .ok_or_else(|| {
+                    error(
+                        "pgbouncer_pools",
+                        ErrorKind::Protocol,
+                        format!(
+                            "PgBouncer's maxwait {seconds} s and maxwait_us {micros} add up to more \
+                             than a duration holds"
+                        ),
+                    )
+                })?;
             pool.pool_mode = f.get("pool_mode").map(str::to_owned);
             Ok(pool)
         })
@@ -298,6 +309,31 @@ mod tests {
         let err = parse_pools(&table).unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Protocol);
         assert!(err.to_string().contains("\"many\""), "{err}");
+    }
+
+    /// Garbled console output with the largest counts overflows a duration: a Protocol error,
+    /// not a panic. Each alone still parses.
+    #[test]
+    fn a_maxwait_too_large_for_a_duration_is_a_protocol_error() {
+        let header =
+            "database,user,cl_active,cl_waiting,sv_active,sv_idle,sv_used,maxwait,maxwait_us";
+        let max = u64::MAX;
+        let table = Table::from_csv(&format!("{header}\napp,app,1,0,0,0,0,{max},{max}\n"));
+        let err = parse_pools(&table).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Protocol);
+        assert_eq!(err.operation(), Some("pgbouncer_pools"));
+        assert!(err.to_string().contains("maxwait"), "{err}");
+
+        let table = Table::from_csv(&format!("{header}\napp,app,1,0,0,0,0,{max},0\n"));
+        assert_eq!(
+            parse_pools(&table).unwrap()[0].maxwait,
+            Duration::from_secs(max)
+        );
+        let table = Table::from_csv(&format!("{header}\napp,app,1,0,0,0,0,0,{max}\n"));
+        assert_eq!(
+            parse_pools(&table).unwrap()[0].maxwait,
+            Duration::from_micros(max)
+        );
     }
 
     #[test]

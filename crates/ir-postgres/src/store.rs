@@ -28,12 +28,17 @@ use sqlx::postgres::{PgPoolOptions, Postgres};
 use sqlx::{AssertSqlSafe, ConnectOptions, Connection, SqlSafeStr, SqlStr};
 use tracing::Instrument;
 
-use crate::client::{Client, error, map_sqlx};
+use crate::client::{self, Client, error, map_sqlx};
 use crate::config::PostgresConfig;
 
 /// How often `open` retries when the incident it would join was resolved between its insert
 /// and its read. Each retry needs another writer to resolve an incident meanwhile.
 const OPEN_ATTEMPTS: usize = 8;
+
+/// The shortest lease [`PgIncidentStore`] grants. A shorter one may have lapsed by the time the
+/// caller reads it (a round trip, a PgBouncer queue), so two replicas could both believe they
+/// hold it; `acquire_lease` refuses it with `InvalidInput`.
+pub const MIN_LEASE_TTL: Duration = Duration::from_millis(500);
 
 /// The incident store on PostgreSQL. Cloning shares the pool.
 ///
@@ -41,7 +46,8 @@ const OPEN_ATTEMPTS: usize = 8;
 /// replicas starting together are safe) in the configured schema, then every call uses that
 /// schema.
 ///
-/// Lease times come from the database's clock, so replicas with skewed clocks agree on expiry.
+/// Lease times come from the database's clock, so replicas with skewed clocks agree on expiry;
+/// a lease shorter than [`MIN_LEASE_TTL`] is refused with `InvalidInput`.
 #[derive(Clone)]
 pub struct PgIncidentStore {
     client: Client,
@@ -62,25 +68,50 @@ impl PgIncidentStore {
     /// Connects, creates the schema when missing and applies the migrations.
     ///
     /// # Errors
-    /// `Unavailable`/`Timeout` when the server cannot be reached; `Unauthenticated` or
+    /// `Unavailable`/`Timeout` when the server cannot be reached; `Timeout` when connecting and
+    /// migrating take longer than [`PostgresConfig::migration_timeout`]; `Unauthenticated` or
     /// `PermissionDenied` (the role must be allowed to create the schema and its tables, or
     /// they must exist); `Config` when the stored migrations do not match these.
     pub async fn connect(config: &PostgresConfig) -> Result<Self> {
         // A plain identifier (checked by `PostgresConfig::build`), so it can be spliced into SQL.
         let schema = config.schema().to_owned();
         let options = config.connect_options()?;
-        async {
+        let statement_timeout = config.statement_timeout();
+        let migrate = async {
             let mut conn = options
                 .connect()
                 .await
                 .map_err(|e| map_sqlx("migrate", e))?;
-            let migrated = migrator(&schema).run(&mut conn).await;
+            let migrated = match client::prepare(&mut conn, statement_timeout).await {
+                Ok(()) => migrator(&schema)
+                    .run(&mut conn)
+                    .await
+                    .map_err(|e| sqlx::Error::Migrate(Box::new(e))),
+                Err(e) => Err(e),
+            };
             drop(conn.close().await);
-            migrated.map_err(|e| map_sqlx("migrate", sqlx::Error::Migrate(Box::new(e))))
-        }
-        .instrument(span("migrate"))
-        .await?;
-        let client = Client::new(config, options, PgPoolOptions::new());
+            migrated.map_err(|e| map_sqlx("migrate", e))
+        };
+        // Dropping the future on time-out closes the connection, releasing any lock it holds.
+        tokio::time::timeout(config.migration_timeout(), migrate)
+            .instrument(span("migrate"))
+            .await
+            .map_err(|_| {
+                error(
+                    "migrate",
+                    ErrorKind::Timeout,
+                    format!(
+                        "connecting and migrating took longer than {:?} (another session may \
+                         hold the migration lock, e.g. a server connection behind a \
+                         transaction-mode PgBouncer)",
+                        config.migration_timeout()
+                    ),
+                )
+            })??;
+        let pool_options = PgPoolOptions::new().after_connect(move |conn, _meta| {
+            Box::pin(async move { client::prepare(conn, statement_timeout).await })
+        });
+        let client = Client::new(config, options, pool_options);
         Ok(Self {
             client,
             sql: Sql::new(&schema),
@@ -91,6 +122,11 @@ impl PgIncidentStore {
     /// The schema the store's tables live in.
     pub fn schema(&self) -> &str {
         &self.schema
+    }
+
+    /// The store's pool (for [`PgDiagnostics::with_incident_store`](crate::PgDiagnostics::with_incident_store)).
+    pub(crate) fn pool(&self) -> &sqlx::PgPool {
+        &self.client.pool
     }
 
     /// A pooled connection; a time-out says whether the server or our pool is the problem.
@@ -442,6 +478,13 @@ impl IncidentStore for PgIncidentStore {
 
     async fn acquire_lease(&self, key: &str, holder: &str, ttl: Duration) -> Result<Option<Lease>> {
         const OP: &str = "acquire_lease";
+        if ttl < MIN_LEASE_TTL {
+            return Err(error(
+                OP,
+                ErrorKind::InvalidInput,
+                format!("a lease of {ttl:?} is shorter than the minimum {MIN_LEASE_TTL:?}"),
+            ));
+        }
         async {
             let mut conn = self.acquire(OP).await?;
             let granted: Option<(String, String, i64, DateTime<Utc>)> =

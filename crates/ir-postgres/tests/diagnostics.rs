@@ -215,6 +215,143 @@ async fn a_dry_run_lists_without_terminating() {
     role.drop_role().await;
 }
 
+/// A request filtered only by user reaches the configured database only: the same role's idle
+/// connection to another database on the server survives.
+#[tokio::test]
+async fn terminating_stays_in_the_configured_database() {
+    let role = common::Role::create("").await;
+    let app = common::unique("ir-other-db");
+    let here = common::idle_connection(&role.name, &app).await;
+    let mut elsewhere = common::idle_connection_to("postgres", &role.name, &app).await;
+    let elsewhere_pid = common::pid(&mut elsewhere).await;
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+
+    let mut request = TerminateRequest::idle_longer_than(Duration::from_secs(1));
+    request.user = Some(role.name.clone());
+    let report = diagnostics().terminate_idle(&request).await.unwrap();
+
+    let touched: Vec<i32> = report
+        .terminated
+        .iter()
+        .chain(report.refused.iter().map(|(b, _)| b))
+        .map(|b| b.pid)
+        .collect();
+    assert!(!touched.contains(&elsewhere_pid), "{report:?}");
+    assert_eq!(report.terminated.len(), 1, "{report:?}");
+    assert!(
+        alive(&mut elsewhere).await,
+        "a connection to another database survives"
+    );
+
+    drop(here);
+    common::close_all(vec![elsewhere]).await;
+    role.drop_role().await;
+}
+
+/// The application pool handed in is ours too: its idle connections are refused as
+/// `OwnBackend`, and stay open.
+#[tokio::test]
+async fn the_application_pools_connections_are_never_terminated() {
+    let role = common::Role::create("").await;
+    let app = common::unique("ir-app-pool");
+    let mut url = url::Url::parse(&common::database_url()).unwrap();
+    url.set_username(&role.name).unwrap();
+    url.query_pairs_mut().append_pair("application_name", &app);
+    common::admin().await;
+    let pool = PgPoolOptions::new()
+        .max_connections(2)
+        .connect(url.as_str())
+        .await
+        .unwrap();
+    let mut pids = BTreeSet::new();
+    {
+        let mut first = pool.acquire().await.unwrap();
+        let mut second = pool.acquire().await.unwrap();
+        pids.insert(common::pid(&mut first).await);
+        pids.insert(common::pid(&mut second).await);
+    }
+    let stranger = common::idle_connection(&role.name, &app).await;
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+
+    let diagnostics = diagnostics().with_app_pool(pool.clone());
+    let mut request = TerminateRequest::idle_longer_than(Duration::from_secs(1));
+    request.application_name = Some(app.clone());
+    let report = diagnostics.terminate_idle(&request).await.unwrap();
+
+    assert_eq!(report.terminated.len(), 1, "only the stranger: {report:?}");
+    assert!(!pids.contains(&report.terminated[0].pid));
+    let refused: BTreeSet<i32> = report
+        .refused
+        .iter()
+        .map(|(b, reason)| {
+            assert_eq!(*reason, RefusalReason::OwnBackend, "{report:?}");
+            b.pid
+        })
+        .collect();
+    assert_eq!(refused, pids, "{report:?}");
+    assert_eq!(
+        pids_present(&pids).await,
+        pids,
+        "the pool's backends survive"
+    );
+    let one: i32 = sqlx::query_scalar("SELECT 1")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(one, 1);
+
+    drop(stranger);
+    pool.close().await;
+    role.drop_role().await;
+}
+
+/// The incident store of the same process is ours too: its pooled connections are refused as
+/// `OwnBackend` and stay open.
+#[tokio::test]
+async fn the_incident_stores_connections_are_never_terminated() {
+    let app = common::unique("ir-store-pool");
+    let schema = common::unique("ir_test");
+    let store = common::store_in(&schema, &app).await;
+    ir_core::ports::IncidentStore::list_open(&store)
+        .await
+        .unwrap();
+    let pids: BTreeSet<i32> =
+        sqlx::query_scalar("SELECT pid FROM pg_stat_activity WHERE application_name = $1")
+            .bind(&app)
+            .fetch_all(&mut common::admin().await)
+            .await
+            .unwrap()
+            .into_iter()
+            .collect();
+    assert!(!pids.is_empty());
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+
+    let diagnostics = diagnostics().with_incident_store(&store);
+    let mut request = TerminateRequest::idle_longer_than(Duration::from_secs(1));
+    request.application_name = Some(app.clone());
+    let report = diagnostics.terminate_idle(&request).await.unwrap();
+
+    assert!(report.terminated.is_empty(), "{report:?}");
+    let refused: BTreeSet<i32> = report.refused.iter().map(|(b, _)| b.pid).collect();
+    assert_eq!(refused, pids, "{report:?}");
+    assert!(
+        report
+            .refused
+            .iter()
+            .all(|(_, reason)| *reason == RefusalReason::OwnBackend),
+        "{report:?}"
+    );
+    assert_eq!(
+        pids_present(&pids).await,
+        pids,
+        "the store's backends survive"
+    );
+    ir_core::ports::IncidentStore::list_open(&store)
+        .await
+        .unwrap();
+    common::drop_schema(&schema).await;
+}
+
 /// A role that may see other sessions (`pg_read_all_stats`) but not signal them: the server's
 /// "permission denied" is a refusal in the report, in a dry run too.
 #[tokio::test]
@@ -528,6 +665,22 @@ async fn slow_queries_say_why_there_are_none() {
 #[tokio::test]
 async fn diagnostics_work_with_a_database_url_through_pgbouncer() {
     let config = PostgresConfig::builder(SecretString::from(common::pgbouncer_url("test")))
+        .build()
+        .unwrap();
+    let status = PgDiagnostics::new(&config)
+        .unwrap()
+        .connection_status()
+        .await
+        .unwrap_or_else(|e| panic!("through PgBouncer ({e}); ./scripts/test.sh starts it"));
+    assert!(status.counts.total() >= 1);
+}
+
+/// A statement timeout through PgBouncer, which refuses it as a startup parameter: the
+/// diagnostics still connect.
+#[tokio::test]
+async fn diagnostics_with_a_statement_timeout_work_through_pgbouncer() {
+    let config = PostgresConfig::builder(SecretString::from(common::pgbouncer_url("test")))
+        .with_statement_timeout(Some(Duration::from_secs(5)))
         .build()
         .unwrap();
     let status = PgDiagnostics::new(&config)

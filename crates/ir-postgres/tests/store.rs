@@ -164,6 +164,53 @@ async fn eight_replicas_racing_for_a_lease_one_runs_the_action() {
     common::drop_schema(&schema).await;
 }
 
+/// A lease shorter than `MIN_LEASE_TTL` (zero included) would have lapsed by the time it is
+/// read, letting a second replica take it too: it is refused and nothing is granted.
+#[tokio::test]
+async fn a_lease_too_short_to_hold_is_refused() {
+    let schema = common::unique("ir_test");
+    let store = common::store_in(&schema, "ir-lease-ttl").await;
+    let key = common::unique("rollback");
+    for ttl in [
+        Duration::ZERO,
+        Duration::from_millis(1),
+        ir_postgres::MIN_LEASE_TTL - Duration::from_millis(1),
+    ] {
+        let err = store
+            .acquire_lease(&key, "replica-a", ttl)
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidInput, "{ttl:?}: {err}");
+        assert_eq!(err.operation(), Some("acquire_lease"));
+    }
+    // Nothing was granted: another replica gets the lease, and a second one does not.
+    let lease = store
+        .acquire_lease(&key, "replica-b", Duration::from_secs(5))
+        .await
+        .unwrap()
+        .expect("the lease is free");
+    assert_eq!(lease.holder, "replica-b");
+    assert!(
+        store
+            .acquire_lease(&key, "replica-c", Duration::from_secs(5))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    // The minimum itself is granted.
+    let shortest = store
+        .acquire_lease(
+            &common::unique("k"),
+            "replica-a",
+            ir_postgres::MIN_LEASE_TTL,
+        )
+        .await
+        .unwrap()
+        .expect("a free lease is granted");
+    assert!(shortest.expires_at > chrono::Utc::now() + chrono::Duration::milliseconds(200));
+    common::drop_schema(&schema).await;
+}
+
 /// Replica A takes the rollback lease, records that it started, and its backend is killed.
 /// Replica B cannot take the lease while it is valid, takes it once it lapses (with a larger
 /// fencing token), and reads every event A wrote. A, back from the dead, cannot release B's
@@ -416,6 +463,112 @@ async fn a_store_works_through_pgbouncer() {
             .unwrap()
             .is_some()
     );
+    common::drop_schema(&schema).await;
+}
+
+/// A statement timeout through PgBouncer: the store connects (PgBouncer would refuse it as a
+/// startup parameter) and the timeout applies: an append waiting on a locked row is cut off.
+#[tokio::test]
+async fn a_statement_timeout_works_through_pgbouncer() {
+    let schema = common::unique("ir_test");
+    let config = ir_postgres::PostgresConfig::builder(secrecy::SecretString::from(
+        common::pgbouncer_url("test"),
+    ))
+    .with_schema(&schema)
+    .with_statement_timeout(Some(Duration::from_millis(500)))
+    .build()
+    .unwrap();
+    let store = ir_postgres::PgIncidentStore::connect(&config)
+        .await
+        .unwrap_or_else(|e| panic!("through PgBouncer ({e}); ./scripts/test.sh starts it"));
+    let id = store
+        .open(&common::unique("k"), detected())
+        .await
+        .unwrap()
+        .id;
+
+    let mut locker = common::admin().await;
+    locker.execute("BEGIN").await.unwrap();
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT 1 FROM {schema}.incidents WHERE id = $1 FOR UPDATE"
+    )))
+    .bind(id.0)
+    .execute(&mut locker)
+    .await
+    .unwrap();
+    let started = std::time::Instant::now();
+    let err = tokio::time::timeout(
+        Duration::from_secs(10),
+        store.append(id, 1, vec![note("x", "waits for the lock")]),
+    )
+    .await
+    .expect("the statement timeout cuts the wait")
+    .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Timeout, "{err}");
+    assert!(started.elapsed() < Duration::from_secs(5));
+
+    locker.execute("ROLLBACK").await.unwrap();
+    common::drop_schema(&schema).await;
+}
+
+/// sqlx's migration lock for `database`: `pg_advisory_lock(0x3d32ad9e * crc32(database))`.
+fn migration_lock_id(database: &str) -> i64 {
+    let mut crc = 0xFFFF_FFFF_u32;
+    for byte in database.bytes() {
+        crc ^= u32::from(byte);
+        for _ in 0..8 {
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    0x3d32_ad9e * i64::from(!crc)
+}
+
+/// Another session holding the migration lock (as a server connection behind a
+/// transaction-mode PgBouncer can) makes `connect` fail with Timeout, not wait forever.
+#[tokio::test]
+async fn a_migration_lock_held_elsewhere_is_a_timeout() {
+    let schema = common::unique("ir_test");
+    let config =
+        ir_postgres::PostgresConfig::builder(secrecy::SecretString::from(common::database_url()))
+            .with_schema(&schema)
+            .with_migration_timeout(Duration::from_millis(800))
+            .build()
+            .unwrap();
+    let mut holder = common::admin().await;
+    let database: String = sqlx::query_scalar("SELECT current_database()")
+        .fetch_one(&mut holder)
+        .await
+        .unwrap();
+    sqlx::query("SELECT pg_advisory_lock($1)")
+        .bind(migration_lock_id(&database))
+        .execute(&mut holder)
+        .await
+        .unwrap();
+
+    let outcome = tokio::time::timeout(
+        Duration::from_secs(10),
+        ir_postgres::PgIncidentStore::connect(&config),
+    )
+    .await;
+    // Other tests' migrations wait on this lock too: release it first.
+    sqlx::query("SELECT pg_advisory_unlock($1)")
+        .bind(migration_lock_id(&database))
+        .execute(&mut holder)
+        .await
+        .unwrap();
+    let err = outcome.expect("connect gives up by itself").unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Timeout, "{err}");
+    assert_eq!(err.operation(), Some("migrate"));
+    assert!(err.message().contains("migration lock"), "{err}");
+
+    // Once the lock is free, the same configuration connects.
+    ir_postgres::PgIncidentStore::connect(&config)
+        .await
+        .unwrap();
     common::drop_schema(&schema).await;
 }
 

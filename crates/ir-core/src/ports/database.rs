@@ -336,7 +336,8 @@ pub struct BackendInfo {
 #[serde(rename_all = "snake_case", tag = "reason", content = "detail")]
 #[non_exhaustive]
 pub enum RefusalReason {
-    /// It is the connection doing the terminating.
+    /// It is one of the caller's own connections: the one doing the terminating, or another of
+    /// its pools'.
     OwnBackend,
     /// It belongs to a superuser.
     Superuser,
@@ -346,6 +347,9 @@ pub enum RefusalReason {
     PermissionDenied(String),
     /// It had already gone when the signal was sent.
     AlreadyGone,
+    /// It was still there but no longer idle past the threshold when the signal was due (it ran
+    /// a statement meanwhile), so it was left alone.
+    NoLongerIdle,
 }
 
 /// What a termination did.

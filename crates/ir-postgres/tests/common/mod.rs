@@ -67,6 +67,23 @@ pub async fn idle_connection(user: &str, application_name: &str) -> PgConnection
     conn
 }
 
+/// Like [`idle_connection`], to another `database` on the same server.
+pub async fn idle_connection_to(
+    database: &str,
+    user: &str,
+    application_name: &str,
+) -> PgConnection {
+    let mut conn = connect(
+        options(&database_url())
+            .database(database)
+            .username(user)
+            .application_name(application_name),
+    )
+    .await;
+    conn.execute("SELECT 1").await.unwrap();
+    conn
+}
+
 /// The backend pid of `conn`.
 pub async fn pid(conn: &mut PgConnection) -> i32 {
     sqlx::query_scalar("SELECT pg_backend_pid()")
