@@ -62,11 +62,12 @@ impl VariableStore for RailwayClient {
     }
 
     /// `variableUpsert`. Retried after a timeout only with `skip_deploys`: otherwise a repeat
-    /// could start a second deploy.
+    /// could start a second deploy. An error never shows the value, even when Railway's
+    /// message echoes it.
     async fn set(&self, name: &str, value: SecretString, options: SetOptions) -> Result<()> {
         Self::check_name(name, gql::VARIABLE_UPSERT.root_field)?;
         let done: bool = self
-            .execute(
+            .execute_with_secret(
                 &gql::VARIABLE_UPSERT,
                 variables([(
                     "input",
@@ -80,6 +81,7 @@ impl VariableStore for RailwayClient {
                     })),
                 )]),
                 options.skip_deploys,
+                Some(value.expose_secret()),
             )
             .await?;
         declined_unless(done, &gql::VARIABLE_UPSERT, "set", name)
