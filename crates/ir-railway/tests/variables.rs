@@ -290,3 +290,33 @@ async fn a_misshapen_variables_answer_shows_no_value() {
     let shown = everything_shown(&err);
     assert!(!shown.contains("pw-db-secret"), "{shown}");
 }
+
+#[tokio::test]
+async fn deleting_fails_when_what_is_missing_is_not_the_variable() {
+    let answers = [
+        // A wrong endpoint: an HTML 404 page.
+        wiremock::ResponseTemplate::new(404)
+            .set_body_raw("<html><title>404 Not Found</title></html>", "text/html"),
+        // Railway's own 404.
+        wiremock::ResponseTemplate::new(404).set_body_raw(
+            r#"{"errors":[{"message":"Variable not found"}]}"#,
+            "application/json",
+        ),
+        ok(r#"{"errors":[{"message":"Project not found"}],"data":null}"#),
+        ok(r#"{"errors":[{"message":"Environment not found"}],"data":null}"#),
+        ok(r#"{"errors":[{"message":"Service not found"}],"data":null}"#),
+        ok(r#"{"errors":[{"message":"x","extensions":{"code":"NOT_FOUND"}}],"data":null}"#),
+    ];
+    for answer in answers {
+        let server = MockServer::start().await;
+        any_graphql("VariableDelete")
+            .respond_with(answer)
+            .expect(1)
+            .mount(&server)
+            .await;
+
+        let err = client(&server).delete("FEATURE_FLAG_X").await.unwrap_err();
+
+        assert_eq!(err.kind(), ErrorKind::NotFound, "{err}");
+    }
+}
