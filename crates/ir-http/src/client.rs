@@ -597,7 +597,10 @@ impl HttpClient {
         let clock = &self.inner.clock;
         let started = clock.now();
         let total = policy.total_timeout();
-        let deadline = started + chrono::Duration::from_std(total).unwrap_or(chrono::Duration::MAX);
+        // A total timeout too long for a date (`Duration::MAX`) means no deadline.
+        let deadline = chrono::Duration::from_std(total)
+            .ok()
+            .and_then(|total| started.checked_add_signed(total));
         let span = tracing::Span::current();
         let mut attempt_no: u32 = 0;
         loop {
@@ -880,8 +883,12 @@ fn find_tls<'a>(error: &'a (dyn std::error::Error + 'static)) -> Option<&'a rust
     error.source().and_then(find_tls)
 }
 
-fn time_left(deadline: DateTime<Utc>, now: DateTime<Utc>) -> Duration {
-    (deadline - now).to_std().unwrap_or(Duration::ZERO)
+/// The time until `deadline`; unbounded without one.
+fn time_left(deadline: Option<DateTime<Utc>>, now: DateTime<Utc>) -> Duration {
+    match deadline {
+        Some(deadline) => (deadline - now).to_std().unwrap_or(Duration::ZERO),
+        None => Duration::MAX,
+    }
 }
 
 fn millis(d: Duration) -> u64 {

@@ -86,7 +86,8 @@ impl RetryPolicy {
     }
 
     /// The overall deadline of one call: every attempt and every wait. A wait that would end
-    /// past it is not started; the last answer (or error) is returned instead.
+    /// past it is not started; the last answer (or error) is returned instead. A timeout too
+    /// long to add to a date (`Duration::MAX`) means no overall deadline.
     pub fn with_total_timeout(mut self, timeout: Duration) -> Self {
         self.total_timeout = timeout;
         self

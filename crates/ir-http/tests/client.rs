@@ -523,3 +523,42 @@ async fn a_mutation_cut_by_the_deadline_says_it_may_have_happened() {
     );
     assert!(err.message().ends_with("may have taken effect"), "{err}");
 }
+
+#[tokio::test]
+async fn a_total_timeout_past_the_calendar_means_no_deadline() {
+    let forever = [
+        Duration::MAX,
+        // Past chrono's range of durations.
+        Duration::from_secs(u64::MAX / 2),
+        // A valid duration that no date can be that far after.
+        Duration::from_secs(10_000_000_000_000),
+    ];
+    for total in forever {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .respond_with(ResponseTemplate::new(503))
+            .up_to_n_times(1)
+            .expect(1)
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .respond_with(ResponseTemplate::new(200))
+            .expect(1)
+            .mount(&server)
+            .await;
+        let clock = ManualClock::at(start());
+        let client = builder(&clock)
+            .with_retry_policy(
+                RetryPolicy::default()
+                    .with_jitter(false)
+                    .with_total_timeout(total),
+            )
+            .build()
+            .unwrap();
+
+        let response = client.send(Request::get(url(&server, "/"))).await.unwrap();
+
+        assert_eq!(response.status().as_u16(), 200, "{total:?}");
+        assert_eq!(elapsed(&clock), Duration::from_millis(250), "{total:?}");
+    }
+}
