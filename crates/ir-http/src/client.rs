@@ -642,7 +642,10 @@ impl HttpClient {
                     total,
                 );
             }
-            let wait = server_wait.unwrap_or_else(|| policy.backoff(attempt_no));
+            // The server may ask for longer than the backoff, never for less: a `Retry-After: 0`
+            // or a reset time already past must not turn into retries in a tight loop.
+            let backoff = policy.backoff(attempt_no);
+            let wait = server_wait.map_or(backoff, |asked| asked.max(backoff));
             if wait >= time_left(deadline, now) {
                 tracing::warn!(
                     attempt = attempt_no,

@@ -79,7 +79,8 @@ impl RetryPolicy {
     }
 
     /// The longest computed wait between two attempts. A server's `Retry-After` may ask for
-    /// longer; it is honoured as long as it fits in the total timeout.
+    /// longer; it is honoured as long as it fits in the total timeout. A server wait shorter
+    /// than the computed one (`Retry-After: 0`, a reset time already past) gives way to it.
     pub fn with_max_backoff(mut self, backoff: Duration) -> Self {
         self.max_backoff = backoff;
         self

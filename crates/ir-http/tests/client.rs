@@ -562,3 +562,73 @@ async fn a_total_timeout_past_the_calendar_means_no_deadline() {
         assert_eq!(elapsed(&clock), Duration::from_millis(250), "{total:?}");
     }
 }
+
+#[tokio::test]
+async fn a_zero_or_past_server_wait_still_backs_off() {
+    let throttled = [
+        ResponseTemplate::new(429).insert_header("retry-after", "0"),
+        ResponseTemplate::new(503).insert_header("retry-after", "Sun, 08 Feb 2026 15:00:00 GMT"),
+        ResponseTemplate::new(403)
+            .insert_header("x-ratelimit-remaining", "0")
+            .insert_header("x-ratelimit-reset", "1770564540"), // a minute before start
+    ];
+    for answer in throttled {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .respond_with(answer)
+            .up_to_n_times(2)
+            .expect(2)
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .respond_with(ResponseTemplate::new(200))
+            .expect(1)
+            .mount(&server)
+            .await;
+        let clock = ManualClock::at(start());
+        let client = builder(&clock)
+            .with_retry_policy(
+                RetryPolicy::default()
+                    .with_jitter(false)
+                    .with_initial_backoff(Duration::from_millis(100)),
+            )
+            .build()
+            .unwrap();
+
+        let response = client.send(Request::get(url(&server, "/"))).await.unwrap();
+
+        assert_eq!(response.status().as_u16(), 200);
+        // The policy's 100 + 200 ms, not two retries in a tight loop.
+        assert_eq!(elapsed(&clock), Duration::from_millis(300));
+    }
+}
+
+#[tokio::test]
+async fn a_server_wait_shorter_than_the_backoff_gives_way_to_it() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "1"))
+        .up_to_n_times(3)
+        .expect(3)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let clock = ManualClock::at(start());
+    let client = builder(&clock)
+        .with_retry_policy(
+            RetryPolicy::default()
+                .with_jitter(false)
+                .with_initial_backoff(Duration::from_millis(600)),
+        )
+        .build()
+        .unwrap();
+
+    client.send(Request::get(url(&server, "/"))).await.unwrap();
+
+    // max(1 s, 600 ms) + max(1 s, 1.2 s) + max(1 s, 2.4 s).
+    assert_eq!(elapsed(&clock), Duration::from_millis(4600));
+}
