@@ -186,10 +186,12 @@ impl Request {
 }
 
 impl fmt::Debug for Request {
-    /// Method, URL without its query, operation and idempotency: never headers or body.
+    /// Method, URL without its password or query, operation and idempotency: never headers or
+    /// body.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut url = self.url.clone();
         url.set_query(None);
+        let _ = url.set_password(None);
         f.debug_struct("Request")
             .field("method", &self.method)
             .field("url", &url.as_str())
