@@ -64,7 +64,7 @@ impl ManualClock {
     /// Moves the clock forward.
     pub fn advance(&self, by: Duration) {
         let mut now = self.now.lock().unwrap_or_else(PoisonError::into_inner);
-        *now += chrono::Duration::from_std(by).unwrap_or(chrono::Duration::MAX);
+        *now = add(*now, by);
     }
 
     /// Sets the clock to `to` (which may be in the past, to test clock skew).
@@ -100,12 +100,47 @@ async fn yield_now() {
     .await;
 }
 
-/// Converts a `std` duration to a `chrono` one, saturating.
+/// The longest duration `ir` does arithmetic with: a hundred years. Configured timers longer
+/// than that (`lead_after = "300000years"`) are treated as this, so adding one to a timestamp
+/// can never overflow.
+pub const MAX_SPAN: Duration = Duration::from_secs(100 * 365 * 24 * 60 * 60);
+
+/// Converts a `std` duration to a `chrono` one, capped at [`MAX_SPAN`].
 pub(crate) fn to_chrono(d: Duration) -> chrono::Duration {
-    chrono::Duration::from_std(d).unwrap_or(chrono::Duration::MAX)
+    chrono::Duration::from_std(d.min(MAX_SPAN)).unwrap_or(chrono::Duration::MAX)
+}
+
+/// `t + d`, saturating at the latest representable time instead of panicking (a provider may
+/// hand in any timestamp).
+pub(crate) fn add(t: Timestamp, d: Duration) -> Timestamp {
+    t.checked_add_signed(to_chrono(d))
+        .unwrap_or(chrono::DateTime::<Utc>::MAX_UTC)
+}
+
+/// `t - d`, saturating at the earliest representable time instead of panicking.
+pub(crate) fn sub(t: Timestamp, d: Duration) -> Timestamp {
+    t.checked_sub_signed(to_chrono(d))
+        .unwrap_or(chrono::DateTime::<Utc>::MIN_UTC)
 }
 
 /// Converts a non-negative `chrono` duration to a `std` one (negative becomes zero).
 pub(crate) fn to_std(d: chrono::Duration) -> Duration {
     d.to_std().unwrap_or(Duration::ZERO)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn arithmetic_saturates_instead_of_panicking() {
+        let clock = ManualClock::at(chrono::DateTime::<Utc>::MAX_UTC - chrono::Duration::days(1));
+        clock.advance(Duration::MAX);
+        assert_eq!(clock.now(), chrono::DateTime::<Utc>::MAX_UTC);
+        assert_eq!(
+            sub(chrono::DateTime::<Utc>::MIN_UTC, Duration::from_secs(1)),
+            chrono::DateTime::<Utc>::MIN_UTC
+        );
+        assert_eq!(to_chrono(Duration::MAX), to_chrono(MAX_SPAN));
+    }
 }

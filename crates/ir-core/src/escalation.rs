@@ -29,7 +29,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::clock::{Timestamp, to_chrono};
+use crate::clock::Timestamp;
 use crate::error::{Error, Result};
 use crate::incident::{Flag, Incident, MessageKind};
 use crate::playbook::ActionKind;
@@ -221,7 +221,9 @@ pub fn due(incident: &Incident, policy: &EscalationPolicy, now: Timestamp) -> Ve
         wanted.push((Role::EngineeringLead, EscalationReason::TotalOutage));
         wanted.push((Role::Cto, EscalationReason::TotalOutage));
     }
-    if severity >= Severity::P1 && now >= incident.detected_at() + to_chrono(policy.lead_after) {
+    if severity >= Severity::P1
+        && now >= crate::clock::add(incident.detected_at(), policy.lead_after)
+    {
         wanted.push((
             Role::EngineeringLead,
             EscalationReason::Unresolved {
@@ -274,7 +276,7 @@ pub fn due(incident: &Incident, policy: &EscalationPolicy, now: Timestamp) -> Ve
         match last_status {
             None => out.push(Due::InitialNotification),
             Some(last) => {
-                let due_at = last + to_chrono(policy.status_cadence);
+                let due_at = crate::clock::add(last, policy.status_cadence);
                 if now >= due_at {
                     out.push(Due::StatusUpdate { due_at });
                 }
@@ -503,6 +505,26 @@ mod tests {
         assert!(
             matches!(&d[0], Due::Escalate { contacts, .. } if contacts == &vec!["#engineering".to_owned()])
         );
+    }
+
+    #[test]
+    fn absurd_timers_from_configuration_never_panic() {
+        let policy: EscalationPolicy =
+            toml::from_str("lead_after = \"300000years\"\nstatus_cadence = \"300000years\"")
+                .unwrap();
+        let mut i = p1();
+        i.record(Event::new(
+            t(0),
+            "r",
+            EventKind::MessagePosted {
+                kind: MessageKind::InitialNotification,
+                channel: "#incident-response".into(),
+                text: "..".into(),
+            },
+        ))
+        .unwrap();
+        // Capped at a hundred years: not due in a day, and no overflow.
+        assert!(due(&i, &policy, t(24 * 60)).is_empty());
     }
 
     #[test]

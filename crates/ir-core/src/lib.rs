@@ -46,6 +46,7 @@ pub mod incident;
 pub mod playbook;
 pub mod ports;
 pub mod postmortem;
+pub mod redact;
 pub mod rollback;
 pub mod scenarios;
 pub mod severity;

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::clock::{Timestamp, to_chrono};
+use crate::clock::Timestamp;
 use crate::error::{Error, Result};
 use crate::incident::{ActionState, EventKind, Incident, MessageKind, Phase};
 use crate::playbook::ActionKind;
@@ -161,7 +161,7 @@ impl InitialNotification {
             detected_at: incident.detected_at(),
             responder: responder.into(),
             status: phase_status(incident.phase()).to_owned(),
-            next_update_at: now + to_chrono(cadence),
+            next_update_at: crate::clock::add(now, cadence),
             update_interval: cadence,
             huddle: None,
         }
@@ -264,7 +264,7 @@ impl StatusUpdate {
             actions_taken: actions_taken(incident),
             impact: impact.into(),
             eta,
-            next_update_at: now + to_chrono(cadence),
+            next_update_at: crate::clock::add(now, cadence),
         }
     }
 }

@@ -76,10 +76,13 @@ pub async fn diagnose(
         let until = (started + per_probe).min(deadline);
         let result = tokio::time::timeout_at(until, probe.run(providers, window)).await;
         let outcome = match result {
-            Ok(Ok(observation)) => EvidenceOutcome::Observed { observation },
+            // Whatever came from the world is scrubbed of credentials before it is recorded.
+            Ok(Ok(observation)) => EvidenceOutcome::Observed {
+                observation: observation.redacted(),
+            },
             Ok(Err(e)) => EvidenceOutcome::Unavailable {
                 kind: e.kind(),
-                message: e.to_string(),
+                message: crate::redact::redact(&e.to_string()).into_owned(),
             },
             Err(_) => {
                 let e = probe_timeout(probe, per_probe);

@@ -74,6 +74,44 @@ pub enum Observation {
     Text(String),
 }
 
+impl Observation {
+    /// The observation with credentials scrubbed from every piece of text that came from the
+    /// world: log lines and their attributes, health-check bodies, CI log excerpts, error-tracker
+    /// titles and culprits (see [`crate::redact`]).
+    pub fn redacted(mut self) -> Self {
+        use crate::redact::redact_in_place;
+        match &mut self {
+            Observation::LogMatches { lines, .. } => {
+                for line in lines {
+                    redact_in_place(&mut line.message);
+                    for value in line.attributes.values_mut() {
+                        redact_in_place(value);
+                    }
+                }
+            }
+            Observation::Health(report) => redact_in_place(&mut report.body_excerpt),
+            Observation::FailedRuns(runs) => {
+                for job in runs.iter_mut().flat_map(|(_, jobs)| jobs.iter_mut()) {
+                    if let Some(excerpt) = &mut job.log_excerpt {
+                        redact_in_place(excerpt);
+                    }
+                }
+            }
+            Observation::TrackerIssues(issues) => {
+                for issue in issues {
+                    redact_in_place(&mut issue.title);
+                    if let Some(culprit) = &mut issue.culprit {
+                        redact_in_place(culprit);
+                    }
+                }
+            }
+            Observation::Text(text) => redact_in_place(text),
+            _ => {}
+        }
+        self
+    }
+}
+
 /// How a probe ended.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "outcome")]

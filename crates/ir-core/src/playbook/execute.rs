@@ -239,11 +239,19 @@ pub(crate) enum Reconciled {
 }
 
 /// Re-reads provider state to tell whether `action`, started at `started_at`, took effect.
-/// Never calls a mutating method.
+/// Never calls a mutating method. A rollback whose new deployment of the target's build is
+/// still on its way is waited for (as the interrupted run would have), for up to
+/// `wait.timeout`.
+///
+/// # Errors
+/// The providers' errors when their state cannot be read: the action's outcome is then
+/// unknown, and the caller leaves it unresolved (a temporary error) or records it as failed.
 pub(crate) async fn reconcile(
     providers: &Providers,
+    clock: &dyn Clock,
     action: &Action,
     started_at: Timestamp,
+    wait: &RollbackWait,
 ) -> Result<Reconciled> {
     let not_repeated = |what: String| {
         Ok(Reconciled::Failed(
@@ -268,12 +276,35 @@ pub(crate) async fn reconcile(
             let platform = deploy()?;
             let target = platform.deployment(to).await?;
             let status = platform.service_status().await?;
-            match rollback::serving_target(&status, &target) {
-                Some(d) => Ok(Reconciled::Succeeded(format!(
+            if let Some(d) = rollback::serving_target(&status, &target) {
+                return Ok(Reconciled::Succeeded(format!(
                     "found on resume: {} is serving the build of {to}",
                     d.id
+                )));
+            }
+            let on_its_way = status.latest_deployment.as_ref().filter(|latest| {
+                !latest.status.is_terminal()
+                    && (latest.id == target.id
+                        || matches!((&latest.commit_sha, &target.commit_sha), (Some(a), Some(b)) if a == b))
+            });
+            let Some(latest) = on_its_way else {
+                return not_repeated(format!("{to} is not serving"));
+            };
+            let latest = latest.id.clone();
+            match rollback::wait_until_serving(platform, clock, &target, clock.now(), wait).await {
+                Ok(report) => Ok(Reconciled::Succeeded(format!(
+                    "found on resume: {latest} was deploying the build of {to}; {} serving \
+                     after {} s more",
+                    report.serving,
+                    report.waited.as_secs()
                 ))),
-                None => not_repeated(format!("{to} is not serving")),
+                Err(e) => Ok(Reconciled::Failed(
+                    e.kind(),
+                    format!(
+                        "interrupted while {latest} was deploying the build of {to}, which then \
+                         did not serve: {e}; not repeated"
+                    ),
+                )),
             }
         }
         ActionKind::Redeploy { deployment } => {
@@ -403,12 +434,16 @@ mod tests {
             .with_code(Arc::new(MockCodeHost::new()));
         let d7 = DeploymentId::new("d7");
 
+        let clock = crate::clock::ManualClock::at(t0());
+        let wait = RollbackWait::default();
         let restart = reconcile(
             &providers,
+            &clock,
             &action(ActionKind::Restart {
                 deployment: d7.clone(),
             }),
             t0(),
+            &wait,
         )
         .await
         .unwrap();
@@ -423,8 +458,10 @@ mod tests {
         );
         let redeploy = reconcile(
             &providers,
+            &clock,
             &action(ActionKind::Redeploy { deployment: d7 }),
             t0(),
+            &wait,
         )
         .await
         .unwrap();
@@ -434,11 +471,13 @@ mod tests {
         );
         let pr = reconcile(
             &providers,
+            &clock,
             &action(ActionKind::OpenRevertPr {
                 commit_sha: "abc".into(),
                 base: "main".into(),
             }),
             t0(),
+            &wait,
         )
         .await
         .unwrap();

@@ -370,8 +370,27 @@ impl Scorer {
 }
 
 /// Sorts hypotheses most confident first (stable, so a playbook's order breaks ties) and drops
-/// those with zero confidence.
+/// those with zero confidence. A confidence outside `0..=1` (a playbook's own arithmetic) is
+/// clamped into it, and NaN counts as zero.
+///
+/// ```
+/// use ir_core::playbook::{Scorer, rank};
+/// let mut sure = Scorer::new("p", "c", "too sure").build();
+/// sure.confidence = 1.7;
+/// let mut lost = Scorer::new("p", "d", "lost").build();
+/// lost.confidence = f64::NAN;
+/// let ranked = rank(vec![lost, sure]);
+/// assert_eq!(ranked.len(), 1);
+/// assert_eq!(ranked[0].confidence, 1.0);
+/// ```
 pub fn rank(mut hypotheses: Vec<Hypothesis>) -> Vec<Hypothesis> {
+    for h in &mut hypotheses {
+        h.confidence = if h.confidence.is_nan() {
+            0.0
+        } else {
+            h.confidence.clamp(0.0, 1.0)
+        };
+    }
     hypotheses.retain(|h| h.confidence > 0.0);
     hypotheses.sort_by(|a, b| b.confidence.total_cmp(&a.confidence));
     hypotheses

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use super::evidence::Observation;
 use super::signatures::LogPattern;
-use crate::clock::{Timestamp, to_chrono};
+use crate::clock::Timestamp;
 use crate::error::{Error, ErrorKind, Result};
 use crate::ports::{
     ChatNotifier, CodeHost, DatabaseDiagnostics, DeployPlatform, ErrorTracker, HealthProbe,
@@ -163,7 +163,10 @@ pub struct ProbeWindow {
 impl ProbeWindow {
     /// From `lookback` before onset until now.
     pub fn around_onset(&self, lookback: Duration) -> TimeWindow {
-        TimeWindow::new(self.onset - to_chrono(lookback), self.now.max(self.onset))
+        TimeWindow::new(
+            crate::clock::sub(self.onset, lookback),
+            self.now.max(self.onset),
+        )
     }
 }
 

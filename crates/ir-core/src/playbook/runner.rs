@@ -47,7 +47,7 @@ use crate::ports::{
     StatusPageStatus, StatusPageUpdate, TimeWindow, fingerprint,
 };
 use crate::rollback::{RollbackWait, VariableChange};
-use crate::severity::SeverityPolicy;
+use crate::severity::{PagingMode, SeverityPolicy};
 
 /// Where user reports (support tickets, chat) can be counted, for the resolution criterion "no
 /// user-reported issues".
@@ -161,6 +161,13 @@ impl RunnerConfig {
         }
         if self.baseline_tolerance < 0.0 {
             return Err(Error::config("baseline_tolerance must not be negative"));
+        }
+        // An action runs under its lease; the longest is a rollback waiting for the platform.
+        if self.lease_ttl <= self.rollback_wait.timeout {
+            return Err(Error::config(
+                "lease_ttl must exceed rollback_wait.timeout, or another replica could take an \
+                 action over while a rollback is still being waited for",
+            ));
         }
         Ok(())
     }
@@ -363,6 +370,9 @@ impl Runner {
     }
 }
 
+/// Where a dry run's idempotency keys live: `dry-run/<key>`, apart from the real ones.
+const DRY_RUN_PREFIX: &str = "dry-run/";
+
 /// One run's state.
 struct Drive<'r> {
     r: &'r Runner,
@@ -411,7 +421,9 @@ impl Drive<'_> {
 
     async fn drive(&mut self) -> Result<Outcome> {
         self.start().await?;
-        self.resume_interrupted().await?;
+        if let Some(outcome) = self.resume_interrupted().await? {
+            return Ok(outcome);
+        }
         if self.incident().phase() == Phase::Investigating {
             self.investigate().await?;
         } else {
@@ -559,7 +571,11 @@ impl Drive<'_> {
     }
 
     /// Actions whose intent was recorded but not their outcome: re-read provider state.
-    async fn resume_interrupted(&mut self) -> Result<()> {
+    ///
+    /// An interrupted action whose lease another replica holds is still being executed there:
+    /// the run stops with [`Outcome::HeldElsewhere`] rather than trying another mitigation
+    /// while that one is in flight.
+    async fn resume_interrupted(&mut self) -> Result<Option<Outcome>> {
         let interrupted: Vec<(Action, Timestamp, bool)> = self
             .incident()
             .actions()
@@ -594,9 +610,23 @@ impl Drive<'_> {
                 )
                 .await?;
             let Some(lease) = lease else {
-                continue;
+                self.journal
+                    .push(EventKind::note(format!(
+                        "action {} is still being executed by another replica; leaving it to them",
+                        action.key
+                    )))
+                    .await?;
+                return Ok(Some(Outcome::HeldElsewhere { key: action.key }));
             };
-            let event = match execute::reconcile(&self.r.providers, &action, started_at).await {
+            let reconciled = execute::reconcile(
+                &self.r.providers,
+                self.r.clock.as_ref(),
+                &action,
+                started_at,
+                &self.r.config.rollback_wait,
+            )
+            .await;
+            let event = match reconciled {
                 Ok(Reconciled::Succeeded(detail)) => EventKind::ActionSucceeded {
                     key: action.key.clone(),
                     detail,
@@ -606,6 +636,12 @@ impl Drive<'_> {
                     kind,
                     error,
                 },
+                // The provider cannot say now: the outcome stays unknown (the action stays
+                // Started) and the run stops, to be resumed once it answers.
+                Err(e) if e.is_temporary() => {
+                    self.release(&lease).await;
+                    return Err(e);
+                }
                 Err(e) => EventKind::ActionFailed {
                     key: action.key.clone(),
                     kind: e.kind(),
@@ -615,14 +651,16 @@ impl Drive<'_> {
                     ),
                 },
             };
-            self.journal.push(event).await?;
+            let recorded = self.journal.push(event).await;
             self.release(&lease).await;
+            recorded?;
         }
-        Ok(())
+        Ok(None)
     }
 
-    /// A succeeded action with no verification after it (crash after the outcome), or a
-    /// verified one whose monitoring did not finish.
+    /// A succeeded mitigation with no verification after it (crash after the outcome), or a
+    /// verified one whose monitoring did not finish. Only the playbooks' mitigations count: not
+    /// a dry run's actions, nor the undo of a change that did not help.
     async fn finish_pending_verification(&mut self) -> Result<Option<Outcome>> {
         let mut pending: Option<IdempotencyKey> = None;
         let mut verified = false;
@@ -630,7 +668,7 @@ impl Drive<'_> {
             match &e.event.kind {
                 EventKind::ActionSucceeded { key, .. } => {
                     let dry = self.incident().action(key).is_some_and(|a| a.dry_run);
-                    if !dry {
+                    if !dry && self.planned_mitigation(key).is_some() {
                         pending = Some(key.clone());
                         verified = false;
                     }
@@ -663,16 +701,24 @@ impl Drive<'_> {
         })
     }
 
-    /// The hypothesis and verification a key came from, re-planned from the evidence.
-    fn find_mitigation(&self, key: &IdempotencyKey) -> (Hypothesis, Verification) {
+    /// The hypothesis and verification of the playbook mitigation `key` was proposed for,
+    /// re-planned from the evidence; `None` for any other action (an undo).
+    fn planned_mitigation(&self, key: &IdempotencyKey) -> Option<(Hypothesis, Verification)> {
         let ctx = self.ctx();
-        for h in &self.hypotheses {
-            if let Some(pb) = self.r.playbook(&h.playbook) {
-                let plan = pb.plan(&ctx, h, &self.evidence);
-                if let Some(m) = plan.mitigations.iter().find(|m| m.key == key.as_str()) {
-                    return (h.clone(), m.verification.clone());
-                }
-            }
+        self.hypotheses.iter().find_map(|h| {
+            let pb = self.r.playbook(&h.playbook)?;
+            let plan = pb.plan(&ctx, h, &self.evidence);
+            plan.mitigations
+                .iter()
+                .find(|m| m.key == key.as_str())
+                .map(|m| (h.clone(), m.verification.clone()))
+        })
+    }
+
+    /// [`Drive::planned_mitigation`], or the leading hypothesis and a health check.
+    fn find_mitigation(&self, key: &IdempotencyKey) -> (Hypothesis, Verification) {
+        if let Some(found) = self.planned_mitigation(key) {
+            return found;
         }
         let fallback = self.hypotheses.first().cloned().unwrap_or(Hypothesis {
             playbook: "unknown".into(),
@@ -780,7 +826,13 @@ impl Drive<'_> {
         mitigation: Mitigation,
         top: f64,
     ) -> Result<Tried> {
-        let key = IdempotencyKey::new(mitigation.key.clone());
+        // A dry run records its actions under keys of their own, so that the real run after it
+        // still executes them.
+        let key = if self.r.config.dry_run {
+            IdempotencyKey::new(format!("{DRY_RUN_PREFIX}{}", mitigation.key))
+        } else {
+            IdempotencyKey::new(mitigation.key.clone())
+        };
         let state = self.incident().action(&key).map(|a| a.state);
         let action = match state {
             None => match self.prepare(&key, &mitigation).await {
@@ -808,8 +860,15 @@ impl Drive<'_> {
                     None => return Ok(Tried::Next),
                 }
             }
-            // Tried before (or interrupted and reconciled): never again.
-            Some(_) => return Ok(Tried::Next),
+            // In flight elsewhere (resuming reconciles every interrupted action this replica
+            // can lease): never start another mitigation alongside it.
+            Some(ActionState::Started) => {
+                return Ok(Tried::Stop(Outcome::HeldElsewhere { key }));
+            }
+            // Tried before, or rejected: never again.
+            Some(ActionState::Succeeded | ActionState::Failed | ActionState::Rejected) => {
+                return Ok(Tried::Next);
+            }
         };
 
         if self.incident().action(&key).map(|a| a.state) == Some(ActionState::Proposed) {
@@ -969,6 +1028,14 @@ impl Drive<'_> {
                 .await?;
             return Ok(false);
         };
+        let result = self.execute_leased(action).await;
+        self.release(&lease).await;
+        result.map(|()| true)
+    }
+
+    /// [`Drive::execute`] once the lease is held: intent, port call, outcome.
+    async fn execute_leased(&mut self, action: &Action) -> Result<()> {
+        let key = &action.key;
         self.journal
             .push(EventKind::ActionStarted {
                 key: key.clone(),
@@ -1009,10 +1076,7 @@ impl Drive<'_> {
                 error: e.to_string(),
             },
         };
-        let recorded = self.journal.push(event).await;
-        self.release(&lease).await;
-        recorded?;
-        Ok(true)
+        self.journal.push(event).await
     }
 
     async fn release(&self, lease: &crate::ports::Lease) {
@@ -1275,7 +1339,10 @@ impl Drive<'_> {
         .await?;
         self.post(Outgoing::StatusPage(StatusPageStatus::Resolved))
             .await?;
-        if let Some(pager) = &self.r.providers.pager
+        // Only a P0/P1 was paged (the on-call engineer first).
+        let paged = self.incident().escalated_roles().contains(&Role::OnCall);
+        if paged
+            && let Some(pager) = &self.r.providers.pager
             && let Err(e) = pager.resolve(self.incident().dedup_key()).await
         {
             self.journal
@@ -1311,7 +1378,7 @@ impl Drive<'_> {
     /// it had, when it had one.
     async fn undo_configuration(&mut self, action: &Action) -> Result<()> {
         let Some(change) = self.changes.remove(&action.key) else {
-            return Ok(());
+            return self.cannot_undo(action).await;
         };
         if !change.had_previous() {
             return Ok(());
@@ -1351,6 +1418,45 @@ impl Drive<'_> {
         let Some(lease) = lease else {
             return Ok(());
         };
+        let restored = self.restore_leased(&key, &change).await;
+        self.release(&lease).await;
+        restored
+    }
+
+    /// A configuration change that did not help, made before a restart: its previous value was
+    /// only ever in memory, so people are told to restore it.
+    async fn cannot_undo(&mut self, action: &Action) -> Result<()> {
+        let name = match &action.kind {
+            ActionKind::SetVariable { name, .. } | ActionKind::DisableFeatureFlag { name } => name,
+            _ => return Ok(()),
+        };
+        let reason = format!(
+            "{} did not help, and the previous value of {name} was not kept across the \
+             runner's restart; restore it by hand if it had one",
+            action.kind.describe()
+        );
+        self.journal.push(EventKind::note(reason.clone())).await?;
+        let role = Role::EngineeringLead;
+        if self.incident().escalated_roles().contains(&role) {
+            // Already escalated: tell them again, in chat.
+            let contacts = self.r.escalation.contacts(role).to_vec();
+            self.post(Outgoing::Escalation {
+                role,
+                contacts,
+                reason,
+            })
+            .await
+        } else {
+            self.escalate(role, reason).await
+        }
+    }
+
+    /// [`Drive::undo_configuration`] once the lease is held: intent, restore, outcome.
+    async fn restore_leased(
+        &mut self,
+        key: &IdempotencyKey,
+        change: &VariableChange,
+    ) -> Result<()> {
         self.journal
             .push(EventKind::ActionStarted {
                 key: key.clone(),
@@ -1376,13 +1482,17 @@ impl Drive<'_> {
                 error: e.to_string(),
             },
         };
-        let recorded = self.journal.push(event).await;
-        self.release(&lease).await;
-        recorded
+        self.journal.push(event).await
     }
 
-    /// Escalations and status messages due now.
+    /// Escalations and status messages due now. A P0 or P1 pages the on-call engineer at once
+    /// (the runbook's "Page Immediately"), once: the escalation is recorded.
     async fn handle_due(&mut self) -> Result<()> {
+        let severity = self.incident().severity();
+        if severity.paging() == PagingMode::PageImmediately {
+            self.escalate(Role::OnCall, format!("{severity}: page immediately"))
+                .await?;
+        }
         let now = self.now();
         for due in escalation::due(self.incident(), &self.r.escalation, now) {
             match due {
@@ -1417,7 +1527,9 @@ impl Drive<'_> {
             })
             .await?;
         let contacts = self.r.escalation.contacts(role).to_vec();
-        if let Some(pager) = &self.r.providers.pager {
+        // P2 is "Alert, No Page": the escalation goes to chat only.
+        let pages = self.incident().severity().paging() == PagingMode::PageImmediately;
+        if pages && let Some(pager) = &self.r.providers.pager {
             let page = Page {
                 dedup_key: self.incident().dedup_key().to_owned(),
                 role,
@@ -1528,4 +1640,25 @@ fn describe_checks(checks: &[Check]) -> String {
         })
         .collect();
     names.join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_lease_shorter_than_the_rollback_wait_is_refused() {
+        assert!(RunnerConfig::default().validate().is_ok());
+        let config = RunnerConfig {
+            lease_ttl: Duration::from_secs(60),
+            rollback_wait: RollbackWait {
+                poll_interval: Duration::from_secs(10),
+                timeout: Duration::from_secs(5 * 60),
+            },
+            ..RunnerConfig::default()
+        };
+        let err = config.validate().unwrap_err();
+        assert_eq!(err.kind(), crate::error::ErrorKind::Config);
+        assert!(err.to_string().contains("lease_ttl"), "{err}");
+    }
 }

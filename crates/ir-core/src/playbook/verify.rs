@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::probe::{Providers, missing};
 use super::signatures::is_auth_server_configuration_error;
-use crate::clock::{Timestamp, to_chrono};
+use crate::clock::Timestamp;
 use crate::error::Result;
 use crate::ports::{ErrorBucket, TimeWindow};
 
@@ -119,7 +119,7 @@ impl Baseline {
     ) -> Option<Self> {
         let before: Vec<u64> = buckets
             .iter()
-            .filter(|b| b.start + to_chrono(interval) <= onset)
+            .filter(|b| crate::clock::add(b.start, interval) <= onset)
             .map(|b| b.count)
             .collect();
         if before.is_empty() || interval.is_zero() {
@@ -341,6 +341,18 @@ pub fn quantile(samples: &[Duration], q: f64) -> Option<Duration> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_bucket_at_the_end_of_time_does_not_panic() {
+        let end = chrono::DateTime::<chrono::Utc>::MAX_UTC;
+        let buckets = [crate::ports::ErrorBucket {
+            start: end,
+            count: 3,
+        }];
+        // The bucket's end saturates at the end of time, so it counts as before the onset.
+        let baseline = Baseline::from_buckets(&buckets, Duration::from_secs(60), end, 0.1);
+        assert_eq!(baseline.map(|b| b.per_second), Some(0.05));
+    }
 
     #[test]
     fn baseline_from_buckets_before_onset() {

@@ -26,7 +26,7 @@ impl TimeWindow {
     /// The window of length `length` ending at `end`.
     pub fn ending_at(end: Timestamp, length: std::time::Duration) -> Self {
         Self {
-            start: end - crate::clock::to_chrono(length),
+            start: crate::clock::sub(end, length),
             end,
         }
     }

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::clock::{Timestamp, to_chrono};
+use crate::clock::Timestamp;
 use crate::playbook::signatures::LogPattern;
 use crate::playbook::{EvidenceId, EvidenceSet, Probe};
 use crate::ports::{
@@ -23,7 +23,7 @@ pub(crate) fn recent_deployment(
     onset: Timestamp,
     window: Duration,
 ) -> Option<&Deployment> {
-    let from = onset - to_chrono(window);
+    let from = crate::clock::sub(onset, window);
     deployments
         .iter()
         .filter(|d| d.created_at >= from && d.created_at <= onset)

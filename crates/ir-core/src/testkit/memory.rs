@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 
-use crate::clock::{Clock, SystemClock, to_chrono};
+use crate::clock::{Clock, SystemClock};
 use crate::error::{Error, ErrorKind, Result};
 use crate::incident::{Event, EventKind, IncidentId, RecordedEvent};
 use crate::ports::{
@@ -189,7 +189,7 @@ impl IncidentStore for InMemoryIncidentStore {
         let lease = Lease {
             key: key.to_owned(),
             holder: holder.to_owned(),
-            expires_at: now + to_chrono(ttl),
+            expires_at: crate::clock::add(now, ttl),
             token,
         };
         state.leases.insert(key.to_owned(), lease.clone());

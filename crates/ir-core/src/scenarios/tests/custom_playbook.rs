@@ -128,3 +128,88 @@ async fn a_user_playbook_is_diagnosed_mitigated_and_resolved() {
             .any(|m| m.contains("- Alert at 80% disk usage"))
     );
 }
+
+/// [`DiskFull`] with a scoring bug: confidences over 1.
+#[derive(Debug)]
+struct Overconfident;
+
+impl Playbook for Overconfident {
+    fn name(&self) -> &str {
+        DiskFull.name()
+    }
+    fn title(&self) -> &str {
+        DiskFull.title()
+    }
+    fn applies(&self, ctx: &Context<'_>) -> bool {
+        DiskFull.applies(ctx)
+    }
+    fn probes(&self, ctx: &Context<'_>) -> Vec<Probe> {
+        DiskFull.probes(ctx)
+    }
+    fn assess(&self, ctx: &Context<'_>, ev: &EvidenceSet) -> Vec<Hypothesis> {
+        DiskFull
+            .assess(ctx, ev)
+            .into_iter()
+            .map(|mut h| {
+                h.confidence *= 2.0;
+                h
+            })
+            .collect()
+    }
+    fn plan(&self, ctx: &Context<'_>, h: &Hypothesis, ev: &EvidenceSet) -> Plan {
+        DiskFull.plan(ctx, h, ev)
+    }
+    fn prevention(&self) -> Vec<String> {
+        DiskFull.prevention()
+    }
+}
+
+#[tokio::test]
+async fn a_playbook_scoring_over_one_is_clamped_and_still_runs() {
+    let signals = Signals {
+        api_timeout_share: Some(0.6),
+        ..Signals::default()
+    };
+    let world = World::open("Uploads failing", &signals, 4).await;
+    let mut logs = MockLogSource::new();
+    logs.expect_logs().returning(|_| {
+        Ok(vec![LogLine::new(
+            t(-3),
+            None,
+            "Error: ENOSPC: no space left on device, write",
+        )])
+    });
+    let mut deploy = MockDeployPlatform::new();
+    deploy.expect_service_status().returning(|| {
+        Ok(ServiceStatus::new("api").with_active(vec![deployment(
+            "d7",
+            DeploymentStatus::Success,
+            -600,
+        )]))
+    });
+    deploy
+        .expect_redeploy()
+        .times(1)
+        .returning(|_| Ok(DeploymentId::new("d8")));
+    let providers = world
+        .providers()
+        .with_logs(Arc::new(logs))
+        .with_deploy(Arc::new(deploy))
+        .with_health(Arc::new(switchable_health(Arc::new(AtomicBool::new(true)))));
+    let report = world
+        .runner(providers, never_asked())
+        .with_playbooks(vec![Arc::new(Overconfident)])
+        .run(
+            world.id,
+            &Symptoms::new(signals).with_text("Error: ENOSPC: no space left on device"),
+        )
+        .await
+        .unwrap();
+    assert!(
+        matches!(report.outcome, Outcome::Resolved { .. }),
+        "{:?}",
+        report.outcome
+    );
+    let incident = world.incident().await;
+    assert_eq!(incident.assessments().last().unwrap()[0].confidence, 1.0);
+}

@@ -434,3 +434,66 @@ async fn with_the_tracker_down_the_rollback_holds_but_the_root_cause_must_be_def
     assert!(incident.timeline().iter().any(|e| matches!(&e.event.kind,
         EventKind::Note { text } if text.contains("Error rate not compared (no baseline before onset)"))));
 }
+
+#[tokio::test]
+async fn a_resumed_run_does_not_take_the_undo_of_a_flag_for_a_mitigation_to_verify() {
+    let world = World::open("5xx spike", &signals(), 3).await;
+    let sets = Arc::new(Mutex::new(Vec::new()));
+    let providers = || {
+        world
+            .providers()
+            .with_deploy(Arc::new(old_platform()))
+            .with_errors(Arc::new(tracker(
+                Arc::new(AtomicBool::new(false)),
+                STRIPE,
+                -3,
+            )))
+            .with_logs(Arc::new(logs(&[])))
+            .with_variables(Arc::new(flags(sets.clone(), None)))
+            .with_health(Arc::new(healthy()))
+    };
+    let first = world
+        .runner(providers(), approve(1))
+        .run(world.id, &symptoms())
+        .await
+        .unwrap();
+    assert!(matches!(first.outcome, Outcome::NeedsHuman { .. }));
+    assert!(matches!(
+        world
+            .incident()
+            .await
+            .actions()
+            .last()
+            .map(|a| &a.action.kind),
+        Some(ActionKind::RestoreVariable { .. })
+    ));
+    let verifications = |incident: &crate::incident::Incident| -> Vec<&'static str> {
+        incident
+            .timeline()
+            .iter()
+            .map(|e| e.event.kind.name())
+            .filter(|n| matches!(*n, "mitigation_verified" | "verification_failed"))
+            .collect()
+    };
+    let before = verifications(&world.incident().await);
+    assert_eq!(before.last(), Some(&"verification_failed"));
+
+    // Run again: the flag was tried and undone; nothing is pending verification.
+    let second = world
+        .runner(providers(), never_asked())
+        .run(world.id, &symptoms())
+        .await
+        .unwrap();
+    assert!(
+        matches!(second.outcome, Outcome::NeedsHuman { .. }),
+        "{:?}",
+        second.outcome
+    );
+    let incident = world.incident().await;
+    assert_eq!(
+        verifications(&incident),
+        before,
+        "the undo is not verified as if it were a mitigation"
+    );
+    assert_eq!(sets.lock().unwrap().len(), 2, "set once, restored once");
+}

@@ -362,3 +362,41 @@ async fn user_reports_after_the_fix_keep_the_incident_open() {
         crate::incident::Phase::Monitoring
     );
 }
+
+#[tokio::test]
+async fn a_p2_alerts_the_team_in_chat_and_pages_no_one() {
+    let world = World::open("Slow pages", &signals(), 10).await;
+    assert_eq!(world.incident().await.severity(), crate::Severity::P2);
+    let fast = Arc::new(AtomicBool::new(false));
+    let mut pager = MockPager::new();
+    pager.expect_trigger().times(0);
+    pager.expect_resolve().times(0);
+    let providers = world
+        .providers()
+        .with_deploy(Arc::new(platform(old(), fast.clone(), 1, 0, ok)))
+        .with_logs(Arc::new(logs(OOM)))
+        .with_database(Arc::new(quiet_db()))
+        .with_health(Arc::new(slow_health(fast)))
+        .with_pager(Arc::new(pager));
+    let report = world
+        .runner(providers, approve(1))
+        .run(world.id, &symptoms())
+        .await
+        .unwrap();
+    assert!(matches!(report.outcome, Outcome::Resolved { .. }));
+    let incident = world.incident().await;
+    assert!(
+        incident
+            .escalated_roles()
+            .contains(&crate::escalation::Role::Team)
+    );
+    assert!(
+        !incident
+            .escalated_roles()
+            .contains(&crate::escalation::Role::OnCall)
+    );
+    assert!(
+        world.said().iter().any(|m| m.contains("Engineering Team")),
+        "the team is told in chat"
+    );
+}

@@ -57,6 +57,15 @@ impl MemStore {
         *self.interleave.lock().unwrap() = Some(event);
     }
 
+    /// Who holds the lease on `key`, if anyone.
+    pub(super) fn lease_holder(&self, key: &str) -> Option<String> {
+        self.leases
+            .lock()
+            .unwrap()
+            .get(key)
+            .map(|l| l.holder.clone())
+    }
+
     pub(super) fn hold_lease(&self, key: &str, holder: &str) {
         self.leases.lock().unwrap().insert(
             key.into(),

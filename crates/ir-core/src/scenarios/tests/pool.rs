@@ -529,3 +529,60 @@ async fn an_approver_who_never_answers_is_a_rejection() {
         ))
     );
 }
+
+#[tokio::test]
+async fn a_dsn_change_that_fails_verification_after_a_restart_asks_for_a_manual_restore() {
+    let world = World::open("API timing out", &signals(), 5).await;
+    let fixed = Arc::new(AtomicBool::new(false));
+    let sets = Arc::new(Mutex::new(Vec::new()));
+    // One store across both processes: the variable keeps the value the first one set.
+    let vars = Arc::new(variables(DIRECT, sets.clone(), fixed.clone(), false));
+    world.store.fail_next_append_where(|events| {
+        events
+            .iter()
+            .any(|e| matches!(e.kind, EventKind::ActionSucceeded { .. }))
+    });
+    let providers = |restarts| {
+        world
+            .providers()
+            .with_database(Arc::new(database(
+                Db::Saturated,
+                Db::Healthy,
+                fixed.clone(),
+            )))
+            .with_variables(vars.clone())
+            .with_logs(Arc::new(logs()))
+            .with_deploy(Arc::new(platform(restarts)))
+            .with_health(Arc::new(switchable_health(Arc::new(AtomicBool::new(true)))))
+    };
+    let first = world
+        .runner(providers(0), approve_all(1))
+        .run(world.id, &symptoms())
+        .await;
+    assert_eq!(first.unwrap_err().kind(), ErrorKind::Unavailable);
+    assert_eq!(*sets.lock().unwrap(), [BOUNCED]);
+
+    let report = world
+        .runner(providers(1), approve_all(1))
+        .run(world.id, &symptoms())
+        .await
+        .unwrap();
+    assert!(!matches!(report.outcome, Outcome::Resolved { .. }));
+    // Nothing restored automatically: the old value is gone with the first process.
+    assert_eq!(*sets.lock().unwrap(), [BOUNCED]);
+    let incident = world.incident().await;
+    let wanted = "the previous value of DATABASE_URL was not kept across the runner's restart";
+    assert!(
+        incident
+            .timeline()
+            .iter()
+            .any(|e| matches!(&e.event.kind, EventKind::Note { text } if text.contains(wanted))),
+        "recorded"
+    );
+    assert!(
+        world.said().iter().any(|m| m.contains(wanted)),
+        "and told to people: {:?}",
+        world.said()
+    );
+    assert_never_said(&world, "s3cr3t-db-pass").await;
+}

@@ -99,6 +99,19 @@ fn logs() -> MockLogSource {
     logs
 }
 
+/// The crash loop's logs, read any number of times (a resumed run does not diagnose again).
+fn crash_logs() -> MockLogSource {
+    let mut logs = MockLogSource::new();
+    logs.expect_logs().returning(|_| {
+        Ok(vec![LogLine::new(
+            t(-3),
+            None,
+            "Container crashed, restarting",
+        )])
+    });
+    logs
+}
+
 fn variables() -> MockVariableStore {
     let mut vars = MockVariableStore::new();
     vars.expect_get()
@@ -153,11 +166,11 @@ async fn crash_loop_after_deploy_rolls_back_to_last_known_good_and_resolves() {
     let mut pager = MockPager::new();
     pager
         .expect_trigger()
-        .times(2)
+        .times(3)
         .withf(|p| {
             p.dedup_key == "alert:1"
                 && p.severity == crate::Severity::P0
-                && matches!(p.role, Role::EngineeringLead | Role::Cto)
+                && matches!(p.role, Role::OnCall | Role::EngineeringLead | Role::Cto)
         })
         .returning(|_| Ok(()));
     pager
@@ -210,7 +223,8 @@ async fn crash_loop_after_deploy_rolls_back_to_last_known_good_and_resolves() {
         "P0, confident, reversible"
     );
 
-    // P0: Engineering Lead and CTO told at once.
+    // P0: the on-call engineer paged, Engineering Lead and CTO told at once.
+    assert!(incident.escalated_roles().contains(&Role::OnCall));
     assert!(incident.escalated_roles().contains(&Role::EngineeringLead));
     assert!(incident.escalated_roles().contains(&Role::Cto));
     let kinds = message_kinds(&incident);
@@ -621,4 +635,376 @@ async fn a_platform_incident_waits_escalates_to_devops_and_resolves_when_it_reco
         unavailable >= 3,
         "status, deployments and logs were unavailable"
     );
+}
+
+#[tokio::test]
+async fn an_interrupted_rollback_leased_by_another_replica_stops_the_run_with_nothing_else_tried() {
+    let world = World::open("Site down", &signals(), 2).await;
+    let rolled_back = Arc::new(AtomicBool::new(false));
+    // One rollback, by the first run; the resumed run must not start anything.
+    let deploy = Arc::new(platform(rolled_back.clone(), 1, true));
+    world.store.fail_next_append_where(|events| {
+        events
+            .iter()
+            .any(|e| matches!(e.kind, EventKind::ActionSucceeded { .. }))
+    });
+    let make = |deploy: Arc<MockDeployPlatform>, code: MockCodeHost| {
+        world
+            .providers()
+            .with_deploy(deploy)
+            .with_logs(Arc::new(crash_logs()))
+            .with_variables(Arc::new(variables()))
+            .with_database(Arc::new(database()))
+            .with_health(Arc::new(switchable_health(Arc::new(AtomicBool::new(
+                false,
+            )))))
+            .with_code(Arc::new(code))
+    };
+    let first = world
+        .runner(make(deploy.clone(), MockCodeHost::new()), never_asked())
+        .run(world.id, &crate::playbook::Symptoms::new(signals()))
+        .await;
+    assert_eq!(first.unwrap_err().kind(), ErrorKind::Unavailable);
+    let key = "site_down/recent_deployment_crash_loop/rollback:d2";
+    // Another replica picked the action up and is executing it.
+    world.store.hold_lease(key, "replica-b");
+
+    let mut code = MockCodeHost::new();
+    code.expect_open_revert_pr().times(0);
+    let report = world
+        .runner(make(deploy, code), never_asked())
+        .run(world.id, &crate::playbook::Symptoms::new(signals()))
+        .await
+        .unwrap();
+    assert_eq!(
+        report.outcome,
+        Outcome::HeldElsewhere {
+            key: crate::playbook::IdempotencyKey::new(key)
+        }
+    );
+    let incident = world.incident().await;
+    let states: Vec<(String, ActionState)> = incident
+        .actions()
+        .map(|a| (a.action.key.to_string(), a.state))
+        .collect();
+    assert_eq!(
+        states,
+        [(key.to_owned(), ActionState::Started)],
+        "no other mitigation proposed while the rollback is in flight"
+    );
+    assert!(!incident.flags().contains(&Flag::MitigationUncertain));
+}
+
+#[tokio::test]
+async fn a_dry_run_does_not_stop_the_real_run_from_rolling_back() {
+    let world = World::open("Site down", &signals(), 2).await;
+    let rolled_back = Arc::new(AtomicBool::new(false));
+    // Exactly one rollback: none in the dry run, one in the real run.
+    let deploy = Arc::new(platform(rolled_back.clone(), 1, true));
+    let make = |deploy: Arc<MockDeployPlatform>| {
+        world
+            .providers()
+            .with_deploy(deploy)
+            .with_logs(Arc::new({
+                let mut l = MockLogSource::new();
+                l.expect_logs().returning(|_| {
+                    Ok(vec![LogLine::new(
+                        t(-3),
+                        None,
+                        "Container crashed, restarting",
+                    )])
+                });
+                l
+            }))
+            .with_variables(Arc::new(variables()))
+            .with_database(Arc::new(database()))
+            .with_health(Arc::new(switchable_health(rolled_back.clone())))
+            .with_code(Arc::new(MockCodeHost::new()))
+    };
+    let dry = crate::playbook::RunnerConfig {
+        dry_run: true,
+        ..crate::playbook::RunnerConfig::default()
+    };
+    let report = world
+        .runner_with(make(deploy.clone()), never_asked(), dry)
+        .run(world.id, &crate::playbook::Symptoms::new(signals()))
+        .await
+        .unwrap();
+    let Outcome::DryRun { would_run } = &report.outcome else {
+        panic!("{:?}", report.outcome)
+    };
+    assert_eq!(
+        would_run[0].key.as_str(),
+        "dry-run/site_down/recent_deployment_crash_loop/rollback:d2"
+    );
+    assert!(!rolled_back.load(Ordering::SeqCst));
+
+    let report = world
+        .runner(make(deploy), never_asked())
+        .run(world.id, &crate::playbook::Symptoms::new(signals()))
+        .await
+        .unwrap();
+    assert!(
+        matches!(report.outcome, Outcome::Resolved { .. }),
+        "{:?}",
+        report.outcome
+    );
+    let incident = world.incident().await;
+    let real = incident
+        .actions()
+        .find(|a| a.action.key.as_str() == "site_down/recent_deployment_crash_loop/rollback:d2")
+        .unwrap();
+    assert_eq!(real.state, ActionState::Succeeded);
+    assert!(!real.dry_run);
+}
+
+/// The platform's view of a rollback to d2 that takes a while: the crash-looping d3, then d4
+/// (d2's build) deploying for as many status reads as `deploying_reads` allows, then d4 serving.
+fn slow_platform(
+    rolled_back: Arc<AtomicBool>,
+    deploying_reads: Arc<std::sync::atomic::AtomicU32>,
+    serving: Arc<AtomicBool>,
+) -> MockDeployPlatform {
+    let mut deploy = MockDeployPlatform::new();
+    let rb = rolled_back.clone();
+    deploy.expect_service_status().returning(move || {
+        let d4 = |status| deployment("d4", status, 1).with_commit("d2-sha-0123456789", None);
+        if !rb.load(Ordering::SeqCst) {
+            return Ok(ServiceStatus::new("web")
+                .with_latest(deployment("d3", DeploymentStatus::Crashed, -10))
+                .with_active(vec![deployment("d3", DeploymentStatus::Crashed, -10)])
+                .with_instances(vec![InstanceStatus::Crashed]));
+        }
+        let left = deploying_reads.load(Ordering::SeqCst);
+        if left > 0 {
+            deploying_reads.store(left - 1, Ordering::SeqCst);
+            return Ok(ServiceStatus::new("web")
+                .with_latest(d4(DeploymentStatus::Deploying))
+                .with_active(vec![deployment("d3", DeploymentStatus::Crashed, -10)])
+                .with_instances(vec![InstanceStatus::Crashed]));
+        }
+        serving.store(true, Ordering::SeqCst);
+        Ok(ServiceStatus::new("web")
+            .with_latest(d4(DeploymentStatus::Success))
+            .with_active(vec![d4(DeploymentStatus::Success)])
+            .with_instances(vec![InstanceStatus::Running]))
+    });
+    deploy
+        .expect_list_deployments()
+        .returning(|_| Ok(deployments()));
+    deploy.expect_deployment().returning(|id| {
+        deployments()
+            .into_iter()
+            .find(|d| &d.id == id)
+            .ok_or_else(|| Error::not_found("no such deployment"))
+    });
+    deploy
+        .expect_rollback()
+        .times(1)
+        .withf(|to| to.as_str() == "d2")
+        .returning(move |_| {
+            rolled_back.store(true, Ordering::SeqCst);
+            Ok(())
+        });
+    deploy
+}
+
+#[tokio::test]
+async fn a_crash_while_the_rollback_deploys_is_resumed_by_waiting_for_it() {
+    let world = World::open("Site down", &signals(), 2).await;
+    let rolled_back = Arc::new(AtomicBool::new(false));
+    let deploying_reads = Arc::new(std::sync::atomic::AtomicU32::new(u32::MAX));
+    let serving = Arc::new(AtomicBool::new(false));
+    // One rollback across both runs.
+    let deploy = Arc::new(slow_platform(
+        rolled_back.clone(),
+        deploying_reads.clone(),
+        serving.clone(),
+    ));
+    // The process dies after the rollback call, before any outcome is recorded.
+    world.store.fail_next_append_where(|events| {
+        events.iter().any(|e| {
+            matches!(
+                e.kind,
+                EventKind::ActionSucceeded { .. } | EventKind::ActionFailed { .. }
+            )
+        })
+    });
+    let make = |deploy: Arc<MockDeployPlatform>, code: MockCodeHost| {
+        world
+            .providers()
+            .with_deploy(deploy)
+            .with_logs(Arc::new(crash_logs()))
+            .with_variables(Arc::new(variables()))
+            .with_database(Arc::new(database()))
+            .with_health(Arc::new(switchable_health(serving.clone())))
+            .with_code(Arc::new(code))
+    };
+    let first = world
+        .runner(make(deploy.clone(), MockCodeHost::new()), never_asked())
+        .run(world.id, &crate::playbook::Symptoms::new(signals()))
+        .await;
+    assert_eq!(first.unwrap_err().kind(), ErrorKind::Unavailable);
+    assert_eq!(
+        world.incident().await.actions().next().unwrap().state,
+        ActionState::Started
+    );
+
+    // On resume the new deployment is still deploying for one more read, then serves.
+    deploying_reads.store(1, Ordering::SeqCst);
+    let mut code = MockCodeHost::new();
+    code.expect_open_revert_pr().times(0);
+    let report = world
+        .runner(make(deploy, code), never_asked())
+        .run(world.id, &crate::playbook::Symptoms::new(signals()))
+        .await
+        .unwrap();
+    assert!(
+        matches!(report.outcome, Outcome::Resolved { .. }),
+        "{:?}",
+        report.outcome
+    );
+    let incident = world.incident().await;
+    assert_eq!(incident.actions().count(), 1);
+    let record = incident.actions().next().unwrap();
+    assert_eq!(record.state, ActionState::Succeeded);
+    let detail = incident
+        .timeline()
+        .iter()
+        .find_map(|e| match &e.event.kind {
+            EventKind::ActionSucceeded { detail, .. } => Some(detail.clone()),
+            _ => None,
+        })
+        .unwrap();
+    assert!(
+        detail.starts_with("found on resume: d4 was deploying the build of d2; d4 serving"),
+        "{detail}"
+    );
+}
+
+#[tokio::test]
+async fn a_platform_that_cannot_answer_on_resume_leaves_the_rollback_unresolved() {
+    let world = World::open("Site down", &signals(), 2).await;
+    let rolled_back = Arc::new(AtomicBool::new(false));
+    let deploy = platform(rolled_back.clone(), 1, true);
+    world.store.fail_next_append_where(|events| {
+        events
+            .iter()
+            .any(|e| matches!(e.kind, EventKind::ActionSucceeded { .. }))
+    });
+    let first = world
+        .runner(
+            providers(&world, deploy, rolled_back.clone()),
+            never_asked(),
+        )
+        .run(world.id, &crate::playbook::Symptoms::new(signals()))
+        .await;
+    assert_eq!(first.unwrap_err().kind(), ErrorKind::Unavailable);
+
+    // The platform API is down when the next process resumes.
+    let mut down = MockDeployPlatform::new();
+    down.expect_deployment()
+        .returning(|_| Err(Error::new(ErrorKind::Unavailable, "Bad Gateway").with_status(502)));
+    down.expect_service_status()
+        .returning(|| Err(Error::new(ErrorKind::Unavailable, "Bad Gateway").with_status(502)));
+    down.expect_rollback().times(0);
+    let mut code = MockCodeHost::new();
+    code.expect_open_revert_pr().times(0);
+    let resumed = world
+        .runner(
+            world
+                .providers()
+                .with_deploy(Arc::new(down))
+                .with_code(Arc::new(code)),
+            never_asked(),
+        )
+        .run(world.id, &crate::playbook::Symptoms::new(signals()))
+        .await;
+    assert_eq!(resumed.unwrap_err().kind(), ErrorKind::Unavailable);
+    let incident = world.incident().await;
+    assert_eq!(incident.actions().count(), 1);
+    assert_eq!(
+        incident.actions().next().unwrap().state,
+        ActionState::Started,
+        "its outcome is still unknown, not recorded as failed"
+    );
+}
+
+#[tokio::test]
+async fn a_lease_is_released_when_the_intent_cannot_be_recorded() {
+    let world = World::open("Site down", &signals(), 2).await;
+    let rolled_back = Arc::new(AtomicBool::new(false));
+    let deploy = platform(rolled_back.clone(), 0, true);
+    world.store.fail_next_append_where(|events| {
+        events
+            .iter()
+            .any(|e| matches!(e.kind, EventKind::ActionStarted { .. }))
+    });
+    let run = world
+        .runner(providers(&world, deploy, rolled_back), never_asked())
+        .run(world.id, &crate::playbook::Symptoms::new(signals()))
+        .await;
+    assert_eq!(run.unwrap_err().kind(), ErrorKind::Unavailable);
+    assert_eq!(
+        world
+            .store
+            .lease_holder("site_down/recent_deployment_crash_loop/rollback:d2"),
+        None,
+        "another replica can take the action over at once"
+    );
+    assert_eq!(
+        world.incident().await.actions().next().unwrap().state,
+        ActionState::Approved
+    );
+}
+
+#[tokio::test]
+async fn a_p0_pages_the_on_call_engineer_once_across_a_resumed_run() {
+    let world = World::open("Site down", &signals(), 2).await;
+    let rolled_back = Arc::new(AtomicBool::new(false));
+    let deploy = Arc::new(platform(rolled_back.clone(), 1, true));
+    let pages = Arc::new(Mutex::new(Vec::new()));
+    let pager = || {
+        let mut pager = MockPager::new();
+        let log = pages.clone();
+        pager.expect_trigger().returning(move |p| {
+            log.lock().unwrap().push(p.role);
+            Ok(())
+        });
+        pager.expect_resolve().returning(|_| Ok(()));
+        Arc::new(pager)
+    };
+    world.store.fail_next_append_where(|events| {
+        events
+            .iter()
+            .any(|e| matches!(e.kind, EventKind::ActionSucceeded { .. }))
+    });
+    let make = |deploy: Arc<MockDeployPlatform>| {
+        world
+            .providers()
+            .with_deploy(deploy)
+            .with_logs(Arc::new(crash_logs()))
+            .with_variables(Arc::new(variables()))
+            .with_database(Arc::new(database()))
+            .with_health(Arc::new(switchable_health(rolled_back.clone())))
+            .with_pager(pager())
+    };
+    let first = world
+        .runner(make(deploy.clone()), never_asked())
+        .run(world.id, &crate::playbook::Symptoms::new(signals()))
+        .await;
+    assert_eq!(first.unwrap_err().kind(), ErrorKind::Unavailable);
+    let report = world
+        .runner(make(deploy), never_asked())
+        .run(world.id, &crate::playbook::Symptoms::new(signals()))
+        .await
+        .unwrap();
+    assert!(matches!(report.outcome, Outcome::Resolved { .. }));
+    let on_call = pages
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|r| **r == Role::OnCall)
+        .count();
+    assert_eq!(on_call, 1, "paged at detection, not again on resume");
 }
