@@ -186,10 +186,12 @@ impl Request {
 }
 
 impl fmt::Debug for Request {
-    /// Method, URL without its query, operation and idempotency: never headers or body.
+    /// Method, URL without its password or query, operation and idempotency: never headers or
+    /// body.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut url = self.url.clone();
         url.set_query(None);
+        let _ = url.set_password(None);
         f.debug_struct("Request")
             .field("method", &self.method)
             .field("url", &url.as_str())
@@ -597,7 +599,10 @@ impl HttpClient {
         let clock = &self.inner.clock;
         let started = clock.now();
         let total = policy.total_timeout();
-        let deadline = started + chrono::Duration::from_std(total).unwrap_or(chrono::Duration::MAX);
+        // A total timeout too long for a date (`Duration::MAX`) means no deadline.
+        let deadline = chrono::Duration::from_std(total)
+            .ok()
+            .and_then(|total| started.checked_add_signed(total));
         let span = tracing::Span::current();
         let mut attempt_no: u32 = 0;
         loop {
@@ -639,7 +644,10 @@ impl HttpClient {
                     total,
                 );
             }
-            let wait = server_wait.unwrap_or_else(|| policy.backoff(attempt_no));
+            // The server may ask for longer than the backoff, never for less: a `Retry-After: 0`
+            // or a reset time already past must not turn into retries in a tight loop.
+            let backoff = policy.backoff(attempt_no);
+            let wait = server_wait.map_or(backoff, |asked| asked.max(backoff));
             if wait >= time_left(deadline, now) {
                 tracing::warn!(
                     attempt = attempt_no,
@@ -880,8 +888,12 @@ fn find_tls<'a>(error: &'a (dyn std::error::Error + 'static)) -> Option<&'a rust
     error.source().and_then(find_tls)
 }
 
-fn time_left(deadline: DateTime<Utc>, now: DateTime<Utc>) -> Duration {
-    (deadline - now).to_std().unwrap_or(Duration::ZERO)
+/// The time until `deadline`; unbounded without one.
+fn time_left(deadline: Option<DateTime<Utc>>, now: DateTime<Utc>) -> Duration {
+    match deadline {
+        Some(deadline) => (deadline - now).to_std().unwrap_or(Duration::ZERO),
+        None => Duration::MAX,
+    }
 }
 
 fn millis(d: Duration) -> u64 {

@@ -14,6 +14,7 @@ use reqwest::{Method, Url};
 use tracing::Instrument;
 
 use crate::client::{DEFAULT_USER_AGENT, human, tls_error_text};
+use crate::redact::url_without_password;
 
 /// Whether the probe follows redirects.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,7 +65,12 @@ impl HealthProbeConfig {
     /// # Errors
     /// `Config` when `path` is an absolute URL or the result is not a URL of the same origin.
     pub fn url_for(&self, path: &str) -> Result<Url> {
-        let invalid = || Error::config(format!("`{path}` is not a path of {}", self.base_url));
+        let invalid = || {
+            Error::config(format!(
+                "`{path}` is not a path of {}",
+                url_without_password(self.base_url.as_str())
+            ))
+        };
         if path.contains("://") || path.starts_with("//") {
             return Err(invalid());
         }
@@ -96,7 +102,7 @@ impl fmt::Debug for HealthProbeConfig {
 }
 
 /// Builds a [`HealthProbeConfig`].
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct HealthProbeConfigBuilder {
     base_url: String,
     timeout: Duration,
@@ -104,6 +110,20 @@ pub struct HealthProbeConfigBuilder {
     method: Method,
     excerpt_bytes: usize,
     user_agent: String,
+}
+
+impl fmt::Debug for HealthProbeConfigBuilder {
+    /// The base URL without its password.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HealthProbeConfigBuilder")
+            .field("base_url", &url_without_password(&self.base_url))
+            .field("timeout", &self.timeout)
+            .field("redirects", &self.redirects)
+            .field("method", &self.method)
+            .field("excerpt_bytes", &self.excerpt_bytes)
+            .field("user_agent", &self.user_agent)
+            .finish()
+    }
 }
 
 impl HealthProbeConfigBuilder {
@@ -143,20 +163,18 @@ impl HealthProbeConfigBuilder {
     /// `Config` for a base URL that is not `http`/`https`, has a query or fragment, or a zero
     /// timeout.
     pub fn build(self) -> Result<HealthProbeConfig> {
+        let shown = url_without_password(&self.base_url);
         let base_url = Url::parse(&self.base_url).map_err(|e| {
-            Error::config(format!("health base URL `{}` is not a URL", self.base_url))
-                .with_source(e)
+            Error::config(format!("health base URL `{shown}` is not a URL")).with_source(e)
         })?;
         if !matches!(base_url.scheme(), "http" | "https") || base_url.host().is_none() {
             return Err(Error::config(format!(
-                "health base URL `{}` must be http(s)://host",
-                self.base_url
+                "health base URL `{shown}` must be http(s)://host"
             )));
         }
         if base_url.query().is_some() || base_url.fragment().is_some() {
             return Err(Error::config(format!(
-                "health base URL `{}` must not have a query or fragment",
-                self.base_url
+                "health base URL `{shown}` must not have a query or fragment"
             )));
         }
         if self.timeout.is_zero() {
@@ -400,6 +418,32 @@ mod tests {
         bytes.pop(); // cut the two-byte é in half
         assert_eq!(utf8_excerpt(bytes), "ok ");
         assert_eq!(utf8_excerpt(vec![b'a', 0xff, b'b']), "a\u{fffd}b");
+    }
+
+    #[test]
+    fn config_errors_and_builders_hide_the_url_password() {
+        for base in [
+            "https://admin:s3cret@example.com/?x=1",
+            "ftp://admin:s3cret@example.com",
+            "https://admin:s3cret@exa mple.com",
+            "https://admin:s3cret@example.com#frag",
+        ] {
+            let builder = HealthProbeConfig::builder(base);
+            assert!(!format!("{builder:?}").contains("s3cret"), "{builder:?}");
+            let err = builder
+                .build()
+                .err()
+                .unwrap_or_else(|| panic!("{base} accepted"));
+            let shown = format!("{err} {err:?}");
+            assert!(!shown.contains("s3cret"), "{shown}");
+            assert!(shown.contains("admin@"), "the URL is still named: {shown}");
+        }
+        let c = config("https://admin:s3cret@example.com");
+        let err = c
+            .url_for("//elsewhere.example/")
+            .err()
+            .unwrap_or_else(|| panic!("another host accepted"));
+        assert!(!format!("{err} {err:?}").contains("s3cret"), "{err}");
     }
 
     #[test]

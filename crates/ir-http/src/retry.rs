@@ -79,14 +79,16 @@ impl RetryPolicy {
     }
 
     /// The longest computed wait between two attempts. A server's `Retry-After` may ask for
-    /// longer; it is honoured as long as it fits in the total timeout.
+    /// longer; it is honoured as long as it fits in the total timeout. A server wait shorter
+    /// than the computed one (`Retry-After: 0`, a reset time already past) gives way to it.
     pub fn with_max_backoff(mut self, backoff: Duration) -> Self {
         self.max_backoff = backoff;
         self
     }
 
     /// The overall deadline of one call: every attempt and every wait. A wait that would end
-    /// past it is not started; the last answer (or error) is returned instead.
+    /// past it is not started; the last answer (or error) is returned instead. A timeout too
+    /// long to add to a date (`Duration::MAX`) means no overall deadline.
     pub fn with_total_timeout(mut self, timeout: Duration) -> Self {
         self.total_timeout = timeout;
         self

@@ -13,6 +13,10 @@
 //! | 200 with an `extensions.code` of `UNAUTHENTICATED`, `FORBIDDEN`, `NOT_FOUND`, `BAD_USER_INPUT` | the matching kind |
 //! | 200 with any other `errors` | `InvalidInput` (Railway's generic "Problem processing request" arrives for bad arguments) |
 //! | 200 whose body is not JSON, or has neither `data` nor `errors`, or `data` of the wrong shape | `Protocol` |
+//!
+//! `variables` and `variableUpsert` carry secret values: their errors never quote the body
+//! (only its length), and a `variableUpsert` error has the value replaced by `<redacted>`
+//! wherever Railway's message echoes it (GraphQL validation errors repeat the variables sent).
 
 use std::fmt;
 
@@ -46,7 +50,10 @@ pub struct RailwayClient {
 impl fmt::Debug for RailwayClient {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RailwayClient")
-            .field("endpoint", &self.endpoint.as_str())
+            .field(
+                "endpoint",
+                &ir_http::url_without_password(self.endpoint.as_str()),
+            )
             .field("project_id", &self.project_id)
             .field("environment_id", &self.environment_id)
             .field("service_id", &self.service_id)
@@ -97,6 +104,19 @@ impl RailwayClient {
         variables: Map<String, Value>,
         idempotent: bool,
     ) -> Result<T> {
+        self.execute_with_secret(op, variables, idempotent, None)
+            .await
+    }
+
+    /// [`execute`](Self::execute) for a request carrying `secret`: any error message the
+    /// server sends back has each occurrence of it replaced by `<redacted>`.
+    pub(crate) async fn execute_with_secret<T: DeserializeOwned>(
+        &self,
+        op: &Operation,
+        variables: Map<String, Value>,
+        idempotent: bool,
+        secret: Option<&str>,
+    ) -> Result<T> {
         let body = serde_json::json!({
             "query": op.document,
             "operationName": op.name,
@@ -107,7 +127,7 @@ impl RailwayClient {
             .with_idempotent(idempotent)
             .with_json(&body)?;
         let response = self.http.send(request).await?;
-        decode(&response, op.root_field)
+        decode(&response, op, secret)
     }
 }
 
@@ -146,7 +166,33 @@ impl GraphqlError {
 }
 
 /// Reads Railway's answer: the root field's value, or the error it means.
-fn decode<T: DeserializeOwned>(response: &Response, root_field: &str) -> Result<T> {
+///
+/// For an operation that [carries secrets](Operation::carries_secrets) no error quotes the
+/// answer (no body excerpt, no parser error, whose text can repeat a value), and `secret` is
+/// blanked out of the server's messages.
+fn decode<T: DeserializeOwned>(
+    response: &Response,
+    op: &Operation,
+    secret: Option<&str>,
+) -> Result<T> {
+    let root_field = op.root_field;
+    let describe_body = || {
+        if op.carries_secrets {
+            format!(
+                "a body of {} bytes (not shown: it may hold secret values)",
+                response.body().len()
+            )
+        } else {
+            response.describe_body()
+        }
+    };
+    let with_source = |error: ir_core::Error, source: serde_json::Error| {
+        if op.carries_secrets {
+            error
+        } else {
+            error.with_source(source)
+        }
+    };
     let parsed = serde_json::from_slice::<Envelope>(response.body());
     let (data, errors) = match parsed {
         Ok(envelope) => (
@@ -154,20 +200,20 @@ fn decode<T: DeserializeOwned>(response: &Response, root_field: &str) -> Result<
             envelope.errors.filter(|errors| !errors.is_empty()),
         ),
         Err(e) => {
-            let description = response.describe_body();
+            let description = describe_body();
             // Under a non-2xx status, the status speaks; the body only says what arrived.
             if let Some(error) = response.status_error(description.clone()) {
                 return Err(error);
             }
-            return Err(response
-                .protocol_error(format!("expected a GraphQL JSON body, got {description}"))
-                .with_source(e));
+            return Err(with_source(
+                response.protocol_error(format!("expected a GraphQL JSON body, got {description}")),
+                e,
+            ));
         }
     };
+    let messages = |errors: &[GraphqlError]| redact(messages(errors), secret);
     if !response.is_success() {
-        let message = errors
-            .as_deref()
-            .map_or_else(|| response.describe_body(), messages);
+        let message = errors.as_deref().map_or_else(describe_body, messages);
         return Err(response
             .status_error(message.clone())
             .unwrap_or_else(|| response.protocol_error(message)));
@@ -182,10 +228,29 @@ fn decode<T: DeserializeOwned>(response: &Response, root_field: &str) -> Result<
         response.protocol_error(format!("the answer's data has no `{root_field}`"))
     })?;
     serde_json::from_value(value).map_err(|e| {
-        response
-            .protocol_error(format!("`{root_field}` has an unexpected shape"))
-            .with_source(e)
+        with_source(
+            response.protocol_error(format!("`{root_field}` has an unexpected shape")),
+            e,
+        )
     })
+}
+
+/// `text` with every occurrence of `secret` (as sent, quoted as JSON, or escaped as JSON)
+/// replaced by `<redacted>`.
+fn redact(text: String, secret: Option<&str>) -> String {
+    let Some(secret) = secret.filter(|s| !s.is_empty()) else {
+        return text;
+    };
+    let quoted = serde_json::to_string(secret).unwrap_or_default();
+    let escaped = quoted
+        .strip_prefix('"')
+        .and_then(|q| q.strip_suffix('"'))
+        .unwrap_or_default()
+        .to_owned();
+    [quoted, escaped, secret.to_owned()]
+        .iter()
+        .filter(|form| !form.is_empty())
+        .fold(text, |text, form| text.replace(form.as_str(), "<redacted>"))
 }
 
 /// The messages of up to three errors, joined.
@@ -239,6 +304,7 @@ pub(crate) fn variables<const N: usize>(pairs: [(&str, Option<Value>); N]) -> Ma
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::gql;
     use ir_http::StatusCode;
     use ir_http::header::HeaderMap;
 
@@ -253,7 +319,7 @@ mod tests {
     }
 
     fn kind_of(status: u16, body: &str) -> ErrorKind {
-        decode::<bool>(&response(status, body), "deploymentRollback")
+        decode::<bool>(&response(status, body), &gql::DEPLOYMENT_ROLLBACK, None)
             .map(|_| ErrorKind::Protocol)
             .unwrap_or_else(|e| e.kind())
     }
@@ -304,7 +370,8 @@ mod tests {
         let body = r#"{"errors":[
             {"message":"Two Factor Authentication Required","extensions":{"workspaceName":"Acme"}},
             {"message":"b"},{"message":"c"},{"message":"d"},{"message":"e"}]}"#;
-        let err = decode::<bool>(&response(200, body), "deploymentRollback").unwrap_err();
+        let err =
+            decode::<bool>(&response(200, body), &gql::DEPLOYMENT_ROLLBACK, None).unwrap_err();
         assert_eq!(
             err.message(),
             "Two Factor Authentication Required (workspace Acme); b; c (and 2 more)"
@@ -335,13 +402,15 @@ mod tests {
         );
         let ok = decode::<bool>(
             &response(200, r#"{"data":{"deploymentRollback":true}}"#),
-            "deploymentRollback",
+            &gql::DEPLOYMENT_ROLLBACK,
+            None,
         );
         assert!(matches!(ok, Ok(true)));
         // An empty `errors` list is no error.
         let ok = decode::<bool>(
             &response(200, r#"{"data":{"deploymentRollback":true},"errors":[]}"#),
-            "deploymentRollback",
+            &gql::DEPLOYMENT_ROLLBACK,
+            None,
         );
         assert!(matches!(ok, Ok(true)));
     }
@@ -350,7 +419,8 @@ mod tests {
     fn status_wins_over_body_under_non_2xx() {
         let err = decode::<bool>(
             &response(403, "<!DOCTYPE html><title>Access denied</title>"),
-            "deploymentRollback",
+            &gql::DEPLOYMENT_ROLLBACK,
+            None,
         )
         .unwrap_err();
         assert_eq!(err.kind(), ErrorKind::PermissionDenied);
@@ -360,11 +430,26 @@ mod tests {
                 400,
                 r#"{"errors":[{"message":"Unknown argument \"foo\""}]}"#,
             ),
-            "deploymentRollback",
+            &gql::DEPLOYMENT_ROLLBACK,
+            None,
         )
         .unwrap_err();
         assert_eq!(err.kind(), ErrorKind::InvalidInput);
         assert_eq!(err.message(), "Unknown argument \"foo\"");
+    }
+
+    #[test]
+    fn redact_blanks_every_form_of_the_secret() {
+        let secret = Some(r#"pa"ss"#);
+        assert_eq!(
+            redact(
+                r#"value: "pa\"ss", raw pa"ss, bare pa\"ss"#.to_owned(),
+                secret
+            ),
+            "value: <redacted>, raw <redacted>, bare <redacted>"
+        );
+        assert_eq!(redact("untouched".to_owned(), Some("")), "untouched");
+        assert_eq!(redact("untouched".to_owned(), None), "untouched");
     }
 
     #[test]

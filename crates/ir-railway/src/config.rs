@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use ir_core::clock::{Clock, SystemClock};
 use ir_core::{Error, Result};
-use ir_http::{RetryPolicy, Url};
+use ir_http::{RetryPolicy, Url, url_without_password};
 use secrecy::SecretString;
 
 /// Railway's public GraphQL endpoint.
@@ -169,7 +169,7 @@ impl fmt::Debug for RailwayConfig {
             .field("project_id", &self.project_id)
             .field("environment_id", &self.environment_id)
             .field("service_id", &self.service_id)
-            .field("endpoint", &self.endpoint.as_str())
+            .field("endpoint", &url_without_password(self.endpoint.as_str()))
             .field("attempt_timeout", &self.attempt_timeout)
             .field("retry", &self.retry)
             .field("page_size", &self.page_size)
@@ -265,12 +265,13 @@ impl RailwayConfigBuilder {
         let environment_id = id(self.environment_id, "environment")?;
         let service_id = id(self.service_id, "service")?;
         let raw = self.endpoint.unwrap_or_else(|| DEFAULT_ENDPOINT.to_owned());
+        let shown = url_without_password(&raw);
         let endpoint = Url::parse(&raw).map_err(|e| {
-            Error::config(format!("the Railway endpoint `{raw}` is not a URL")).with_source(e)
+            Error::config(format!("the Railway endpoint `{shown}` is not a URL")).with_source(e)
         })?;
         if !matches!(endpoint.scheme(), "http" | "https") {
             return Err(Error::config(format!(
-                "the Railway endpoint `{raw}` must be http(s)"
+                "the Railway endpoint `{shown}` must be http(s)"
             )));
         }
         let page_size = self.page_size.unwrap_or(50);
@@ -302,7 +303,10 @@ impl fmt::Debug for RailwayConfigBuilder {
             .field("project_id", &self.project_id)
             .field("environment_id", &self.environment_id)
             .field("service_id", &self.service_id)
-            .field("endpoint", &self.endpoint)
+            .field(
+                "endpoint",
+                &self.endpoint.as_deref().map(url_without_password),
+            )
             .finish_non_exhaustive()
     }
 }
@@ -404,5 +408,38 @@ mod tests {
                 "{text}"
             );
         }
+    }
+
+    #[test]
+    fn endpoint_passwords_stay_out_of_errors_and_debug() {
+        let base = || {
+            RailwayConfig::builder()
+                .with_token(RailwayToken::Account(SecretString::from("account-secret")))
+                .with_project_id("p")
+                .with_environment_id("e")
+                .with_service_id("s")
+        };
+        for endpoint in [
+            "ftp://admin:s3cret@host/?x=1",
+            "https://admin:s3cret@ho st/graphql/v2",
+        ] {
+            let builder = base().with_endpoint(endpoint);
+            let err = builder.clone().build().unwrap_err();
+            let text = format!("{err:?} {err} {builder:?}");
+            assert!(!text.contains("s3cret"), "{text}");
+            assert!(
+                text.contains("admin@"),
+                "the endpoint is still named: {text}"
+            );
+        }
+        let config = base()
+            .with_endpoint("https://admin:s3cret@host/graphql/v2")
+            .build()
+            .unwrap_or_else(|e| panic!("{e}"));
+        let debug = format!("{config:?}");
+        assert!(!debug.contains("s3cret"), "{debug}");
+        let client = crate::RailwayClient::new(config).unwrap_or_else(|e| panic!("{e}"));
+        let debug = format!("{client:?}");
+        assert!(!debug.contains("s3cret"), "{debug}");
     }
 }

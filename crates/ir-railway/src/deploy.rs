@@ -1,6 +1,8 @@
 //! `DeployPlatform` over Railway: `serviceInstance`, `deployments`, `deployment`,
 //! `deploymentRollback`, `deploymentRedeploy`, `deploymentRestart`.
 
+use std::collections::HashSet;
+
 use async_trait::async_trait;
 use ir_core::ports::{DeployPlatform, Deployment, DeploymentId, ServiceStatus};
 use ir_core::{Error, ErrorKind, Result};
@@ -9,6 +11,16 @@ use serde_json::{Value, json};
 use crate::client::{PROVIDER, RailwayClient, variables};
 use crate::gql;
 use crate::wire::{WireConnection, WireDeployment, WireDeploymentId, WireServiceInstance};
+
+/// The most `deployments` pages one listing reads (10,000 deployments at the default page
+/// size).
+const MAX_PAGES: usize = 200;
+
+fn paging_error(message: impl Into<String>) -> Error {
+    Error::new(ErrorKind::Protocol, message)
+        .with_provider(PROVIDER)
+        .with_operation(gql::DEPLOYMENTS.root_field)
+}
 
 #[async_trait]
 impl DeployPlatform for RailwayClient {
@@ -28,10 +40,21 @@ impl DeployPlatform for RailwayClient {
 
     /// Pages through `deployments` (`first`/`after`) until `limit` deployments arrived or the
     /// last page did, then sorts newest first: Railway does not document its order.
+    ///
+    /// A cursor the server already gave, or more than 200 pages, is a `Protocol` error: the
+    /// server's paging would otherwise go round in circles.
     async fn list_deployments(&self, limit: usize) -> Result<Vec<Deployment>> {
         let mut deployments = Vec::new();
         let mut after: Option<String> = None;
+        let mut seen_cursors = HashSet::new();
+        let mut pages = 0_usize;
         while deployments.len() < limit {
+            if pages == MAX_PAGES {
+                return Err(paging_error(format!(
+                    "Railway still had more deployments after {MAX_PAGES} pages"
+                )));
+            }
+            pages += 1;
             let wanted = (limit - deployments.len()).min(self.page_size as usize);
             let page: WireConnection = self
                 .execute(
@@ -56,15 +79,14 @@ impl DeployPlatform for RailwayClient {
             if !page.page_info.has_next_page || received == 0 {
                 break;
             }
+            // A cursor seen before (the last one, or one further back: A, B, A...) would send
+            // the loop round the same pages again.
             match page.page_info.end_cursor {
-                Some(cursor) if Some(&cursor) != after.as_ref() => after = Some(cursor),
+                Some(cursor) if seen_cursors.insert(cursor.clone()) => after = Some(cursor),
                 _ => {
-                    return Err(Error::new(
-                        ErrorKind::Protocol,
+                    return Err(paging_error(
                         "Railway said more deployments follow but gave no new cursor",
-                    )
-                    .with_provider(PROVIDER)
-                    .with_operation(gql::DEPLOYMENTS.root_field));
+                    ));
                 }
             }
         }

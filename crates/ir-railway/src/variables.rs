@@ -62,11 +62,12 @@ impl VariableStore for RailwayClient {
     }
 
     /// `variableUpsert`. Retried after a timeout only with `skip_deploys`: otherwise a repeat
-    /// could start a second deploy.
+    /// could start a second deploy. An error never shows the value, even when Railway's
+    /// message echoes it.
     async fn set(&self, name: &str, value: SecretString, options: SetOptions) -> Result<()> {
         Self::check_name(name, gql::VARIABLE_UPSERT.root_field)?;
         let done: bool = self
-            .execute(
+            .execute_with_secret(
                 &gql::VARIABLE_UPSERT,
                 variables([(
                     "input",
@@ -80,12 +81,15 @@ impl VariableStore for RailwayClient {
                     })),
                 )]),
                 options.skip_deploys,
+                Some(value.expose_secret()),
             )
             .await?;
         declined_unless(done, &gql::VARIABLE_UPSERT, "set", name)
     }
 
-    /// `variableDelete`; a `NotFound` answer means the variable was not set, which is success.
+    /// `variableDelete`. Railway saying the variable itself is not found means it was not set,
+    /// which is success; anything else not found (the project, environment or service, or an
+    /// HTTP 404 from a wrong endpoint) is an error.
     async fn delete(&self, name: &str) -> Result<()> {
         Self::check_name(name, gql::VARIABLE_DELETE.root_field)?;
         let result: Result<bool> = self
@@ -105,10 +109,33 @@ impl VariableStore for RailwayClient {
             .await;
         match result {
             Ok(done) => declined_unless(done, &gql::VARIABLE_DELETE, "delete", name),
-            Err(e) if e.kind() == ErrorKind::NotFound => Ok(()),
+            Err(e) if is_unset_variable(&e) => Ok(()),
             Err(e) => Err(e),
         }
     }
+}
+
+/// Whether `error` is Railway's GraphQL answer (under a 2xx status) that the variable does not
+/// exist. An HTTP 404, an error naming the project, environment, service or another resource,
+/// or a bare `NOT_FOUND` code is not: `delete` must not report those as done.
+fn is_unset_variable(error: &Error) -> bool {
+    const OTHER_RESOURCES: [&str; 6] = [
+        "project",
+        "environment",
+        "service",
+        "deployment",
+        "workspace",
+        "team",
+    ];
+    if error.kind() != ErrorKind::NotFound
+        || !error.status().is_some_and(|s| (200..300).contains(&s))
+    {
+        return false;
+    }
+    let message = error.message().to_ascii_lowercase();
+    message.contains("variable")
+        && message.contains("not found")
+        && !OTHER_RESOURCES.iter().any(|other| message.contains(other))
 }
 
 fn declined_unless(done: bool, op: &gql::Operation, what: &str, name: &str) -> Result<()> {

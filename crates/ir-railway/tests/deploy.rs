@@ -275,3 +275,66 @@ async fn restart_sends_the_deployment() {
         .await
         .unwrap();
 }
+
+/// A page of one deployment whose `endCursor` is `cursor`, saying more follow.
+fn one_deployment_page(cursor: &str) -> serde_json::Value {
+    let mut page = json_resource("deployments_page_1.json");
+    let connection = &mut page["data"]["deployments"];
+    let mut edge = connection["edges"][0].clone();
+    edge["cursor"] = json!(cursor);
+    edge["node"]["id"] = json!(format!("d-{cursor}"));
+    connection["edges"] = json!([edge]);
+    connection["pageInfo"]["hasNextPage"] = json!(true);
+    connection["pageInfo"]["endCursor"] = json!(cursor);
+    page
+}
+
+#[tokio::test]
+async fn cursors_going_round_in_a_circle_are_a_protocol_error() {
+    let server = MockServer::start().await;
+    // A, B, A, B...: each cursor differs from the one before it.
+    any_graphql("Deployments")
+        .and(wiremock::matchers::body_partial_json(
+            json!({"variables": {"after": "cursor-A"}}),
+        ))
+        .respond_with(ok(&one_deployment_page("cursor-B").to_string()))
+        .mount(&server)
+        .await;
+    any_graphql("Deployments")
+        .respond_with(ok(&one_deployment_page("cursor-A").to_string()))
+        .mount(&server)
+        .await;
+
+    let err = client(&server).list_deployments(1000).await.unwrap_err();
+
+    assert_eq!(err.kind(), ErrorKind::Protocol, "{err}");
+    assert_eq!(err.operation(), Some("deployments"));
+    // The first page, B, then A again: caught at once.
+    assert_eq!(server.received_requests().await.unwrap().len(), 3);
+}
+
+/// Answers every `deployments` request with one deployment and a fresh cursor.
+struct EndlessPages(std::sync::atomic::AtomicUsize);
+
+impl wiremock::Respond for EndlessPages {
+    fn respond(&self, _: &wiremock::Request) -> wiremock::ResponseTemplate {
+        let n = self.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        ok(&one_deployment_page(&format!("cursor-{n}")).to_string())
+    }
+}
+
+#[tokio::test]
+async fn endless_paging_stops_at_the_page_cap() {
+    let server = MockServer::start().await;
+    any_graphql("Deployments")
+        .respond_with(EndlessPages(std::sync::atomic::AtomicUsize::new(0)))
+        .mount(&server)
+        .await;
+
+    // One deployment a page: 1000 would take 1000 pages.
+    let err = client(&server).list_deployments(1000).await.unwrap_err();
+
+    assert_eq!(err.kind(), ErrorKind::Protocol, "{err}");
+    assert!(err.message().contains("200 pages"), "{err}");
+    assert_eq!(server.received_requests().await.unwrap().len(), 200);
+}

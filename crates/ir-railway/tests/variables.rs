@@ -188,3 +188,135 @@ async fn a_failed_upsert_never_shows_the_value() {
     assert!(!shown.contains("generated-secret-value"), "{shown}");
     assert!(!shown.contains(TOKEN), "{shown}");
 }
+
+/// Every way an error can show itself: message, `Display`, `Debug` and the source chain.
+fn everything_shown(err: &ir_core::Error) -> String {
+    let mut shown = format!("{err} {err:?}");
+    let mut source = std::error::Error::source(err);
+    while let Some(inner) = source {
+        shown.push_str(&format!(" {inner} {inner:?}"));
+        source = inner.source();
+    }
+    shown
+}
+
+#[tokio::test]
+async fn a_validation_error_echoing_the_value_is_redacted() {
+    let server = MockServer::start().await;
+    // graphql-js echoes the offending variable in its validation errors.
+    any_graphql("VariableUpsert")
+        .respond_with(ok(
+            r#"{"errors":[{"message":"Variable \"$input\" got invalid value { projectId: \"p\", name: \"API_KEY\", value: \"hunter2-\\\"quoted\\\"\" }; Field \"serviceId\" of required type \"String!\" was not provided.","extensions":{"code":"BAD_USER_INPUT"}}]}"#,
+        ))
+        .expect(1)
+        .mount(&server)
+        .await;
+
+    let err = client(&server)
+        .set(
+            "API_KEY",
+            SecretString::from(r#"hunter2-"quoted""#),
+            SetOptions::default(),
+        )
+        .await
+        .unwrap_err();
+
+    assert_eq!(err.kind(), ErrorKind::InvalidInput);
+    let shown = everything_shown(&err);
+    assert!(!shown.contains("hunter2"), "{shown}");
+    // The rest of the server's explanation is kept.
+    assert!(err.message().contains("value: <redacted>"), "{err}");
+    assert!(err.message().contains("serviceId"), "{err}");
+}
+
+#[tokio::test]
+async fn an_unparsable_upsert_answer_shows_no_excerpt() {
+    let server = MockServer::start().await;
+    any_graphql("VariableUpsert")
+        .respond_with(
+            wiremock::ResponseTemplate::new(500)
+                .set_body_raw("upstream echoed value=hunter2 and died", "text/plain"),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+
+    let err = client(&server)
+        .set(
+            "API_KEY",
+            SecretString::from("hunter2"),
+            SetOptions::default(),
+        )
+        .await
+        .unwrap_err();
+
+    assert_eq!(err.kind(), ErrorKind::Unavailable);
+    let shown = everything_shown(&err);
+    assert!(!shown.contains("hunter2"), "{shown}");
+    assert!(!shown.contains("upstream echoed"), "{shown}");
+}
+
+#[tokio::test]
+async fn a_truncated_variables_answer_shows_no_excerpt() {
+    let server = MockServer::start().await;
+    graphql("Variables", variables_request())
+        .respond_with(ok(
+            r#"{"data":{"variables":{"DATABASE_URL":"postgresql://app:pw-db-secret@db:5432/app","#,
+        ))
+        .expect(1)
+        .mount(&server)
+        .await;
+
+    let err = client(&server).get("DATABASE_URL").await.unwrap_err();
+
+    assert_eq!(err.kind(), ErrorKind::Protocol);
+    let shown = everything_shown(&err);
+    assert!(!shown.contains("pw-db-secret"), "{shown}");
+    assert!(!shown.contains("DATABASE_URL"), "{shown}");
+}
+
+#[tokio::test]
+async fn a_misshapen_variables_answer_shows_no_value() {
+    let server = MockServer::start().await;
+    graphql("Variables", variables_request())
+        .respond_with(ok(r#"{"data":{"variables":"pw-db-secret"}}"#))
+        .expect(1)
+        .mount(&server)
+        .await;
+
+    let err = client(&server).get("DATABASE_URL").await.unwrap_err();
+
+    assert_eq!(err.kind(), ErrorKind::Protocol);
+    let shown = everything_shown(&err);
+    assert!(!shown.contains("pw-db-secret"), "{shown}");
+}
+
+#[tokio::test]
+async fn deleting_fails_when_what_is_missing_is_not_the_variable() {
+    let answers = [
+        // A wrong endpoint: an HTML 404 page.
+        wiremock::ResponseTemplate::new(404)
+            .set_body_raw("<html><title>404 Not Found</title></html>", "text/html"),
+        // Railway's own 404.
+        wiremock::ResponseTemplate::new(404).set_body_raw(
+            r#"{"errors":[{"message":"Variable not found"}]}"#,
+            "application/json",
+        ),
+        ok(r#"{"errors":[{"message":"Project not found"}],"data":null}"#),
+        ok(r#"{"errors":[{"message":"Environment not found"}],"data":null}"#),
+        ok(r#"{"errors":[{"message":"Service not found"}],"data":null}"#),
+        ok(r#"{"errors":[{"message":"x","extensions":{"code":"NOT_FOUND"}}],"data":null}"#),
+    ];
+    for answer in answers {
+        let server = MockServer::start().await;
+        any_graphql("VariableDelete")
+            .respond_with(answer)
+            .expect(1)
+            .mount(&server)
+            .await;
+
+        let err = client(&server).delete("FEATURE_FLAG_X").await.unwrap_err();
+
+        assert_eq!(err.kind(), ErrorKind::NotFound, "{err}");
+    }
+}

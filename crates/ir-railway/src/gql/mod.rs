@@ -3,22 +3,28 @@
 //! file in this folder against a vendored copy of that schema.
 
 /// One GraphQL operation: its name (sent as `operationName`), the root field it selects (the
-/// operation name in spans and errors), its document, and whether repeating it is harmless.
+/// operation name in spans and errors), its document, whether repeating it is harmless, and
+/// whether its request or answer carries secret values (then no error quotes the answer).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Operation {
     pub name: &'static str,
     pub root_field: &'static str,
     pub document: &'static str,
     pub idempotent: bool,
+    pub carries_secrets: bool,
 }
 
 macro_rules! operation {
     ($const:ident, $name:literal, $field:literal, idempotent: $idempotent:expr) => {
+        operation!($const, $name, $field, idempotent: $idempotent, carries_secrets: false);
+    };
+    ($const:ident, $name:literal, $field:literal, idempotent: $idempotent:expr, carries_secrets: $secrets:expr) => {
         pub(crate) const $const: Operation = Operation {
             name: $name,
             root_field: $field,
             document: include_str!(concat!($name, ".graphql")),
             idempotent: $idempotent,
+            carries_secrets: $secrets,
         };
     };
 }
@@ -30,10 +36,12 @@ operation!(DEPLOYMENT, "Deployment", "deployment", idempotent: true);
 operation!(DEPLOYMENT_ROLLBACK, "DeploymentRollback", "deploymentRollback", idempotent: false);
 operation!(DEPLOYMENT_REDEPLOY, "DeploymentRedeploy", "deploymentRedeploy", idempotent: false);
 operation!(DEPLOYMENT_RESTART, "DeploymentRestart", "deploymentRestart", idempotent: false);
-operation!(VARIABLES, "Variables", "variables", idempotent: true);
+// The answer holds every variable's value.
+operation!(VARIABLES, "Variables", "variables", idempotent: true, carries_secrets: true);
 // Setting a value twice leaves the same value, but each call may trigger a redeploy: the client
 // marks an upsert idempotent only when it skips deploys.
-operation!(VARIABLE_UPSERT, "VariableUpsert", "variableUpsert", idempotent: false);
+// The request holds the value; validation errors may echo it.
+operation!(VARIABLE_UPSERT, "VariableUpsert", "variableUpsert", idempotent: false, carries_secrets: true);
 operation!(VARIABLE_DELETE, "VariableDelete", "variableDelete", idempotent: false);
 operation!(DEPLOYMENT_LOGS, "DeploymentLogs", "deploymentLogs", idempotent: true);
 operation!(BUILD_LOGS, "BuildLogs", "buildLogs", idempotent: true);
