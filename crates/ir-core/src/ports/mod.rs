@@ -4,7 +4,7 @@
 //! Every trait is object safe and `Send + Sync + Debug + 'static`, so it is held as
 //! `Arc<dyn Trait>`. With the `mock` feature each has a `mockall` mock (`MockDeployPlatform`,
 //! ...); with the `testkit` feature, in-memory implementations and conformance suites live in
-//! [`crate::testkit`].
+//! `ir_core::testkit`.
 
 mod approver;
 mod code;
