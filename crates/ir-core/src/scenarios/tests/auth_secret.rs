@@ -149,11 +149,7 @@ async fn missing_nextauth_secret_is_generated_set_verified_and_never_recorded() 
     // other tests' threads over `tracing`'s global interest cache).
     let logs_seen = CapturedLogs::global();
     let (world, report, captured) = fix_missing_secret().await;
-    assert!(
-        matches!(report.outcome, Outcome::Resolved { .. }),
-        "{:?}",
-        report.outcome
-    );
+    assert_resolved(&report);
 
     let incident = world.incident().await;
     assert_eq!(step_outline(&incident), RESOLVED_OUTLINE);
@@ -228,11 +224,7 @@ async fn auth_js_v5_gets_auth_secret() {
         .run(world.id, &symptoms())
         .await
         .unwrap();
-    assert!(
-        matches!(report.outcome, Outcome::Resolved { .. }),
-        "{:?}",
-        report.outcome
-    );
+    assert_resolved(&report);
 }
 
 #[tokio::test]
@@ -401,19 +393,9 @@ async fn a_crash_after_setting_the_secret_is_resumed_by_reading_the_fingerprint(
         .run(world.id, &symptoms())
         .await
         .unwrap();
-    assert!(
-        matches!(report.outcome, Outcome::Resolved { .. }),
-        "{:?}",
-        report.outcome
-    );
+    assert_resolved(&report);
     let incident = world.incident().await;
-    let detail = incident
-        .timeline()
-        .iter()
-        .find_map(|e| match &e.event.kind {
-            EventKind::ActionSucceeded { detail, .. } => Some(detail.clone()),
-            _ => None,
-        });
+    let detail = success_details(&incident).into_iter().next();
     assert!(
         detail
             .unwrap()

@@ -179,11 +179,7 @@ async fn a_deleted_file_prefers_a_revert_which_approval_denies_so_the_issue_is_f
         .run(world.id, &symptoms())
         .await
         .unwrap();
-    assert!(
-        matches!(report.outcome, Outcome::Resolved { .. }),
-        "{:?}",
-        report.outcome
-    );
+    assert_resolved(&report);
     let incident = world.incident().await;
     assert_eq!(
         incident.assessments().last().unwrap()[0].cause,
@@ -207,7 +203,7 @@ async fn a_case_mismatch_is_told_apart() {
         .run(world.id, &symptoms())
         .await
         .unwrap();
-    assert!(matches!(report.outcome, Outcome::Resolved { .. }));
+    assert_resolved(&report);
     let top = &world.incident().await.assessments().last().unwrap()[0].clone();
     assert_eq!(top.cause, "missing_import_case_mismatch");
 }

@@ -113,13 +113,7 @@ async fn a_user_playbook_is_diagnosed_mitigated_and_resolved() {
     assert_eq!(mitigation, "Redeployed d7");
     let incident = world.incident().await;
     assert_eq!(step_outline(&incident), RESOLVED_OUTLINE);
-    let detail = incident
-        .timeline()
-        .iter()
-        .find_map(|e| match &e.event.kind {
-            EventKind::ActionSucceeded { detail, .. } => Some(detail.clone()),
-            _ => None,
-        });
+    let detail = success_details(&incident).into_iter().next();
     assert_eq!(detail.as_deref(), Some("redeployed d7 as d8"));
     assert!(
         world
@@ -205,11 +199,7 @@ async fn a_playbook_scoring_over_one_is_clamped_and_still_runs() {
         )
         .await
         .unwrap();
-    assert!(
-        matches!(report.outcome, Outcome::Resolved { .. }),
-        "{:?}",
-        report.outcome
-    );
+    assert_resolved(&report);
     let incident = world.incident().await;
     assert_eq!(incident.assessments().last().unwrap()[0].confidence, 1.0);
 }

@@ -97,17 +97,6 @@ fn logs(lines: &'static [&'static str]) -> MockLogSource {
     logs
 }
 
-fn would_run(incident: &crate::incident::Incident) -> Vec<String> {
-    incident
-        .timeline()
-        .iter()
-        .filter_map(|e| match &e.event.kind {
-            EventKind::ActionSucceeded { detail, .. } => Some(detail.clone()),
-            _ => None,
-        })
-        .collect()
-}
-
 #[tokio::test]
 async fn a_dry_run_of_a_site_outage_changes_nothing_and_lists_the_rollback_and_revert() {
     let signals = Signals {
@@ -145,7 +134,7 @@ async fn a_dry_run_of_a_site_outage_changes_nothing_and_lists_the_rollback_and_r
     );
     let incident = world.incident().await;
     assert_eq!(
-        would_run(&incident),
+        success_details(&incident),
         [
             "dry run: would roll back to deployment d2 (risk: Reversible)",
             "dry run: would open a pull request reverting d3-sha- into main (risk: Reversible)"
@@ -196,7 +185,7 @@ async fn a_dry_run_of_a_missing_secret_and_a_leak_sets_nothing_and_terminates_no
         panic!("{:?}", report.outcome)
     };
     let incident = world.incident().await;
-    let listed = would_run(&incident);
+    let listed = success_details(&incident);
     assert_eq!(listed.len(), actions.len());
     assert!(actions.iter().any(
         |a| matches!(&a.kind, ActionKind::SetVariable { name, .. } if name == "NEXTAUTH_SECRET")

@@ -383,7 +383,7 @@ async fn a_p2_alerts_the_team_in_chat_and_pages_no_one() {
         .run(world.id, &symptoms())
         .await
         .unwrap();
-    assert!(matches!(report.outcome, Outcome::Resolved { .. }));
+    assert_resolved(&report);
     let incident = world.incident().await;
     assert!(
         incident

@@ -273,6 +273,28 @@ impl World {
     }
 }
 
+/// Fails with the outcome unless the run resolved the incident.
+#[track_caller]
+pub(super) fn assert_resolved(report: &crate::playbook::RunReport) {
+    assert!(
+        matches!(report.outcome, crate::playbook::Outcome::Resolved { .. }),
+        "{:?}",
+        report.outcome
+    );
+}
+
+/// The detail of every `ActionSucceeded` event, in timeline order.
+pub(super) fn success_details(incident: &Incident) -> Vec<String> {
+    incident
+        .timeline()
+        .iter()
+        .filter_map(|e| match &e.event.kind {
+            EventKind::ActionSucceeded { detail, .. } => Some(detail.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
 /// The timeline's event names without messages, escalations, flags and notes: the steps.
 pub(super) fn steps(incident: &Incident) -> Vec<&'static str> {
     incident

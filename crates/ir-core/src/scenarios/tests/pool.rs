@@ -198,11 +198,7 @@ async fn direct_connection_is_moved_to_pgbouncer_with_approval_and_the_pool_watc
         .run(world.id, &symptoms())
         .await
         .unwrap();
-    assert!(
-        matches!(report.outcome, Outcome::Resolved { .. }),
-        "{:?}",
-        report.outcome
-    );
+    assert_resolved(&report);
     assert_eq!(*sets.lock().unwrap(), [BOUNCED]);
 
     let incident = world.incident().await;
@@ -279,13 +275,7 @@ async fn a_leak_terminates_only_idle_connections_once_approved() {
         "{root_cause}"
     );
     let incident = world.incident().await;
-    let detail = incident
-        .timeline()
-        .iter()
-        .find_map(|e| match &e.event.kind {
-            EventKind::ActionSucceeded { detail, .. } => Some(detail.clone()),
-            _ => None,
-        });
+    let detail = success_details(&incident).into_iter().next();
     assert!(
         detail
             .unwrap()
@@ -431,19 +421,9 @@ async fn a_crash_after_terminating_is_resumed_from_the_connection_count() {
         .run(world.id, &symptoms())
         .await
         .unwrap();
-    assert!(
-        matches!(report.outcome, Outcome::Resolved { .. }),
-        "{:?}",
-        report.outcome
-    );
+    assert_resolved(&report);
     let incident = world.incident().await;
-    let detail = incident
-        .timeline()
-        .iter()
-        .find_map(|e| match &e.event.kind {
-            EventKind::ActionSucceeded { detail, .. } => Some(detail.clone()),
-            _ => None,
-        });
+    let detail = success_details(&incident).into_iter().next();
     assert_eq!(
         detail.as_deref(),
         Some("found on resume: no connection idle for more than 10 minutes")

@@ -451,19 +451,9 @@ async fn a_crash_between_intent_and_outcome_is_resumed_without_a_second_rollback
         .run(world.id, &crate::playbook::Symptoms::new(signals()))
         .await
         .unwrap();
-    assert!(
-        matches!(report.outcome, Outcome::Resolved { .. }),
-        "{:?}",
-        report.outcome
-    );
+    assert_resolved(&report);
     let incident = world.incident().await;
-    let detail = incident
-        .timeline()
-        .iter()
-        .find_map(|e| match &e.event.kind {
-            EventKind::ActionSucceeded { detail, .. } => Some(detail.clone()),
-            _ => None,
-        });
+    let detail = success_details(&incident).into_iter().next();
     assert!(
         detail
             .unwrap()
@@ -552,7 +542,7 @@ async fn another_writer_in_between_is_a_conflict_the_runner_reloads_from() {
         .run(world.id, &crate::playbook::Symptoms::new(signals()))
         .await
         .unwrap();
-    assert!(matches!(report.outcome, Outcome::Resolved { .. }));
+    assert_resolved(&report);
     let incident = world.incident().await;
     assert_eq!(incident, report.incident);
     let notes: Vec<&str> = incident
@@ -744,11 +734,7 @@ async fn a_dry_run_does_not_stop_the_real_run_from_rolling_back() {
         .run(world.id, &crate::playbook::Symptoms::new(signals()))
         .await
         .unwrap();
-    assert!(
-        matches!(report.outcome, Outcome::Resolved { .. }),
-        "{:?}",
-        report.outcome
-    );
+    assert_resolved(&report);
     let incident = world.incident().await;
     let real = incident
         .actions()
@@ -859,23 +845,12 @@ async fn a_crash_while_the_rollback_deploys_is_resumed_by_waiting_for_it() {
         .run(world.id, &crate::playbook::Symptoms::new(signals()))
         .await
         .unwrap();
-    assert!(
-        matches!(report.outcome, Outcome::Resolved { .. }),
-        "{:?}",
-        report.outcome
-    );
+    assert_resolved(&report);
     let incident = world.incident().await;
     assert_eq!(incident.actions().count(), 1);
     let record = incident.actions().next().unwrap();
     assert_eq!(record.state, ActionState::Succeeded);
-    let detail = incident
-        .timeline()
-        .iter()
-        .find_map(|e| match &e.event.kind {
-            EventKind::ActionSucceeded { detail, .. } => Some(detail.clone()),
-            _ => None,
-        })
-        .unwrap();
+    let detail = success_details(&incident).into_iter().next().unwrap();
     assert!(
         detail.starts_with("found on resume: d4 was deploying the build of d2; d4 serving"),
         "{detail}"
@@ -999,7 +974,7 @@ async fn a_p0_pages_the_on_call_engineer_once_across_a_resumed_run() {
         .run(world.id, &crate::playbook::Symptoms::new(signals()))
         .await
         .unwrap();
-    assert!(matches!(report.outcome, Outcome::Resolved { .. }));
+    assert_resolved(&report);
     let on_call = pages
         .lock()
         .unwrap()
