@@ -41,9 +41,9 @@ fn rule(pattern: &str, replacement: &'static str) -> Option<Rule> {
 
 static RULES: LazyLock<Vec<Rule>> = LazyLock::new(|| {
     [
-        // scheme://user:password@host
+        // scheme://user:password@host, and user:password@host without a scheme
         rule(
-            r"(?i)\b([a-z][a-z0-9+.\-]*://[^/\s:@]*):([^@\s/]+)@",
+            r"(?i)(\b[a-z][a-z0-9+.\-]*://[^/\s:@]*|\b[a-z0-9._~%\-]+):([^@\s/]+)@",
             "${1}:<redacted>@",
         ),
         // Authorization: Bearer/Basic/Token <credential>
@@ -156,6 +156,9 @@ mod tests {
             "FATAL: sorry, too many clients already",
             "GET https://api.stripe.com/v1/charges 502",
             "token validation failed for session",
+            "https://user@host/",
+            "https://host:8080/a@b",
+            "deploy at 15:30 by alice@example.com",
         ] {
             assert!(matches!(redact(line), Cow::Borrowed(_)), "{line}");
         }

@@ -14,7 +14,7 @@ use reqwest::{Method, Url};
 use tracing::Instrument;
 
 use crate::client::{DEFAULT_USER_AGENT, human, tls_error_text};
-use crate::redact::url_without_password;
+use ir_core::redact::redact;
 
 /// Whether the probe follows redirects.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,7 +68,7 @@ impl HealthProbeConfig {
         let invalid = || {
             Error::config(format!(
                 "`{path}` is not a path of {}",
-                url_without_password(self.base_url.as_str())
+                redact(self.base_url.as_str())
             ))
         };
         if path.contains("://") || path.starts_with("//") {
@@ -116,7 +116,7 @@ impl fmt::Debug for HealthProbeConfigBuilder {
     /// The base URL without its password.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("HealthProbeConfigBuilder")
-            .field("base_url", &url_without_password(&self.base_url))
+            .field("base_url", &redact(&self.base_url))
             .field("timeout", &self.timeout)
             .field("redirects", &self.redirects)
             .field("method", &self.method)
@@ -163,7 +163,7 @@ impl HealthProbeConfigBuilder {
     /// `Config` for a base URL that is not `http`/`https`, has a query or fragment, or a zero
     /// timeout.
     pub fn build(self) -> Result<HealthProbeConfig> {
-        let shown = url_without_password(&self.base_url);
+        let shown = redact(&self.base_url);
         let base_url = Url::parse(&self.base_url).map_err(|e| {
             Error::config(format!("health base URL `{shown}` is not a URL")).with_source(e)
         })?;
@@ -436,7 +436,10 @@ mod tests {
                 .unwrap_or_else(|| panic!("{base} accepted"));
             let shown = format!("{err} {err:?}");
             assert!(!shown.contains("s3cret"), "{shown}");
-            assert!(shown.contains("admin@"), "the URL is still named: {shown}");
+            assert!(
+                shown.contains("admin:<redacted>@"),
+                "the URL is still named: {shown}"
+            );
         }
         let c = config("https://admin:s3cret@example.com");
         let err = c

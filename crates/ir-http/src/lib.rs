@@ -54,13 +54,11 @@
 
 pub mod client;
 pub mod health;
-mod redact;
 pub mod retry;
 pub mod status;
 
 pub use client::{Auth, DEFAULT_USER_AGENT, HttpClient, HttpClientBuilder, Request, Response};
 pub use health::{HealthProbeConfig, HealthProbeConfigBuilder, HttpHealthProbe, RedirectPolicy};
-pub use redact::url_without_password;
 pub use retry::{RetryPolicy, rate_limit_reset, retry_after};
 pub use status::error_kind;
 

@@ -50,10 +50,7 @@ pub struct RailwayClient {
 impl fmt::Debug for RailwayClient {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RailwayClient")
-            .field(
-                "endpoint",
-                &ir_http::url_without_password(self.endpoint.as_str()),
-            )
+            .field("endpoint", &ir_core::redact::redact(self.endpoint.as_str()))
             .field("project_id", &self.project_id)
             .field("environment_id", &self.environment_id)
             .field("service_id", &self.service_id)

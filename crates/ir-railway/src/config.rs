@@ -6,8 +6,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use ir_core::clock::{Clock, SystemClock};
+use ir_core::redact::redact;
 use ir_core::{Error, Result};
-use ir_http::{RetryPolicy, Url, url_without_password};
+use ir_http::{RetryPolicy, Url};
 use secrecy::SecretString;
 
 /// Railway's public GraphQL endpoint.
@@ -169,7 +170,7 @@ impl fmt::Debug for RailwayConfig {
             .field("project_id", &self.project_id)
             .field("environment_id", &self.environment_id)
             .field("service_id", &self.service_id)
-            .field("endpoint", &url_without_password(self.endpoint.as_str()))
+            .field("endpoint", &redact(self.endpoint.as_str()))
             .field("attempt_timeout", &self.attempt_timeout)
             .field("retry", &self.retry)
             .field("page_size", &self.page_size)
@@ -265,7 +266,7 @@ impl RailwayConfigBuilder {
         let environment_id = id(self.environment_id, "environment")?;
         let service_id = id(self.service_id, "service")?;
         let raw = self.endpoint.unwrap_or_else(|| DEFAULT_ENDPOINT.to_owned());
-        let shown = url_without_password(&raw);
+        let shown = redact(&raw);
         let endpoint = Url::parse(&raw).map_err(|e| {
             Error::config(format!("the Railway endpoint `{shown}` is not a URL")).with_source(e)
         })?;
@@ -303,10 +304,7 @@ impl fmt::Debug for RailwayConfigBuilder {
             .field("project_id", &self.project_id)
             .field("environment_id", &self.environment_id)
             .field("service_id", &self.service_id)
-            .field(
-                "endpoint",
-                &self.endpoint.as_deref().map(url_without_password),
-            )
+            .field("endpoint", &self.endpoint.as_deref().map(redact))
             .finish_non_exhaustive()
     }
 }
@@ -428,7 +426,7 @@ mod tests {
             let text = format!("{err:?} {err} {builder:?}");
             assert!(!text.contains("s3cret"), "{text}");
             assert!(
-                text.contains("admin@"),
+                text.contains("admin:<redacted>@"),
                 "the endpoint is still named: {text}"
             );
         }
