@@ -3,7 +3,7 @@
 //! verifies recovery, posts the runbook's messages and resolves — on in-memory ports and a
 //! manual clock, so it runs in milliseconds.
 //!
-//! Run: `cargo run -p ir-core --features testkit --example auto_rollback`
+//! Run: `cargo run -p examples --bin auto_rollback`
 
 use std::error::Error;
 use std::sync::Arc;

@@ -8,7 +8,7 @@
 //! on. It prints each message, the timeline and the postmortem, then checks that the secret
 //! appears nowhere it should not.
 //!
-//! Run: `cargo run -p ir-core --features testkit --example drill`
+//! Run: `cargo run -p examples --bin drill`
 
 use std::error::Error;
 use std::sync::Arc;
