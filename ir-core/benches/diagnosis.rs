@@ -13,6 +13,7 @@ use async_trait::async_trait;
 use criterion::{Criterion, criterion_group, criterion_main};
 use ir_core::Result;
 use ir_core::clock::{ManualClock, Timestamp};
+use ir_core::model::*;
 use ir_core::playbook::signatures::LogPattern;
 use ir_core::playbook::{DiagnosisConfig, Probe, ProbeWindow, Providers, diagnose};
 use ir_core::ports::*;

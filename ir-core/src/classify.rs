@@ -25,6 +25,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use crate::model::HealthReport;
 use crate::severity::{Severity, SeverityPolicy};
 
 /// What a probe saw when it asked an endpoint.
@@ -43,6 +44,16 @@ impl Reachability {
         match self {
             Reachability::Status(s) => (500..=599).contains(&s),
             Reachability::Unreachable => true,
+        }
+    }
+}
+
+impl From<&HealthReport> for Reachability {
+    /// A health check as a classification signal: its status, or unreachable.
+    fn from(report: &HealthReport) -> Self {
+        match report.status {
+            Some(s) => Reachability::Status(s),
+            None => Reachability::Unreachable,
         }
     }
 }

@@ -31,47 +31,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::clock::Timestamp;
 use crate::error::{Error, Result};
-use crate::incident::{Flag, Incident, MessageKind};
-use crate::playbook::ActionKind;
+use crate::incident::Incident;
+use crate::model::{ActionKind, Flag, MessageKind, Role};
 use crate::severity::Severity;
-
-/// A role in the runbook's contact table.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    /// The on-call engineer (primary responder).
-    OnCall,
-    /// The engineering lead.
-    EngineeringLead,
-    /// The CTO.
-    Cto,
-    /// DevOps/SRE (infrastructure issues).
-    DevOps,
-    /// The product lead.
-    ProductLead,
-    /// The whole team (the engineering channel).
-    Team,
-}
-
-impl Role {
-    /// The runbook's name for the role.
-    pub fn title(self) -> &'static str {
-        match self {
-            Role::OnCall => "On-Call Engineer",
-            Role::EngineeringLead => "Engineering Lead",
-            Role::Cto => "CTO",
-            Role::DevOps => "DevOps/SRE",
-            Role::ProductLead => "Product Lead",
-            Role::Team => "Engineering Team",
-        }
-    }
-}
-
-impl fmt::Display for Role {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.title())
-    }
-}
 
 /// Why someone is escalated to.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -290,7 +252,8 @@ pub fn due(incident: &Incident, policy: &EscalationPolicy, now: Timestamp) -> Ve
 mod tests {
     use super::*;
     use crate::classify::{Classification, Reachability, Signals, classify};
-    use crate::incident::{Event, EventKind, IncidentId};
+    use crate::incident::{Event, EventKind};
+    use crate::model::IncidentId;
     use crate::severity::SeverityPolicy;
 
     fn t(min: i64) -> Timestamp {
@@ -429,16 +392,16 @@ mod tests {
         );
 
         // Walk to resolution: nothing more is due, however late.
-        let key = crate::playbook::IdempotencyKey::new("a");
+        let key = crate::model::IdempotencyKey::new("a");
         for e in [
             EventKind::Acknowledged { by: "a".into() },
             EventKind::InvestigationStarted,
             EventKind::HypothesisPosted { hypotheses: vec![] },
             EventKind::ActionProposed {
-                action: crate::playbook::Action::new(
+                action: crate::model::Action::new(
                     "a",
                     ActionKind::Restart {
-                        deployment: crate::ports::DeploymentId::new("d"),
+                        deployment: crate::model::DeploymentId::new("d"),
                     },
                 ),
             },

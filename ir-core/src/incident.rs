@@ -36,38 +36,11 @@ use serde::{Deserialize, Serialize};
 use crate::classify::{Classification, Reason};
 use crate::clock::{Timestamp, to_std};
 use crate::error::{Error, ErrorKind};
-use crate::escalation::Role;
-use crate::playbook::{Action, Evidence, Hypothesis, IdempotencyKey};
-use crate::ports::StatusPageStatus;
+use crate::model::{
+    Action, ChecklistItem, Evidence, Flag, Hypothesis, IdempotencyKey, IncidentId, MessageKind,
+    Role,
+};
 use crate::severity::{Severity, SeverityPolicy};
-
-/// An incident's id.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct IncidentId(pub uuid::Uuid);
-
-impl IncidentId {
-    /// A new random id.
-    pub fn random() -> Self {
-        Self(uuid::Uuid::new_v4())
-    }
-}
-
-impl fmt::Display for IncidentId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.fmt(f)
-    }
-}
-
-impl std::str::FromStr for IncidentId {
-    type Err = Error;
-
-    fn from_str(s: &str) -> Result<Self, Error> {
-        uuid::Uuid::parse_str(s)
-            .map(Self)
-            .map_err(|e| Error::invalid_input(format!("invalid incident id {s:?}: {e}")))
-    }
-}
 
 /// Where an incident is in its lifecycle, in order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -128,75 +101,6 @@ impl fmt::Display for Phase {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
-}
-
-/// Something that changes who must be told (runbook "Escalation Paths").
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Flag {
-    /// A security incident (data breach, leaked secrets): CTO.
-    Security,
-    /// Public communication is needed: CTO.
-    PublicCommunication,
-    /// A feature must be disabled: Product Lead.
-    FeatureDisable,
-    /// Users must be told: Product Lead.
-    UserCommunication,
-    /// Responders are unsure how to mitigate: Engineering Lead.
-    MitigationUncertain,
-}
-
-/// Which runbook message a `MessagePosted` event records.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case", tag = "message", content = "status")]
-#[non_exhaustive]
-pub enum MessageKind {
-    /// "Acknowledged - investigating ...".
-    Acknowledgement,
-    /// "🚨 INCIDENT DETECTED 🚨".
-    InitialNotification,
-    /// "INITIAL ASSESSMENT".
-    InitialAssessment,
-    /// "📊 STATUS UPDATE".
-    StatusUpdate,
-    /// "MITIGATION APPLIED".
-    MitigationApplied,
-    /// "INCIDENT RESOLVED" (the short phase-4 message).
-    IncidentResolved,
-    /// "✅ INCIDENT RESOLVED" (the full resolution notification).
-    ResolutionNotification,
-    /// A status-page update.
-    StatusPage(StatusPageStatus),
-    /// A message to an escalation contact.
-    Escalation,
-    /// "Thank you to incident responders".
-    ThankResponders,
-    /// Anything else.
-    Other,
-}
-
-/// A post-incident checklist item that is not recorded by another event.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ChecklistItem {
-    /// Update status page (resolved).
-    UpdateStatusPage,
-    /// Post resolution in #incident-response.
-    PostResolution,
-    /// Close PagerDuty incident.
-    ClosePagerIncident,
-    /// Thank incident responders.
-    ThankResponders,
-    /// Schedule postmortem (within 48 hours).
-    SchedulePostmortem,
-    /// Create GitHub issues for action items.
-    CreateActionItemIssues,
-    /// Update runbook with learnings.
-    UpdateRunbook,
-    /// Review SLO impact.
-    ReviewSloImpact,
-    /// Update monitoring/alerting if needed.
-    UpdateMonitoring,
 }
 
 /// What happened. Secret values never appear in an event.
@@ -598,23 +502,6 @@ impl Incident {
             incident.record(recorded.event.clone())?;
         }
         Ok(incident)
-    }
-
-    /// Rebuilds an incident from what a store returned.
-    ///
-    /// # Errors
-    /// `Protocol` when the stored timeline does not fold (it was written by something that
-    /// bypassed the checks).
-    pub fn from_stored(stored: &crate::ports::StoredIncident) -> Result<Self, Error> {
-        Self::from_timeline(stored.id, stored.dedup_key.clone(), &stored.events).map_err(|e| {
-            Error::new(
-                ErrorKind::Protocol,
-                format!(
-                    "stored timeline of incident {} does not fold: {e}",
-                    stored.id
-                ),
-            )
-        })
     }
 
     /// Checks `event` and appends it.
@@ -1049,8 +936,8 @@ pub struct SlaBreach {
 mod tests {
     use super::*;
     use crate::classify::{Reachability, Signals, classify};
-    use crate::playbook::ActionKind;
-    use crate::ports::DeploymentId;
+    use crate::model::ActionKind;
+    use crate::model::DeploymentId;
 
     pub(crate) fn t(min: i64) -> Timestamp {
         let base: Timestamp = "2026-02-08T15:30:00Z".parse().unwrap();

@@ -43,6 +43,7 @@ pub mod comms;
 pub mod error;
 pub mod escalation;
 pub mod incident;
+pub mod model;
 pub mod playbook;
 pub mod ports;
 pub mod postmortem;

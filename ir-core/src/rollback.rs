@@ -16,8 +16,8 @@
 //! let t = |s: &str| s.parse::<DateTime<Utc>>().unwrap();
 //! let deployments = [
 //!     Deployment::new("d3", DeploymentStatus::Crashed, t("2026-02-08T15:20:00Z")).with_capabilities(true, true),
-//!     Deployment::new("d2", DeploymentStatus::Success, t("2026-02-08T11:00:00Z")).with_capabilities(true, true),
-//!     Deployment::new("d1", DeploymentStatus::Success, t("2026-02-07T09:00:00Z")).with_capabilities(true, true),
+//!     Deployment::new("d2", DeploymentStatus::Active, t("2026-02-08T11:00:00Z")).with_capabilities(true, true),
+//!     Deployment::new("d1", DeploymentStatus::Active, t("2026-02-07T09:00:00Z")).with_capabilities(true, true),
 //! ];
 //! let onset = t("2026-02-08T15:25:00Z");
 //! let good = last_known_good(&deployments, onset, Some(&DeploymentId::new("d3")));
@@ -32,9 +32,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::clock::{Clock, Timestamp};
 use crate::error::{Error, ErrorKind, Result};
+use crate::model::{Deployment, DeploymentId, ServiceStatus};
 use crate::ports::{
-    CodeHost, DeployPlatform, Deployment, DeploymentId, PullRequestRef, RevertRequest,
-    ServiceStatus, SetOptions, VariableStore, fingerprint,
+    CodeHost, DeployPlatform, PullRequestRef, RevertRequest, SetOptions, VariableStore, fingerprint,
 };
 
 /// The deployment to roll back to: the newest deployment that went live (status `Success`, or
@@ -52,7 +52,7 @@ pub fn last_known_good<'a>(
         .filter(|d| {
             matches!(
                 d.status,
-                crate::ports::DeploymentStatus::Success | crate::ports::DeploymentStatus::Removed
+                crate::model::DeploymentStatus::Active | crate::model::DeploymentStatus::Removed
             )
         })
         .filter(|d| d.created_at < onset)
@@ -110,7 +110,7 @@ pub fn serving_target<'a>(
     status
         .active_deployments
         .iter()
-        .find(|d| same_build(d, target) && d.status == crate::ports::DeploymentStatus::Success)
+        .find(|d| same_build(d, target) && d.status == crate::model::DeploymentStatus::Active)
 }
 
 /// Rolls back to `to` and waits until the platform serves it.
@@ -311,7 +311,8 @@ pub async fn set_variable(
 mod tests {
     use super::*;
     use crate::clock::ManualClock;
-    use crate::ports::{DeploymentStatus, MockDeployPlatform, MockVariableStore};
+    use crate::model::DeploymentStatus;
+    use crate::ports::{MockDeployPlatform, MockVariableStore};
     use secrecy::ExposeSecret;
 
     fn t(min: i64) -> Timestamp {
@@ -327,12 +328,12 @@ mod tests {
     #[test]
     fn last_known_good_rules() {
         let ds = [
-            dep("d5", DeploymentStatus::Success, 5, true), // after onset
+            dep("d5", DeploymentStatus::Active, 5, true), // after onset
             dep("d4", DeploymentStatus::Crashed, -5, true), // failed
-            dep("d3", DeploymentStatus::Success, -10, true), // current
-            dep("d2", DeploymentStatus::Success, -60, false), // cannot roll back
-            dep("d1", DeploymentStatus::Success, -120, true),
-            dep("d0", DeploymentStatus::Success, -240, true),
+            dep("d3", DeploymentStatus::Active, -10, true), // current
+            dep("d2", DeploymentStatus::Active, -60, false), // cannot roll back
+            dep("d1", DeploymentStatus::Active, -120, true),
+            dep("d0", DeploymentStatus::Active, -240, true),
         ];
         let current = DeploymentId::new("d3");
         let got = last_known_good(&ds, t(0), Some(&current));
@@ -357,7 +358,7 @@ mod tests {
         // As Railway lists them: the active deployment SUCCESS, the ones it replaced REMOVED,
         // a build that never went live FAILED.
         let ds = [
-            dep("d3", DeploymentStatus::Success, -5, true),
+            dep("d3", DeploymentStatus::Active, -5, true),
             dep("d2", DeploymentStatus::Failed, -30, false),
             dep("d1", DeploymentStatus::Removed, -60, true),
             dep("d0", DeploymentStatus::Removed, -120, true),
@@ -366,7 +367,7 @@ mod tests {
         assert_eq!(got.map(|d| d.id.as_str()), Some("d1"));
         // A removed deployment the platform will not roll back to is skipped.
         let ds = [
-            dep("d3", DeploymentStatus::Success, -5, true),
+            dep("d3", DeploymentStatus::Active, -5, true),
             dep("d1", DeploymentStatus::Removed, -60, false),
         ];
         assert_eq!(
@@ -378,7 +379,7 @@ mod tests {
     #[tokio::test]
     async fn roll_back_waits_for_the_platform_on_the_clock() {
         let clock = ManualClock::at(t(0));
-        let target = dep("d1", DeploymentStatus::Success, -120, true);
+        let target = dep("d1", DeploymentStatus::Active, -120, true);
         let mut deploy = MockDeployPlatform::new();
         let t2 = target.clone();
         deploy
@@ -392,14 +393,14 @@ mod tests {
             .returning(|_| Ok(()));
         let mut polls = 0;
         let serving =
-            Deployment::new("d6", DeploymentStatus::Success, t(1)).with_commit("sha-d1", None);
+            Deployment::new("d6", DeploymentStatus::Active, t(1)).with_commit("sha-d1", None);
         deploy.expect_service_status().times(4).returning(move || {
             polls += 1;
             match polls {
                 1 => Err(Error::new(ErrorKind::Unavailable, "502")),
                 2 | 3 => Ok(ServiceStatus::new("web").with_active(vec![dep(
                     "d3",
-                    DeploymentStatus::Success,
+                    DeploymentStatus::Active,
                     -10,
                     true,
                 )])),
@@ -420,7 +421,7 @@ mod tests {
         let mut deploy = MockDeployPlatform::new();
         deploy
             .expect_deployment()
-            .returning(|_| Ok(dep("d2", DeploymentStatus::Success, -60, false)));
+            .returning(|_| Ok(dep("d2", DeploymentStatus::Active, -60, false)));
         deploy.expect_rollback().times(0);
         let err = roll_back(
             &deploy,
@@ -435,7 +436,7 @@ mod tests {
         let mut deploy = MockDeployPlatform::new();
         deploy
             .expect_deployment()
-            .returning(|_| Ok(dep("d1", DeploymentStatus::Success, -60, true)));
+            .returning(|_| Ok(dep("d1", DeploymentStatus::Active, -60, true)));
         deploy.expect_rollback().times(1).returning(|_| Ok(()));
         deploy
             .expect_service_status()

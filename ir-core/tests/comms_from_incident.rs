@@ -9,12 +9,14 @@ use ir_core::comms::{
     Acknowledgement, IncidentResolved, InitialAssessment, InitialNotification, Message,
     MitigationApplied, ResolutionNotification, StatusUpdate, Templates, past_tense, phase_status,
 };
-use ir_core::incident::{Event, EventKind, Incident, IncidentId, Phase};
-use ir_core::playbook::{
+use ir_core::incident::{Event, EventKind, Incident, Phase};
+use ir_core::model::DeploymentId;
+use ir_core::model::IncidentId;
+use ir_core::model::{
     Action, ActionKind, Evidence, EvidenceId, EvidenceOutcome, Hypothesis, IdempotencyKey,
     Observation,
 };
-use ir_core::ports::{DeploymentId, fingerprint};
+use ir_core::ports::fingerprint;
 use ir_core::{ErrorKind, Severity, SeverityPolicy};
 use secrecy::SecretString;
 
@@ -418,7 +420,7 @@ fn phases_and_actions_read_like_the_runbook() {
 
 #[test]
 fn message_kinds_match_what_the_timeline_records() {
-    use ir_core::incident::MessageKind;
+    use ir_core::model::MessageKind;
     let incident = all();
     let kinds = [
         (

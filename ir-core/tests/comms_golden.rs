@@ -16,8 +16,8 @@ use ir_core::comms::{
     MitigationApplied, Rendered, ResolutionNotification, StatusPageMessage, StatusUpdate,
     Templates,
 };
-use ir_core::incident::MessageKind;
-use ir_core::ports::StatusPageStatus;
+use ir_core::model::MessageKind;
+use ir_core::model::StatusPageStatus;
 use ir_core::{ErrorKind, Severity};
 
 fn at(rfc3339: &str) -> DateTime<Utc> {

@@ -6,9 +6,10 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use ir_core::clock::{ManualClock, Timestamp};
+use ir_core::model::{DeploymentId, LogLine};
 use ir_core::playbook::signatures::LogPattern;
 use ir_core::playbook::{DiagnosisConfig, Probe, ProbeWindow, Providers, diagnose};
-use ir_core::ports::{DeploymentId, LogLine, LogQuery, LogSource, LogStream};
+use ir_core::ports::{LogQuery, LogSource, LogStream};
 use ir_core::testkit::InMemoryLogs;
 use ir_core::{Error, ErrorKind};
 

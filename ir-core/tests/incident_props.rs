@@ -8,12 +8,11 @@ use std::collections::BTreeSet;
 use chrono::{DateTime, Duration as ChronoDuration, Utc};
 use ir_core::classify::{Reachability, Signals, classify};
 use ir_core::error::ErrorKind;
-use ir_core::escalation::Role;
-use ir_core::incident::{
-    ActionState, Event, EventKind, Flag, Incident, IncidentId, MessageKind, Phase,
-};
-use ir_core::playbook::{Action, ActionKind, IdempotencyKey};
-use ir_core::ports::DeploymentId;
+use ir_core::incident::{ActionState, Event, EventKind, Incident, Phase};
+use ir_core::model::DeploymentId;
+use ir_core::model::Role;
+use ir_core::model::{Action, ActionKind, IdempotencyKey};
+use ir_core::model::{Flag, IncidentId, MessageKind};
 use ir_core::{Severity, SeverityPolicy};
 use proptest::prelude::*;
 
@@ -46,7 +45,7 @@ fn arb_kind() -> impl Strategy<Value = EventKind> {
             flag: Flag::Security
         }),
         (0.0f64..1.2).prop_map(|c| EventKind::HypothesisPosted {
-            hypotheses: vec![ir_core::playbook::Hypothesis {
+            hypotheses: vec![ir_core::model::Hypothesis {
                 playbook: "p".into(),
                 cause: "c".into(),
                 summary: "s".into(),

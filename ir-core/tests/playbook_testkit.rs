@@ -6,11 +6,11 @@ use std::sync::Arc;
 
 use ir_core::classify::{Reachability, Signals, classify};
 use ir_core::clock::{ManualClock, Timestamp};
-use ir_core::incident::{Event, EventKind, Incident, MessageKind, Phase};
+use ir_core::incident::{Event, EventKind, Phase};
+use ir_core::model::MessageKind;
+use ir_core::model::{Deployment, DeploymentId, DeploymentStatus, LogLine};
 use ir_core::playbook::{Outcome, Providers, Runner, RunnerConfig, Symptoms};
-use ir_core::ports::{
-    AutoApprove, Deployment, DeploymentId, DeploymentStatus, IncidentStore, LogLine, LogStream,
-};
+use ir_core::ports::{AutoApprove, IncidentStore, LogStream};
 use ir_core::testkit::{
     InMemoryChat, InMemoryIncidentStore, InMemoryLogs, InMemoryPager, InMemoryPlatform,
     InMemoryStatusPage, InMemoryVariables, PlatformCall, ScriptedHealthProbe,
@@ -33,10 +33,10 @@ struct World {
     signals: Signals,
 }
 
-async fn world() -> (World, ir_core::incident::IncidentId) {
+async fn world() -> (World, ir_core::model::IncidentId) {
     let clock = ManualClock::at(t(0));
     let store = Arc::new(InMemoryIncidentStore::with_clock(Arc::new(clock.clone())));
-    let good = Deployment::new("d2", DeploymentStatus::Success, t(-240))
+    let good = Deployment::new("d2", DeploymentStatus::Active, t(-240))
         .with_commit(
             "2222222222222222222222222222222222222222",
             Some("feat: pricing".into()),
@@ -114,6 +114,7 @@ fn runner(w: &World, config: RunnerConfig) -> Runner {
         w.store.clone(),
         w.providers.clone(),
         Arc::new(w.clock.clone()),
+        ir_core::scenarios::builtin(),
     )
     .with_approver(Arc::new(AutoApprove::new("alice")))
     .with_config(config)
@@ -143,9 +144,9 @@ async fn a_crash_loop_is_rolled_back_on_the_in_memory_platform_and_resolved() {
         serving.commit_sha.as_deref(),
         Some("2222222222222222222222222222222222222222")
     );
-    assert_eq!(serving.status, DeploymentStatus::Success);
+    assert_eq!(serving.status, DeploymentStatus::Active);
 
-    let incident = Incident::from_stored(&w.store.load(id).await.unwrap()).unwrap();
+    let incident = w.store.load(id).await.unwrap().incident().unwrap();
     assert_eq!(incident.phase(), Phase::Resolved);
     assert!(
         w.store.list_open().await.unwrap().is_empty(),

@@ -4,9 +4,11 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use ir_core::SeverityPolicy;
 use ir_core::classify::{Signals, classify};
-use ir_core::incident::{Event, EventKind, Incident, IncidentId, MessageKind};
-use ir_core::playbook::{Action, ActionKind, Hypothesis};
-use ir_core::ports::{DeploymentId, IssueRef};
+use ir_core::incident::{Event, EventKind, Incident};
+use ir_core::model::DeploymentId;
+use ir_core::model::{Action, ActionKind, Hypothesis};
+use ir_core::model::{IncidentId, MessageKind};
+use ir_core::ports::IssueRef;
 use ir_core::postmortem::{ActionItem, Postmortem};
 
 fn t(hh: u32, mm: u32) -> DateTime<Utc> {

@@ -6,11 +6,13 @@ use std::time::Duration;
 use chrono::{DateTime, NaiveDate, Utc};
 use ir_core::classify::{Signals, classify};
 use ir_core::comms::{Message, StatusPageMessage, Templates};
-use ir_core::incident::{ChecklistItem, Event, EventKind, Incident, IncidentId, MessageKind};
-use ir_core::playbook::{
+use ir_core::incident::{Event, EventKind, Incident};
+use ir_core::model::{
     Action, ActionKind, Evidence, EvidenceId, EvidenceOutcome, Hypothesis, Observation,
 };
-use ir_core::ports::{DeploymentId, IssueRef, StatusPageStatus, fingerprint};
+use ir_core::model::{ChecklistItem, IncidentId, MessageKind};
+use ir_core::model::{DeploymentId, StatusPageStatus};
+use ir_core::ports::{IssueRef, fingerprint};
 use ir_core::postmortem::{ActionItem, Checklist, Postmortem, PostmortemTemplate};
 use ir_core::{ErrorKind, SeverityPolicy};
 use secrecy::SecretString;

@@ -8,7 +8,8 @@ use std::fmt;
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
-use ir_core::ports::{HealthOutcome, HealthProbe, HealthReport};
+use ir_core::model::{HealthOutcome, HealthReport};
+use ir_core::ports::HealthProbe;
 use ir_core::{Error, Result};
 use reqwest::{Method, Url};
 use tracing::Instrument;

@@ -4,7 +4,9 @@
 use std::time::Duration;
 
 use ir_core::ErrorKind;
-use ir_core::ports::{HealthOutcome, HealthProbe};
+use ir_core::classify::Reachability;
+use ir_core::model::HealthOutcome;
+use ir_core::ports::HealthProbe;
 use ir_http::{HealthProbeConfig, HttpHealthProbe, Method, RedirectPolicy};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -204,7 +206,7 @@ async fn a_refused_connection_is_unreachable() {
         other => panic!("expected Unreachable, got {other:?}"),
     }
     assert_eq!(
-        report.reachability(),
+        Reachability::from(&report),
         ir_core::classify::Reachability::Unreachable
     );
 }

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use ir_core::ports::{ConnectionGroup, ConnectionStatus, StateCounts};
+use ir_core::model::{ConnectionGroup, ConnectionStatus, StateCounts};
 use sqlx::PgConnection;
 
 /// One row per (application name, user), client backends only. Rows the caller may not see in

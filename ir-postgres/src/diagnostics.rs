@@ -6,10 +6,8 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use ir_core::ports::{
-    ConnectionStatus, DatabaseDiagnostics, PgBouncerPool, PgBouncerStats, PoolStatus, SlowQueries,
-    TerminateRequest, TerminationReport,
-};
+use ir_core::model::{ConnectionStatus, PgBouncerPool, PoolStatus, SlowQueries};
+use ir_core::ports::{DatabaseDiagnostics, PgBouncerStats, TerminateRequest, TerminationReport};
 use ir_core::{ErrorKind, Result};
 use sqlx::PgPool;
 use sqlx::pool::PoolConnection;

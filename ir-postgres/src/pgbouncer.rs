@@ -7,7 +7,9 @@
 
 use std::time::Duration;
 
-use ir_core::ports::{PgBouncerPool, PgBouncerStats};
+use ir_core::ports::PgBouncerStats;
+
+use ir_core::model::PgBouncerPool;
 use ir_core::{Error, ErrorKind, Result};
 use sqlx::postgres::{PgConnectOptions, PgRow};
 use sqlx::{Column, ConnectOptions, Connection, Row, ValueRef};

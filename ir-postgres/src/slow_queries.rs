@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use ir_core::ports::{SlowQueries, SlowQuery};
+use ir_core::model::{SlowQueries, SlowQuery};
 use sqlx::PgConnection;
 
 use crate::client::sqlstate;

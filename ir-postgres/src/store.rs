@@ -19,7 +19,8 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use ir_core::incident::{Event, EventKind, IncidentId, RecordedEvent};
+use ir_core::incident::{Event, EventKind, RecordedEvent};
+use ir_core::model::IncidentId;
 use ir_core::ports::{IncidentStore, Lease, Opened, StoredIncident};
 use ir_core::{ErrorKind, Result};
 use sqlx::migrate::{Migration, Migrator};

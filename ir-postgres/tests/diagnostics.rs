@@ -11,10 +11,8 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 use ir_core::ErrorKind;
-use ir_core::ports::{
-    ConnectionGroup, DatabaseDiagnostics, DsnRoute, RefusalReason, SlowQueries, TerminateRequest,
-    check_dsn,
-};
+use ir_core::model::{ConnectionGroup, DsnRoute, SlowQueries};
+use ir_core::ports::{DatabaseDiagnostics, RefusalReason, TerminateRequest, check_dsn};
 use ir_postgres::{PgDiagnostics, PostgresConfig};
 use secrecy::SecretString;
 use sqlx::postgres::PgPoolOptions;

@@ -12,7 +12,7 @@ use ir_core::ErrorKind;
 use ir_core::SeverityPolicy;
 use ir_core::classify::{Reachability, Signals, classify};
 use ir_core::incident::{Event, EventKind};
-use ir_core::playbook::IdempotencyKey;
+use ir_core::model::IdempotencyKey;
 use ir_core::ports::IncidentStore;
 use sqlx::Executor;
 

@@ -4,7 +4,8 @@
 use std::collections::HashSet;
 
 use async_trait::async_trait;
-use ir_core::ports::{DeployPlatform, Deployment, DeploymentId, ServiceStatus};
+use ir_core::model::{Deployment, DeploymentId, ServiceStatus};
+use ir_core::ports::DeployPlatform;
 use ir_core::{Error, ErrorKind, Result};
 use serde_json::{Value, json};
 

@@ -26,7 +26,7 @@
 //! // `railway rollback`: to the newest earlier deployment that went live. Railway marks a
 //! // deployment that served and was then replaced REMOVED, so both count as successful.
 //! let last_good = recent.iter().skip(1).find(|d| {
-//!     d.can_rollback && matches!(d.status, DeploymentStatus::Success | DeploymentStatus::Removed)
+//!     d.can_rollback && matches!(d.status, DeploymentStatus::Active | DeploymentStatus::Removed)
 //! });
 //! if let Some(good) = last_good {
 //!     railway.rollback(&good.id).await?;

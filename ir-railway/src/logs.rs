@@ -1,7 +1,8 @@
 //! `LogSource` over Railway: `deploymentLogs`, `buildLogs`, `environmentLogs`.
 
 use async_trait::async_trait;
-use ir_core::ports::{LogLine, LogQuery, LogSource, LogStream};
+use ir_core::model::LogLine;
+use ir_core::ports::{LogFilter, LogQuery, LogSource, LogStream};
 use ir_core::{Error, ErrorKind, Result};
 use serde_json::{Value, json};
 
@@ -11,8 +12,9 @@ use crate::wire::WireLog;
 
 #[async_trait]
 impl LogSource for RailwayClient {
-    /// Sends the filter as Railway's own syntax (`@level:error`, `@level:warn AND timeout`,
-    /// `-@method:OPTIONS`). Deployment and build logs pass the window as `startDate`/`endDate`;
+    /// Sends the filter as Railway's own syntax where it can say it (`@level:error`,
+    /// `@level:warn AND timeout`; see [`railway_filter`]) and applies the whole filter again on
+    /// the lines that arrive. Deployment and build logs pass the window as `startDate`/`endDate`;
     /// environment logs ask for the newest `limit` lines before `until` (or now). The window and
     /// limit are applied again on the lines that arrive, so the result never strays outside them.
     async fn logs(&self, query: &LogQuery) -> Result<Vec<LogLine>> {
@@ -20,7 +22,7 @@ impl LogSource for RailwayClient {
             return Ok(Vec::new());
         }
         let limit = json!(i32::try_from(query.limit).unwrap_or(i32::MAX));
-        let filter = query.filter.clone().map(Value::from);
+        let filter = railway_filter(&query.filter).map(Value::from);
         let rfc3339 = |t: Option<ir_core::clock::Timestamp>| t.map(|t| json!(t.to_rfc3339()));
         let (op, vars) = match &query.stream {
             LogStream::Deployment(id) | LogStream::Build(id) => {
@@ -61,7 +63,7 @@ impl LogSource for RailwayClient {
             })?;
             let after_start = query.since.is_none_or(|since| line.timestamp >= since);
             let before_end = query.until.is_none_or(|until| line.timestamp < until);
-            if after_start && before_end {
+            if after_start && before_end && query.filter.matches(&line) {
                 lines.push(line);
             }
         }
@@ -70,5 +72,64 @@ impl LogSource for RailwayClient {
         let excess = lines.len().saturating_sub(query.limit);
         lines.drain(..excess);
         Ok(lines)
+    }
+}
+
+/// The part of `filter` Railway's syntax can express: one level (`@level:error`) and one
+/// substring (bare, or quoted when it has spaces), joined with `AND`. Railway documents no
+/// `OR`, so a filter with several levels or several substrings sends only what it can and
+/// the rest is applied to the lines that arrive; a substring holding a quote is applied
+/// locally only. `None` when nothing can be sent.
+pub(crate) fn railway_filter(filter: &LogFilter) -> Option<String> {
+    let mut terms = Vec::new();
+    if let [level] = filter.levels.as_slice() {
+        let name = level.name();
+        if name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            terms.push(format!("@level:{name}"));
+        }
+    }
+    if let [text] = filter.contains.as_slice() {
+        let text = text.trim();
+        if !text.is_empty() && !text.contains('"') {
+            if text.chars().any(char::is_whitespace) {
+                terms.push(format!("\"{text}\""));
+            } else {
+                terms.push(text.to_owned());
+            }
+        }
+    }
+    (!terms.is_empty()).then(|| terms.join(" AND "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ir_core::model::LogLevel;
+
+    #[test]
+    fn filters_translate_into_railway_syntax() {
+        let f = LogFilter::default();
+        assert_eq!(railway_filter(&f), None);
+        let f = LogFilter::default().with_level(LogLevel::Error);
+        assert_eq!(railway_filter(&f).as_deref(), Some("@level:error"));
+        let f = LogFilter::default()
+            .with_level(LogLevel::Warn)
+            .with_text("rate limit");
+        assert_eq!(
+            railway_filter(&f).as_deref(),
+            Some("@level:warn AND \"rate limit\"")
+        );
+        let f = LogFilter::default()
+            .with_level(LogLevel::Error)
+            .with_text("6432");
+        assert_eq!(railway_filter(&f).as_deref(), Some("@level:error AND 6432"));
+        // Railway has no OR: two levels are applied locally only.
+        let f = LogFilter::default()
+            .with_level(LogLevel::Error)
+            .with_level(LogLevel::Warn)
+            .with_text("NO_SECRET");
+        assert_eq!(railway_filter(&f).as_deref(), Some("NO_SECRET"));
+        let f = LogFilter::default().with_text("say \"hi\"");
+        assert_eq!(railway_filter(&f), None);
     }
 }

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use ir_core::ports::{
+use ir_core::model::{
     Deployment, DeploymentStatus, InstanceStatus, LogLevel, LogLine, ServiceStatus,
 };
 use serde::Deserialize;
@@ -38,7 +38,7 @@ impl WireDeployment {
     pub(crate) fn instance_statuses(&self) -> Vec<InstanceStatus> {
         self.instances
             .iter()
-            .map(|i| InstanceStatus::parse(&i.status))
+            .map(|i| instance_status(&i.status))
             .collect()
     }
 
@@ -53,16 +53,46 @@ impl WireDeployment {
         // `commitHash` is what Railway's CLI reads; `commitMessage` appears in third-party code.
         let commit = meta_str("commitHash");
         let message = meta_str("commitMessage");
-        let deployment = Deployment::new(
-            self.id,
-            DeploymentStatus::parse(&self.status),
-            self.created_at,
-        )
-        .with_capabilities(self.can_rollback, self.can_redeploy);
+        let deployment = Deployment::new(self.id, deployment_status(&self.status), self.created_at)
+            .with_capabilities(self.can_rollback, self.can_redeploy);
         match commit {
             Some(sha) => deployment.with_commit(sha, message),
             None => deployment,
         }
+    }
+}
+
+/// Railway's `DeploymentStatus` names onto the platform-neutral status. `REMOVED` is a
+/// deployment a newer one replaced after it served; `INITIALIZING` is the build starting;
+/// `WAITING` and `NEEDS_APPROVAL` have not started.
+pub(crate) fn deployment_status(name: &str) -> DeploymentStatus {
+    match name {
+        "QUEUED" | "WAITING" | "NEEDS_APPROVAL" => DeploymentStatus::Queued,
+        "INITIALIZING" | "BUILDING" => DeploymentStatus::Building,
+        "DEPLOYING" => DeploymentStatus::Deploying,
+        "SUCCESS" => DeploymentStatus::Active,
+        "SLEEPING" => DeploymentStatus::Sleeping,
+        "FAILED" => DeploymentStatus::Failed,
+        "CRASHED" => DeploymentStatus::Crashed,
+        "REMOVING" => DeploymentStatus::Removing,
+        "REMOVED" => DeploymentStatus::Removed,
+        "SKIPPED" => DeploymentStatus::Skipped,
+        other => DeploymentStatus::Unknown(other.to_owned()),
+    }
+}
+
+/// Railway's `DeploymentInstanceStatus` names onto the platform-neutral status.
+pub(crate) fn instance_status(name: &str) -> InstanceStatus {
+    match name {
+        "CREATED" | "INITIALIZING" => InstanceStatus::Starting,
+        "RUNNING" => InstanceStatus::Running,
+        "RESTARTING" => InstanceStatus::Restarting,
+        "CRASHED" => InstanceStatus::Crashed,
+        "EXITED" => InstanceStatus::Exited,
+        "STOPPED" => InstanceStatus::Stopped,
+        "REMOVING" => InstanceStatus::Removing,
+        "REMOVED" => InstanceStatus::Removed,
+        other => InstanceStatus::Unknown(other.to_owned()),
     }
 }
 

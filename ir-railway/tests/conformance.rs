@@ -15,7 +15,8 @@ use std::sync::Mutex;
 use chrono::{DateTime, Utc};
 use common::*;
 use ir_core::clock::ManualClock;
-use ir_core::ports::{Deployment, DeploymentId, LogLevel, LogLine, LogStream};
+use ir_core::model::{Deployment, DeploymentId, DeploymentStatus, LogLevel, LogLine};
+use ir_core::ports::LogStream;
 use ir_core::testkit::conformance::{self, DeployFixture, LogFixture, VariableFixture};
 use ir_core::testkit::deployments_fixture;
 use ir_railway::RailwayClient;
@@ -49,10 +50,28 @@ fn graphql_error(message: &str, field: &str) -> ResponseTemplate {
     }))
 }
 
+/// The Railway name `ir-railway` reads as `status`.
+fn railway_status(status: &DeploymentStatus) -> String {
+    match status {
+        DeploymentStatus::Queued => "QUEUED".into(),
+        DeploymentStatus::Building => "BUILDING".into(),
+        DeploymentStatus::Deploying => "DEPLOYING".into(),
+        DeploymentStatus::Active => "SUCCESS".into(),
+        DeploymentStatus::Sleeping => "SLEEPING".into(),
+        DeploymentStatus::Failed => "FAILED".into(),
+        DeploymentStatus::Crashed => "CRASHED".into(),
+        DeploymentStatus::Removing => "REMOVING".into(),
+        DeploymentStatus::Removed => "REMOVED".into(),
+        DeploymentStatus::Skipped => "SKIPPED".into(),
+        DeploymentStatus::Unknown(other) => other.clone(),
+        other => panic!("no Railway name for {other:?}"),
+    }
+}
+
 fn wire_deployment(d: &Deployment) -> Value {
     json!({
         "id": d.id.as_str(),
-        "status": serde_json::to_value(&d.status).unwrap(),
+        "status": railway_status(&d.status),
         "createdAt": d.created_at.to_rfc3339(),
         "meta": { "commitHash": d.commit_sha, "commitMessage": d.commit_message },
         "canRollback": d.can_rollback,

@@ -5,7 +5,8 @@ mod common;
 
 use common::*;
 use ir_core::ErrorKind;
-use ir_core::ports::{DeployPlatform, DeploymentId, DeploymentStatus, InstanceStatus};
+use ir_core::model::{DeploymentId, DeploymentStatus, InstanceStatus};
+use ir_core::ports::DeployPlatform;
 use serde_json::json;
 use wiremock::MockServer;
 
@@ -42,7 +43,7 @@ async fn service_status_reads_latest_active_and_replicas() {
     assert_eq!(status.active_deployments.len(), 1);
     assert_eq!(
         status.active_deployments[0].status,
-        DeploymentStatus::Success
+        DeploymentStatus::Active
     );
     assert!(status.active_deployments[0].can_rollback);
     assert_eq!(
@@ -159,7 +160,7 @@ async fn deployment_by_id() {
         .unwrap();
 
     assert_eq!(deployment.id.as_str(), "d-0005");
-    assert_eq!(deployment.status, DeploymentStatus::Success);
+    assert_eq!(deployment.status, DeploymentStatus::Active);
     assert!(deployment.can_rollback && deployment.can_redeploy);
 }
 

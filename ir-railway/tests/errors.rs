@@ -9,9 +9,8 @@ use std::time::Duration;
 
 use common::*;
 use ir_core::clock::{Clock, ManualClock};
-use ir_core::ports::{
-    DeployPlatform, DeploymentId, LogQuery, LogSource, LogStream, SetOptions, VariableStore,
-};
+use ir_core::model::DeploymentId;
+use ir_core::ports::{DeployPlatform, LogQuery, LogSource, LogStream, SetOptions, VariableStore};
 use ir_core::{ErrorKind, Result};
 use ir_http::RetryPolicy;
 use ir_railway::{RailwayClient, RailwayConfig, RailwayToken};

@@ -5,7 +5,8 @@ mod common;
 
 use common::*;
 use ir_core::ErrorKind;
-use ir_core::ports::{DeploymentId, LogLevel, LogQuery, LogSource, LogStream};
+use ir_core::model::{DeploymentId, LogLevel};
+use ir_core::ports::{LogFilter, LogQuery, LogSource, LogStream};
 use serde_json::json;
 use wiremock::MockServer;
 
@@ -32,11 +33,45 @@ async fn deployment_logs_with_filter_and_window() {
     .await;
 
     let query = LogQuery::new(LogStream::Deployment(DeploymentId::new("d-0006")), 100)
-        .with_filter("@level:error")
+        .with_filter(LogFilter::default().with_level(LogLevel::Error))
         .with_window(
             Some(at("2026-02-08T15:00:00Z")),
             Some(at("2026-02-08T15:30:00Z")),
         );
+    let lines = client(&server).logs(&query).await.unwrap();
+
+    let messages: Vec<&str> = lines.iter().map(|l| l.message.as_str()).collect();
+    assert_eq!(
+        messages,
+        [
+            "Error: NEXTAUTH_SECRET is not set",
+            "[next-auth][error][NO_SECRET]",
+        ],
+        "oldest first, and the filter applied again to what Railway sent"
+    );
+}
+
+#[tokio::test]
+async fn deployment_log_levels_timestamps_and_attributes_are_read() {
+    let server = MockServer::start().await;
+    graphql(
+        "DeploymentLogs",
+        json!({
+            "deploymentId": "d-0006",
+            "limit": 100,
+            "startDate": "2026-02-08T15:00:00+00:00",
+            "endDate": "2026-02-08T15:30:00+00:00",
+        }),
+    )
+    .respond_with(ok(&resource("deployment_logs.json")))
+    .expect(1)
+    .mount(&server)
+    .await;
+
+    let query = LogQuery::new(LogStream::Deployment(DeploymentId::new("d-0006")), 100).with_window(
+        Some(at("2026-02-08T15:00:00Z")),
+        Some(at("2026-02-08T15:30:00Z")),
+    );
     let lines = client(&server).logs(&query).await.unwrap();
 
     let messages: Vec<&str> = lines.iter().map(|l| l.message.as_str()).collect();
@@ -117,7 +152,7 @@ async fn environment_logs_ask_for_the_newest_before_until() {
         "EnvironmentLogs",
         json!({
             "environmentId": ENVIRONMENT,
-            "filter": "@level:error AND 6432",
+            "filter": "@level:error AND connect",
             "beforeDate": "2026-02-08T15:30:00+00:00",
             "beforeLimit": 50,
         }),
@@ -128,7 +163,11 @@ async fn environment_logs_ask_for_the_newest_before_until() {
     .await;
 
     let query = LogQuery::new(LogStream::Environment, 50)
-        .with_filter("@level:error AND 6432")
+        .with_filter(
+            LogFilter::default()
+                .with_level(LogLevel::Error)
+                .with_text("connect"),
+        )
         .with_window(None, Some(at("2026-02-08T15:30:00Z")));
     let lines = client(&server).logs(&query).await.unwrap();
 

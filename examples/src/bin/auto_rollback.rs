@@ -12,10 +12,9 @@ use ir_core::SeverityPolicy;
 use ir_core::classify::{Reachability, Signals, classify};
 use ir_core::clock::{ManualClock, Timestamp};
 use ir_core::incident::{Event, EventKind};
+use ir_core::model::{Deployment, DeploymentId, DeploymentStatus, LogLine};
 use ir_core::playbook::{Outcome, Providers, Runner, Symptoms};
-use ir_core::ports::{
-    AutoApprove, Deployment, DeploymentId, DeploymentStatus, IncidentStore, LogLine, LogStream,
-};
+use ir_core::ports::{AutoApprove, IncidentStore, LogStream};
 use ir_core::testkit::{
     InMemoryChat, InMemoryIncidentStore, InMemoryLogs, InMemoryPager, InMemoryPlatform,
     InMemoryStatusPage, InMemoryVariables, ScriptedHealthProbe,
@@ -92,8 +91,13 @@ async fn main() -> Result<(), Box<dyn Error>> {
     );
     let opened = store.open("health:www.example.com", detected).await?;
 
-    let runner = Runner::new(store.clone(), providers, Arc::new(clock.clone()))
-        .with_approver(Arc::new(AutoApprove::new("on-call")));
+    let runner = Runner::new(
+        store.clone(),
+        providers,
+        Arc::new(clock.clone()),
+        ir_core::scenarios::builtin(),
+    )
+    .with_approver(Arc::new(AutoApprove::new("on-call")));
     let report = runner.run(opened.id, &Symptoms::new(signals)).await?;
 
     for message in chat.messages() {

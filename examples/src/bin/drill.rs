@@ -22,14 +22,15 @@ use ir_core::comms::{
     MitigationApplied, ResolutionNotification, StatusPageMessage, StatusUpdate, Templates,
 };
 use ir_core::escalation::{Due, EscalationPolicy, due};
-use ir_core::incident::{ChecklistItem, Event, EventKind, Incident, MessageKind};
-use ir_core::playbook::{
+use ir_core::incident::{Event, EventKind, Incident};
+use ir_core::model::{
     Action, ActionKind, Evidence, EvidenceId, EvidenceOutcome, Hypothesis, Observation,
 };
+use ir_core::model::{ChecklistItem, MessageKind};
+use ir_core::model::{DeploymentId, LogLevel, LogLine, StatusPageStatus};
 use ir_core::ports::{
-    ChatNotifier, DeploymentId, HealthProbe, IncidentStore, LogLevel, LogLine, LogQuery, LogSource,
-    LogStream, Page, Pager, SetOptions, StatusPage, StatusPageStatus, StatusPageUpdate,
-    VariableStore, fingerprint,
+    ChatNotifier, HealthProbe, IncidentStore, LogFilter, LogQuery, LogSource, LogStream, Page,
+    Pager, SetOptions, StatusPage, StatusPageUpdate, VariableStore, fingerprint,
 };
 use ir_core::postmortem::{ActionItem, Postmortem};
 use ir_core::testkit::{
@@ -265,7 +266,7 @@ async fn main() -> Res {
         opened.created && !replica.created && replica.id == opened.id,
         "one incident per alert"
     );
-    let incident = Incident::from_stored(&store.load(opened.id).await?)?;
+    let incident = store.load(opened.id).await?.incident()?;
 
     let mut drill = Drill {
         clock,
@@ -287,7 +288,7 @@ async fn main() -> Res {
             .pager
             .trigger(&Page {
                 dedup_key: drill.incident.dedup_key().to_owned(),
-                role: ir_core::escalation::Role::OnCall,
+                role: ir_core::model::Role::OnCall,
                 summary: format!("{}: {}", drill.incident.severity(), drill.incident.title()),
                 severity: drill.incident.severity(),
             })
@@ -337,7 +338,8 @@ async fn main() -> Res {
             },
         )
         .await?;
-    let query = LogQuery::new(deployment.clone(), 100).with_filter("NO_SECRET");
+    let query = LogQuery::new(deployment.clone(), 100)
+        .with_filter(LogFilter::default().with_text("NO_SECRET"));
     let lines = drill.logs.logs(&query).await?;
     drill
         .collect(
@@ -532,7 +534,7 @@ async fn main() -> Res {
     );
 
     // The record: what the store holds folds to the incident we drove.
-    let stored = Incident::from_stored(&drill.store.load(drill.incident.id()).await?)?;
+    let stored = drill.store.load(drill.incident.id()).await?.incident()?;
     assert_eq!(
         stored, drill.incident,
         "the store's timeline folds to the same incident"

@@ -6,9 +6,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::clock::Timestamp;
 use crate::error::{Error, Result};
-use crate::incident::{ActionState, EventKind, Incident, MessageKind, Phase};
-use crate::playbook::ActionKind;
-use crate::ports::StatusPageStatus;
+use crate::incident::{ActionState, EventKind, Incident, Phase};
+use crate::model::ActionKind;
+use crate::model::MessageKind;
+use crate::model::StatusPageStatus;
 use crate::severity::Severity;
 
 /// One runbook message, ready to render with [`Templates::render`](super::Templates::render).

@@ -17,8 +17,9 @@ use super::message::{
 };
 use crate::clock::Timestamp;
 use crate::error::{Error, Result};
-use crate::incident::MessageKind;
-use crate::ports::{ChatMessage, StatusPageStatus};
+use crate::model::MessageKind;
+use crate::model::StatusPageStatus;
+use crate::ports::ChatMessage;
 use crate::severity::Severity;
 
 /// The built-in templates, by name, in the runbook's order.
@@ -468,7 +469,6 @@ mod tests {
     fn templates_can_be_shared_between_tasks() {
         fn shared<T: Send + Sync + Clone + 'static>() {}
         shared::<Templates>();
-        shared::<crate::postmortem::PostmortemTemplate>();
     }
 
     #[test]

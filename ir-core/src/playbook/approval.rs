@@ -2,8 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::action::{Action, Risk};
 use crate::error::{Error, Result};
+use crate::model::{Action, Risk};
 use crate::ports::{ApprovalRequest, Approver, Decision};
 use crate::severity::Severity;
 
@@ -16,7 +16,7 @@ use crate::severity::Severity;
 ///
 /// ```
 /// use ir_core::playbook::{Action, ActionKind, ApprovalPolicy, PolicyVerdict};
-/// use ir_core::ports::DeploymentId;
+/// use ir_core::model::DeploymentId;
 /// use ir_core::Severity;
 ///
 /// let policy = ApprovalPolicy::default();
@@ -189,8 +189,8 @@ pub async fn decide(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::incident::IncidentId;
-    use crate::playbook::ActionKind;
+    use crate::model::ActionKind;
+    use crate::model::IncidentId;
     use crate::ports::{DenyAll, MockApprover};
 
     fn action(kind: ActionKind) -> Action {
@@ -202,7 +202,7 @@ mod tests {
         let p = ApprovalPolicy::runbook();
         let issue = action(ActionKind::CreateIssue { title: "x".into() });
         let restart = action(ActionKind::Restart {
-            deployment: crate::ports::DeploymentId::new("d"),
+            deployment: crate::model::DeploymentId::new("d"),
         });
         let kill = action(ActionKind::TerminateIdleConnections {
             older_than: std::time::Duration::from_secs(600),

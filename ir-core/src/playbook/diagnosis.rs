@@ -6,14 +6,14 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use super::evidence::{Evidence, EvidenceId, EvidenceOutcome, Observation};
 use super::probe::{Probe, ProbeWindow, Providers, probe_timeout};
 use crate::clock::Clock;
 use crate::error::ErrorKind;
-use crate::ports::{
+use crate::model::{
     ConnectionStatus, Deployment, DsnCheck, ErrorBucket, FailedJob, HealthReport, LogLine,
     PgBouncerPool, PoolStatus, ServiceStatus, SlowQueries, TrackedIssue, WorkflowRun,
 };
+use crate::model::{Evidence, EvidenceId, EvidenceOutcome, Observation};
 
 /// Deadlines of a diagnosis.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -256,6 +256,7 @@ mod tests {
     use super::*;
     use crate::clock::{ManualClock, Timestamp};
     use crate::error::{Error, Result};
+    use crate::model::*;
     use crate::playbook::signatures::LogPattern;
     use crate::ports::*;
 

@@ -3,12 +3,13 @@
 
 use secrecy::{ExposeSecret, SecretString};
 
-use super::action::{Action, ActionKind};
 use super::probe::{Providers, missing};
 use crate::clock::{Clock, Timestamp};
 use crate::error::{Error, ErrorKind, Result};
+use crate::model::DsnRoute;
+use crate::model::{Action, ActionKind};
 use crate::ports::{
-    DsnRoute, NewIssue, PGBOUNCER_PORT, SetOptions, TerminateRequest, check_dsn, fingerprint,
+    NewIssue, PGBOUNCER_PORT, SetOptions, TerminateRequest, check_dsn, fingerprint,
 };
 use crate::rollback::{self, RollbackWait, VariableChange};
 
@@ -409,23 +410,21 @@ mod tests {
     /// expectation for any).
     #[tokio::test]
     async fn reconciling_never_repeats_and_says_why() {
-        use crate::ports::{
-            Deployment, DeploymentId, DeploymentStatus, MockCodeHost, MockDeployPlatform,
-            ServiceStatus,
-        };
+        use crate::model::{Deployment, DeploymentId, DeploymentStatus, ServiceStatus};
+        use crate::ports::{MockCodeHost, MockDeployPlatform};
         use std::sync::Arc;
         let mut deploy = MockDeployPlatform::new();
         deploy.expect_service_status().returning(|| {
             Ok(ServiceStatus::new("web").with_active(vec![Deployment::new(
                 "d7",
-                DeploymentStatus::Success,
+                DeploymentStatus::Active,
                 "2026-02-08T10:00:00Z".parse().unwrap(),
             )]))
         });
         deploy.expect_list_deployments().returning(|_| {
             Ok(vec![Deployment::new(
                 "d8",
-                DeploymentStatus::Success,
+                DeploymentStatus::Active,
                 "2026-02-08T15:31:00Z".parse().unwrap(),
             )])
         });

@@ -8,27 +8,23 @@
 //! - [`ApprovalPolicy`] and the [`Approver`](crate::ports::Approver) decide on each [`Action`].
 //! - The [`Runner`] drives the incident from Investigating to Resolved.
 
-mod action;
-pub mod approval;
-pub mod diagnosis;
-mod evidence;
+mod approval;
+mod diagnosis;
 mod execute;
 mod plan;
-pub mod probe;
+mod probe;
 mod runner;
 pub mod signatures;
-pub mod verify;
+mod verify;
 
-pub use action::*;
 pub use approval::{Approval, ApprovalPolicy, PolicyVerdict};
-pub use diagnosis::{DiagnosisConfig, EvidenceSet, dedup_probes, diagnose};
-pub use evidence::*;
+pub use diagnosis::{Cited, DiagnosisConfig, EvidenceSet, dedup_probes, diagnose};
 pub use execute::random_base64;
 pub use plan::{
     Context, Mitigation, NewValue, Plan, Playbook, Remedy, Scorer, Symptoms, ids, rank,
 };
-pub use probe::{Probe, ProbeWindow, Providers};
+pub use probe::{MAX_LOG_MATCHES, Probe, ProbeWindow, Providers};
 #[cfg(any(test, feature = "mock"))]
 pub use runner::MockUserReports;
 pub use runner::{Outcome, RunReport, Runner, RunnerConfig, UserReports};
-pub use verify::{Baseline, Check, Verification};
+pub use verify::{Baseline, Check, Round, Verification};

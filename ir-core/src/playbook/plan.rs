@@ -7,14 +7,14 @@ use std::fmt;
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 
-use super::action::{ActionKind, Risk};
 use super::diagnosis::EvidenceSet;
-use super::evidence::{EvidenceId, Hypothesis};
 use super::probe::{Probe, ProbeWindow};
 use super::verify::Verification;
 use crate::classify::Signals;
 use crate::clock::Timestamp;
 use crate::incident::Incident;
+use crate::model::{ActionKind, Risk};
+use crate::model::{EvidenceId, Hypothesis};
 use crate::severity::Thresholds;
 
 /// What was observed when the incident was opened: the classification's signals plus the text

@@ -13,14 +13,14 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use super::evidence::Observation;
 use super::signatures::LogPattern;
 use crate::clock::Timestamp;
 use crate::error::{Error, ErrorKind, Result};
+use crate::model::Observation;
+use crate::model::{LogLine, TimeWindow};
 use crate::ports::{
     ChatNotifier, CodeHost, DatabaseDiagnostics, DeployPlatform, ErrorTracker, HealthProbe,
-    LogLine, LogQuery, LogSource, LogStream, Pager, RunQuery, StatusPage, TimeWindow,
-    VariableStore, check_dsn,
+    LogQuery, LogSource, LogStream, Pager, RunQuery, StatusPage, VariableStore, check_dsn,
 };
 
 /// At most this many matching log lines are kept as evidence (the newest).

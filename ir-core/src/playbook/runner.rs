@@ -29,10 +29,8 @@ use serde::{Deserialize, Serialize};
 
 use self::journal::Journal;
 use self::messages::{Outgoing, render};
-use super::action::{Action, ActionKind, IdempotencyKey, Risk};
 use super::approval::{Approval, ApprovalPolicy, decide};
 use super::diagnosis::{DiagnosisConfig, EvidenceSet, diagnose};
-use super::evidence::Hypothesis;
 use super::execute::{self, Payload, Reconciled};
 use super::plan::{Context, Mitigation, NewValue, Playbook, Remedy, Symptoms, rank};
 use super::probe::{Probe, Providers};
@@ -40,11 +38,16 @@ use super::verify::{Baseline, Check, Verification, check_round, quantile};
 use crate::clock::{Clock, Timestamp, to_chrono, to_std};
 use crate::comms::Templates;
 use crate::error::{Error, Result};
-use crate::escalation::{self, Due, EscalationPolicy, Role};
-use crate::incident::{ActionState, EventKind, Flag, Incident, IncidentId, Phase};
+use crate::escalation::{self, Due, EscalationPolicy};
+use crate::incident::{ActionState, EventKind, Incident, Phase};
+use crate::model::Hypothesis;
+use crate::model::Role;
+use crate::model::{Action, ActionKind, IdempotencyKey, Risk};
+use crate::model::{Flag, IncidentId};
+use crate::model::{StatusPageStatus, TimeWindow};
 use crate::ports::{
     ApprovalRequest, Approver, ChatMessage, DenyAll, IncidentStore, NewIssue, Page,
-    StatusPageStatus, StatusPageUpdate, TimeWindow, fingerprint,
+    StatusPageUpdate, fingerprint,
 };
 use crate::rollback::{RollbackWait, VariableChange};
 use crate::severity::{PagingMode, SeverityPolicy};
@@ -217,14 +220,14 @@ pub struct RunReport {
 ///
 /// ```no_run
 /// # async fn demo(store: std::sync::Arc<dyn ir_core::ports::IncidentStore>,
-/// #     id: ir_core::incident::IncidentId) -> ir_core::Result<()> {
+/// #     id: ir_core::model::IncidentId) -> ir_core::Result<()> {
 /// use std::sync::Arc;
 /// use ir_core::clock::SystemClock;
 /// use ir_core::classify::{Reachability, Signals};
 /// use ir_core::playbook::{Providers, Runner, Symptoms};
 /// use ir_core::ports::AutoApprove;
 ///
-/// let runner = Runner::new(store, Providers::new(), Arc::new(SystemClock))
+/// let runner = Runner::new(store, Providers::new(), Arc::new(SystemClock), ir_core::scenarios::builtin())
 ///     .with_approver(Arc::new(AutoApprove::new("on-call")));
 /// let symptoms = Symptoms::new(Signals { health: Some(Reachability::Status(503)), ..Signals::default() });
 /// let report = runner.run(id, &symptoms).await?;
@@ -247,15 +250,21 @@ pub struct Runner {
 }
 
 impl Runner {
-    /// A runner with the six built-in scenarios, the runbook's policies, and an approver that
-    /// denies everything policy does not auto-approve.
-    pub fn new(store: Arc<dyn IncidentStore>, providers: Providers, clock: Arc<dyn Clock>) -> Self {
+    /// A runner with `playbooks` (the runbook's six are `ir_core::scenarios::builtin()`), the
+    /// runbook's policies, and an approver that denies everything policy does not
+    /// auto-approve.
+    pub fn new(
+        store: Arc<dyn IncidentStore>,
+        providers: Providers,
+        clock: Arc<dyn Clock>,
+        playbooks: Vec<Arc<dyn Playbook>>,
+    ) -> Self {
         Self {
             store,
             providers,
             clock,
             approver: Arc::new(DenyAll),
-            playbooks: crate::scenarios::builtin(),
+            playbooks,
             policy: ApprovalPolicy::runbook(),
             escalation: EscalationPolicy::runbook(),
             severity: SeverityPolicy::runbook(),
@@ -268,12 +277,6 @@ impl Runner {
     /// Sets the approver.
     pub fn with_approver(mut self, approver: Arc<dyn Approver>) -> Self {
         self.approver = approver;
-        self
-    }
-
-    /// Replaces the playbooks.
-    pub fn with_playbooks(mut self, playbooks: Vec<Arc<dyn Playbook>>) -> Self {
-        self.playbooks = playbooks;
         self
     }
 

@@ -9,7 +9,7 @@ use super::probe::{Providers, missing};
 use super::signatures::is_auth_server_configuration_error;
 use crate::clock::Timestamp;
 use crate::error::Result;
-use crate::ports::{ErrorBucket, TimeWindow};
+use crate::model::{ErrorBucket, TimeWindow};
 
 /// One check of a verification round.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -345,7 +345,7 @@ mod tests {
     #[test]
     fn a_bucket_at_the_end_of_time_does_not_panic() {
         let end = chrono::DateTime::<chrono::Utc>::MAX_UTC;
-        let buckets = [crate::ports::ErrorBucket {
+        let buckets = [crate::model::ErrorBucket {
             start: end,
             count: 3,
         }];
@@ -394,7 +394,8 @@ mod tests {
 
     #[tokio::test]
     async fn auth_works_fails_on_the_configuration_message_even_with_a_2xx() {
-        use crate::ports::{HealthReport, MockHealthProbe};
+        use crate::model::HealthReport;
+        use crate::ports::MockHealthProbe;
         let mut health = MockHealthProbe::new();
         health.expect_check().returning(|p| {
             Ok(HealthReport::answered(
@@ -422,7 +423,8 @@ mod tests {
 
     #[tokio::test]
     async fn pool_health_reads_what_the_database_can_say() {
-        use crate::ports::{MockDatabaseDiagnostics, PgBouncerPool, PoolStatus};
+        use crate::model::{PgBouncerPool, PoolStatus};
+        use crate::ports::MockDatabaseDiagnostics;
         let mut db = MockDatabaseDiagnostics::new();
         db.expect_connection_status()
             .returning(|| Err(crate::Error::unsupported("no server access")));

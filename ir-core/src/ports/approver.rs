@@ -7,8 +7,7 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
 use crate::error::Result;
-use crate::incident::IncidentId;
-use crate::playbook::Action;
+use crate::model::{Action, IncidentId};
 use crate::severity::Severity;
 
 /// What the approver is asked.

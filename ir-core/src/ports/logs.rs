@@ -1,14 +1,13 @@
 //! `LogSource`: deployment, build and environment logs.
 
-use std::collections::BTreeMap;
 use std::fmt;
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
-use super::deploy::DeploymentId;
 use crate::clock::Timestamp;
 use crate::error::Result;
+use crate::model::{DeploymentId, LogLevel, LogLine};
 
 /// Which log stream to read.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -22,13 +21,73 @@ pub enum LogStream {
     Environment,
 }
 
+/// Which log lines a query keeps: those at one of `levels` (any level when empty) whose
+/// message contains one of `contains` (any message when empty), case-insensitively.
+///
+/// Vendor-neutral: each [`LogSource`] translates it into its provider's syntax (Railway's
+/// `@level:error AND "timeout"`, ...), and [`matches`](Self::matches) is the reference
+/// semantics every translation must keep.
+///
+/// ```
+/// use ir_core::ports::LogFilter;
+/// use ir_core::model::{LogLevel, LogLine};
+///
+/// let filter = LogFilter::default().with_level(LogLevel::Error).with_text("NO_SECRET");
+/// let line = LogLine::new("2026-02-08T15:30:00Z".parse()?, Some(LogLevel::Error),
+///     "[next-auth][error][NO_SECRET] Please define a `secret` in production.");
+/// assert!(filter.matches(&line));
+/// # Ok::<(), chrono::ParseError>(())
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct LogFilter {
+    /// Keep lines at any of these levels; empty keeps every level.
+    pub levels: Vec<LogLevel>,
+    /// Keep lines whose message contains any of these substrings, ignoring case; empty keeps
+    /// every message.
+    pub contains: Vec<String>,
+}
+
+impl LogFilter {
+    /// Also keeps lines at `level`.
+    pub fn with_level(mut self, level: LogLevel) -> Self {
+        self.levels.push(level);
+        self
+    }
+
+    /// Also keeps lines containing `text` (case-insensitive).
+    pub fn with_text(mut self, text: impl Into<String>) -> Self {
+        self.contains.push(text.into());
+        self
+    }
+
+    /// Whether the filter keeps everything.
+    pub fn is_empty(&self) -> bool {
+        self.levels.is_empty() && self.contains.is_empty()
+    }
+
+    /// Whether `line` passes the filter. A line without a level passes a level filter only
+    /// when the filter has no levels.
+    pub fn matches(&self, line: &LogLine) -> bool {
+        let level_ok =
+            self.levels.is_empty() || line.level.as_ref().is_some_and(|l| self.levels.contains(l));
+        let text_ok = self.contains.is_empty() || {
+            let message = line.message.to_lowercase();
+            self.contains
+                .iter()
+                .any(|needle| message.contains(&needle.to_lowercase()))
+        };
+        level_ok && text_ok
+    }
+}
+
 /// A log query: a stream, a time window, a filter and a limit.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LogQuery {
     /// The stream.
     pub stream: LogStream,
-    /// The provider's filter expression, e.g. Railway's `@level:error` or plain text.
-    pub filter: Option<String>,
+    /// Which lines to keep; each adapter translates it into its provider's own syntax.
+    pub filter: LogFilter,
     /// Only lines at or after this time.
     pub since: Option<Timestamp>,
     /// Only lines before this time.
@@ -42,7 +101,7 @@ impl LogQuery {
     pub fn new(stream: LogStream, limit: usize) -> Self {
         Self {
             stream,
-            filter: None,
+            filter: LogFilter::default(),
             since: None,
             until: None,
             limit,
@@ -50,8 +109,8 @@ impl LogQuery {
     }
 
     /// Sets the filter.
-    pub fn with_filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
+    pub fn with_filter(mut self, filter: LogFilter) -> Self {
+        self.filter = filter;
         self
     }
 
@@ -59,69 +118,6 @@ impl LogQuery {
     pub fn with_window(mut self, since: Option<Timestamp>, until: Option<Timestamp>) -> Self {
         self.since = since;
         self.until = until;
-        self
-    }
-}
-
-/// A log line's level.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-#[non_exhaustive]
-pub enum LogLevel {
-    /// Debug.
-    Debug,
-    /// Info.
-    Info,
-    /// Warning.
-    Warn,
-    /// Error.
-    Error,
-    /// Any other level the provider reported.
-    #[serde(untagged)]
-    Other(String),
-}
-
-impl LogLevel {
-    /// Parses a level name case-insensitively (`err`, `error`, `warning`, `warn`, ...).
-    pub fn parse(s: &str) -> Self {
-        match s.to_ascii_lowercase().as_str() {
-            "debug" | "trace" => Self::Debug,
-            "info" | "information" | "notice" => Self::Info,
-            "warn" | "warning" => Self::Warn,
-            "error" | "err" | "fatal" | "critical" | "crit" | "emerg" | "alert" => Self::Error,
-            other => Self::Other(other.to_owned()),
-        }
-    }
-}
-
-/// One log line.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[non_exhaustive]
-pub struct LogLine {
-    /// When it was written.
-    pub timestamp: Timestamp,
-    /// Its level, when known.
-    pub level: Option<LogLevel>,
-    /// The message.
-    pub message: String,
-    /// Structured attributes the provider attached.
-    pub attributes: BTreeMap<String, String>,
-}
-
-impl LogLine {
-    /// A line with a timestamp, level and message.
-    pub fn new(timestamp: Timestamp, level: Option<LogLevel>, message: impl Into<String>) -> Self {
-        Self {
-            timestamp,
-            level,
-            message: message.into(),
-            attributes: BTreeMap::new(),
-        }
-    }
-
-    /// Adds an attribute.
-    pub fn with_attribute(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
-        self.attributes.insert(key.into(), value.into());
         self
     }
 }

@@ -3,8 +3,8 @@
 //!
 //! Every trait is object safe and `Send + Sync + Debug + 'static`, so it is held as
 //! `Arc<dyn Trait>`. With the `mock` feature each has a `mockall` mock (`MockDeployPlatform`,
-//! ...); with the `testkit` feature, in-memory implementations and conformance suites live in
-//! `ir_core::testkit`.
+//! ...); in-memory implementations live in `ir_core::memory`, and the conformance suites every
+//! implementation runs in the `ir-testkit` crate.
 
 mod approver;
 mod code;
@@ -17,13 +17,41 @@ mod notify;
 mod store;
 mod variables;
 
-pub use approver::*;
-pub use code::*;
-pub use database::*;
-pub use deploy::*;
-pub use errors::*;
-pub use health::*;
-pub use logs::*;
-pub use notify::*;
-pub use store::*;
-pub use variables::*;
+pub use approver::{ApprovalRequest, Approver, AutoApprove, CallbackApprover, Decision, DenyAll};
+pub use code::{
+    CodeDeployment, CodeHost, IssueRef, NewIssue, PullRequestRef, RevertRequest, RunQuery,
+};
+pub use database::{
+    BackendInfo, DatabaseDiagnostics, PGBOUNCER_PORT, POSTGRES_PORT, PgBouncerStats, RefusalReason,
+    TerminateRequest, TerminationReport, check_dsn,
+};
+pub use deploy::DeployPlatform;
+pub use errors::ErrorTracker;
+pub use health::HealthProbe;
+pub use logs::{LogFilter, LogQuery, LogSource, LogStream};
+pub use notify::{
+    ChatMessage, ChatNotifier, MessageRef, Page, Pager, StatusPage, StatusPageUpdate,
+};
+pub use store::{IncidentStore, Lease, Opened, StoredIncident};
+pub use variables::{SetOptions, VariableStore, fingerprint};
+
+#[cfg(any(test, feature = "mock"))]
+pub use approver::MockApprover;
+#[cfg(any(test, feature = "mock"))]
+pub use code::MockCodeHost;
+#[cfg(any(test, feature = "mock"))]
+pub use database::MockDatabaseDiagnostics;
+#[cfg(any(test, feature = "mock"))]
+pub use deploy::MockDeployPlatform;
+#[cfg(any(test, feature = "mock"))]
+pub use errors::MockErrorTracker;
+#[cfg(any(test, feature = "mock"))]
+pub use health::MockHealthProbe;
+#[cfg(any(test, feature = "mock"))]
+pub use logs::MockLogSource;
+#[cfg(any(test, feature = "mock"))]
+pub use notify::{MockChatNotifier, MockPager, MockStatusPage};
+#[cfg(any(test, feature = "mock"))]
+pub use store::MockIncidentStore;
+#[cfg(any(test, feature = "mock"))]
+pub use variables::MockVariableStore;

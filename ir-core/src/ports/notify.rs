@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
 use crate::error::Result;
-use crate::escalation::Role;
+use crate::model::{Role, StatusPageStatus};
 use crate::severity::Severity;
 
 /// A chat message, rendered as plain text and as Slack mrkdwn.
@@ -68,32 +68,6 @@ pub trait Pager: Send + Sync + fmt::Debug + 'static {
     /// # Errors
     /// As [`trigger`](Self::trigger).
     async fn resolve(&self, dedup_key: &str) -> Result<()>;
-}
-
-/// A status-page incident status, in the runbook's order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum StatusPageStatus {
-    /// Investigating.
-    Investigating,
-    /// Identified.
-    Identified,
-    /// Monitoring.
-    Monitoring,
-    /// Resolved.
-    Resolved,
-}
-
-impl StatusPageStatus {
-    /// The runbook's heading, e.g. `Investigating`.
-    pub fn title(self) -> &'static str {
-        match self {
-            Self::Investigating => "Investigating",
-            Self::Identified => "Identified",
-            Self::Monitoring => "Monitoring",
-            Self::Resolved => "Resolved",
-        }
-    }
 }
 
 /// One status-page update.

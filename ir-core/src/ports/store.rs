@@ -7,8 +7,9 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
 use crate::clock::Timestamp;
-use crate::error::Result;
-use crate::incident::{Event, IncidentId, RecordedEvent};
+use crate::error::{Error, ErrorKind, Result};
+use crate::incident::{Event, Incident, RecordedEvent};
+use crate::model::IncidentId;
 
 /// The outcome of [`IncidentStore::open`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,6 +35,20 @@ impl StoredIncident {
     /// The version a writer must expect to append after these events.
     pub fn version(&self) -> u64 {
         self.events.len() as u64
+    }
+
+    /// The incident these events fold into.
+    ///
+    /// # Errors
+    /// `Protocol` when the stored timeline does not fold (it was written by something that
+    /// bypassed the checks).
+    pub fn incident(&self) -> Result<Incident> {
+        Incident::from_timeline(self.id, self.dedup_key.clone(), &self.events).map_err(|e| {
+            Error::new(
+                ErrorKind::Protocol,
+                format!("stored timeline of incident {} does not fold: {e}", self.id),
+            )
+        })
     }
 }
 

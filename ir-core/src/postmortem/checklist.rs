@@ -3,8 +3,9 @@
 use serde::{Deserialize, Serialize};
 
 use crate::clock::Timestamp;
-use crate::incident::{ChecklistItem, EventKind, Incident, MessageKind};
-use crate::ports::StatusPageStatus;
+use crate::incident::{EventKind, Incident};
+use crate::model::StatusPageStatus;
+use crate::model::{ChecklistItem, MessageKind};
 
 use super::ActionItem;
 

@@ -58,8 +58,9 @@ use crate::clock::{Timestamp, to_std};
 use crate::comms::format::{date_time, duration_long};
 use crate::comms::templates::{base_environment, template_error, trim_end_in_place};
 use crate::error::Result;
-use crate::incident::{EventKind, Incident, IncidentId, Phase, SlaBreach, SlaTarget};
-use crate::playbook::{EvidenceOutcome, Hypothesis};
+use crate::incident::{EventKind, Incident, Phase, SlaBreach, SlaTarget};
+use crate::model::IncidentId;
+use crate::model::{EvidenceOutcome, Hypothesis};
 use crate::ports::{IssueRef, NewIssue};
 use crate::severity::{ResponseTargets, Severity, SeverityPolicy};
 
@@ -618,5 +619,16 @@ impl PostmortemTemplate {
         trim_end_in_place(&mut out);
         out.push('\n');
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_template_can_be_shared_between_tasks() {
+        fn shared<T: Send + Sync + Clone + 'static>() {}
+        shared::<PostmortemTemplate>();
     }
 }

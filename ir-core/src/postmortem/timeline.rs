@@ -4,8 +4,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::clock::Timestamp;
 use crate::comms::format::{date_time, duration_long};
-use crate::incident::{EventKind, Flag, Incident, MessageKind, RecordedEvent};
-use crate::playbook::{EvidenceOutcome, IdempotencyKey, Observation};
+use crate::incident::{EventKind, Incident, RecordedEvent};
+use crate::model::{EvidenceOutcome, IdempotencyKey, Observation};
+use crate::model::{Flag, MessageKind};
 
 use super::checklist::checklist_text;
 

@@ -11,12 +11,12 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use super::common::{self, clip, short};
+use crate::model::{ActionKind, EvidenceId, Hypothesis};
+use crate::model::{DeploymentStatus, FailedJob, WorkflowRun};
 use crate::playbook::signatures::{is_case_mismatch, missing_module};
 use crate::playbook::{
-    ActionKind, Context, EvidenceId, EvidenceSet, Hypothesis, Mitigation, Plan, Playbook, Probe,
-    Remedy, Scorer, Verification,
+    Context, EvidenceSet, Mitigation, Plan, Playbook, Probe, Remedy, Scorer, Verification,
 };
-use crate::ports::{DeploymentStatus, FailedJob, WorkflowRun};
 
 /// Scenario 3: Missing File Imports (Build Failure).
 #[derive(Debug, Clone)]
@@ -168,7 +168,7 @@ impl Playbook for BuildFailure {
             .service_status(&Probe::ServiceStatus)
             .and_then(|(id, s)| {
                 common::current(s)
-                    .is_some_and(|d| d.status == DeploymentStatus::Success)
+                    .is_some_and(|d| d.status == DeploymentStatus::Active)
                     .then_some(id)
             });
 
@@ -278,7 +278,7 @@ impl Playbook for BuildFailure {
         let serving = ev
             .service_status(&Probe::ServiceStatus)
             .and_then(|(_, s)| common::current(s))
-            .filter(|d| d.status == DeploymentStatus::Success)
+            .filter(|d| d.status == DeploymentStatus::Active)
             .map(|d| {
                 format!(
                     "Production keeps serving deployment {}",

@@ -3,11 +3,12 @@
 use std::time::Duration;
 
 use crate::clock::Timestamp;
-use crate::playbook::signatures::LogPattern;
-use crate::playbook::{EvidenceId, EvidenceSet, Probe};
-use crate::ports::{
+use crate::model::EvidenceId;
+use crate::model::{
     Deployment, DeploymentId, DeploymentStatus, InstanceStatus, LogLine, ServiceStatus,
 };
+use crate::playbook::signatures::LogPattern;
+use crate::playbook::{EvidenceSet, Probe};
 
 /// The deployment serving now: the first active one, else the latest.
 pub(crate) fn current(status: &ServiceStatus) -> Option<&Deployment> {
@@ -108,14 +109,15 @@ pub(crate) fn deployments_probe() -> Probe {
 /// The runbook's rollback choice for a bad deployment: automatic rollback to the last known
 /// good deployment when there is one, else a revert pull request of the bad commit.
 pub(crate) fn rollback_mitigations(
-    hypothesis: &crate::playbook::Hypothesis,
+    hypothesis: &crate::model::Hypothesis,
     evidence: &EvidenceSet,
     onset: Timestamp,
     bad: Option<&Deployment>,
     base_branch: &str,
     verification: crate::playbook::Verification,
 ) -> Vec<crate::playbook::Mitigation> {
-    use crate::playbook::{ActionKind, Mitigation, Remedy};
+    use crate::model::ActionKind;
+    use crate::playbook::{Mitigation, Remedy};
     let mut out = Vec::new();
     let current = current_id(evidence).or_else(|| bad.map(|d| d.id.clone()));
     if let Some((_, deployments)) = evidence.deployments(&deployments_probe())

@@ -8,12 +8,12 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use super::common::{self, clip, deployments_probe, lines};
+use crate::model::SlowQueries;
+use crate::model::{ActionKind, EvidenceId, Hypothesis};
 use crate::playbook::signatures::{LogPattern, ThirdParty, is_third_party_failure};
 use crate::playbook::{
-    ActionKind, Check, Context, EvidenceId, EvidenceSet, Hypothesis, Mitigation, Plan, Playbook,
-    Probe, Remedy, Scorer, Verification,
+    Check, Context, EvidenceSet, Mitigation, Plan, Playbook, Probe, Remedy, Scorer, Verification,
 };
-use crate::ports::SlowQueries;
 
 /// Scenario 5: High Error Rate (5xx Spikes).
 #[derive(Debug, Clone)]

@@ -7,12 +7,12 @@
 use std::time::Duration;
 
 use super::common::{self, clip, deployments_probe, lines};
+use crate::model::{ActionKind, Hypothesis};
+use crate::model::{DeploymentStatus, SlowQueries, TrackedIssue};
 use crate::playbook::signatures::LogPattern;
 use crate::playbook::{
-    ActionKind, Check, Context, EvidenceSet, Hypothesis, Mitigation, Plan, Playbook, Probe, Remedy,
-    Scorer, Verification,
+    Check, Context, EvidenceSet, Mitigation, Plan, Playbook, Probe, Remedy, Scorer, Verification,
 };
-use crate::ports::{DeploymentStatus, SlowQueries, TrackedIssue};
 
 /// Scenario 6: Slow Performance (Latency Spike).
 #[derive(Debug, Clone)]

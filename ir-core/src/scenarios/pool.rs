@@ -10,12 +10,13 @@
 use std::time::Duration;
 
 use super::common::{self, lines};
+use crate::model::DsnRoute;
+use crate::model::{ActionKind, Hypothesis, Risk};
 use crate::playbook::signatures::{LogPattern, is_too_many_clients, queue_pool_limit};
 use crate::playbook::{
-    ActionKind, Check, Context, EvidenceSet, Hypothesis, Mitigation, NewValue, Plan, Playbook,
-    Probe, Remedy, Risk, Scorer, Verification,
+    Check, Context, EvidenceSet, Mitigation, NewValue, Plan, Playbook, Probe, Remedy, Scorer,
+    Verification,
 };
-use crate::ports::DsnRoute;
 
 /// Scenario 4: Database Connection Pool Exhausted.
 #[derive(Debug, Clone)]

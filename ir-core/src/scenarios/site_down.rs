@@ -8,10 +8,10 @@ use std::time::Duration;
 
 use super::common::{self, current, deployments_probe, describe, lines};
 use crate::error::ErrorKind;
+use crate::model::{ActionKind, Hypothesis};
 use crate::playbook::signatures::LogPattern;
 use crate::playbook::{
-    ActionKind, Context, EvidenceSet, Hypothesis, Mitigation, Plan, Playbook, Probe, Remedy,
-    Scorer, Verification,
+    Context, EvidenceSet, Mitigation, Plan, Playbook, Probe, Remedy, Scorer, Verification,
 };
 
 /// Scenario 1: Site Completely Down (502/503).
@@ -144,7 +144,7 @@ impl Playbook for SiteDown {
         }
         if let Some((id, s)) = status {
             let serving_fine = current(s)
-                .is_some_and(|d| d.status == crate::ports::DeploymentStatus::Success)
+                .is_some_and(|d| d.status == crate::model::DeploymentStatus::Active)
                 && !common::crashing(s);
             let site_down = ev
                 .health(&self.health())

@@ -6,9 +6,9 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use async_trait::async_trait;
 
 use crate::error::{Error, Result};
+use crate::model::{FailedJob, WorkflowRun};
 use crate::ports::{
-    CodeDeployment, CodeHost, FailedJob, IssueRef, NewIssue, PullRequestRef, RevertRequest,
-    RunQuery, WorkflowRun,
+    CodeDeployment, CodeHost, IssueRef, NewIssue, PullRequestRef, RevertRequest, RunQuery,
 };
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {

@@ -28,16 +28,19 @@ use secrecy::{ExposeSecret, SecretString};
 use crate::classify::{Classification, Reachability, Signals, classify};
 use crate::clock::Timestamp;
 use crate::error::{ErrorKind, Result};
-use crate::escalation::Role;
-use crate::incident::{Event, EventKind, IncidentId, MessageKind};
-use crate::playbook::{Action, ActionKind, Evidence, EvidenceId, EvidenceOutcome, Observation};
+use crate::incident::{Event, EventKind};
+use crate::model::Role;
+use crate::model::{Action, ActionKind, Evidence, EvidenceId, EvidenceOutcome, Observation};
+use crate::model::{
+    Deployment, DeploymentId, FailedJob, HealthOutcome, LogLine, RunConclusion, SlowQueries,
+    StatusPageStatus, TimeWindow, TrackedIssue, WorkflowRun,
+};
+use crate::model::{IncidentId, MessageKind};
 use crate::ports::{
     ApprovalRequest, Approver, ChatMessage, ChatNotifier, CodeDeployment, CodeHost,
-    DatabaseDiagnostics, Decision, DeployPlatform, Deployment, DeploymentId, ErrorTracker,
-    FailedJob, HealthOutcome, HealthProbe, IncidentStore, LogLine, LogQuery, LogSource, LogStream,
-    NewIssue, Page, Pager, RevertRequest, RunConclusion, RunQuery, SetOptions, SlowQueries,
-    StatusPage, StatusPageStatus, StatusPageUpdate, TerminateRequest, TimeWindow, TrackedIssue,
-    VariableStore, WorkflowRun,
+    DatabaseDiagnostics, Decision, DeployPlatform, ErrorTracker, HealthProbe, IncidentStore,
+    LogQuery, LogSource, LogStream, NewIssue, Page, Pager, RevertRequest, RunQuery, SetOptions,
+    StatusPage, StatusPageUpdate, TerminateRequest, VariableStore,
 };
 use crate::severity::{Severity, SeverityPolicy};
 
@@ -720,7 +723,7 @@ pub async fn health_probe(probe: &dyn HealthProbe, fixture: &HealthFixture) {
             "conformance: the report carries the status answered on {path}"
         );
         assert_eq!(
-            report.reachability(),
+            Reachability::from(&report),
             Reachability::Status(status),
             "conformance: an answer is reachable"
         );
@@ -1237,10 +1240,11 @@ pub async fn approver(approver: &dyn Approver) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ports::{
-        AutoApprove, CallbackApprover, ConnectionGroup, ConnectionStatus, DenyAll, LogLevel,
-        PgBouncerPool, PgBouncerStats, PoolStatus, SlowQuery, StateCounts,
+    use crate::model::{
+        ConnectionGroup, ConnectionStatus, LogLevel, PgBouncerPool, PoolStatus, SlowQuery,
+        StateCounts,
     };
+    use crate::ports::{AutoApprove, CallbackApprover, DenyAll, PgBouncerStats};
     use crate::testkit::{
         InMemoryChat, InMemoryCodeHost, InMemoryDatabase, InMemoryErrorTracker,
         InMemoryIncidentStore, InMemoryLogs, InMemoryPager, InMemoryPlatform, InMemoryStatusPage,
@@ -1657,7 +1661,7 @@ mod tests {
             &self,
             window: TimeWindow,
             interval: Duration,
-        ) -> Result<Vec<crate::ports::ErrorBucket>> {
+        ) -> Result<Vec<crate::model::ErrorBucket>> {
             self.0.error_counts(window, interval).await
         }
     }
@@ -1750,9 +1754,9 @@ mod tests {
 
         #[async_trait::async_trait]
         impl HealthProbe for Blind {
-            async fn check(&self, path: &str) -> Result<crate::ports::HealthReport> {
+            async fn check(&self, path: &str) -> Result<crate::model::HealthReport> {
                 let status = if path.contains("session") { 503 } else { 200 };
-                Ok(crate::ports::HealthReport::answered(
+                Ok(crate::model::HealthReport::answered(
                     format!("https://www.example.com{path}"),
                     status,
                     Duration::from_millis(5),

@@ -6,9 +6,10 @@ use std::time::Duration;
 use async_trait::async_trait;
 
 use crate::error::{Error, Result};
+use crate::model::{ConnectionStatus, PgBouncerPool, PoolStatus, SlowQueries};
 use crate::ports::{
-    BackendInfo, ConnectionStatus, DatabaseDiagnostics, PgBouncerPool, PgBouncerStats, PoolStatus,
-    RefusalReason, SlowQueries, TerminateRequest, TerminationReport,
+    BackendInfo, DatabaseDiagnostics, PgBouncerStats, RefusalReason, TerminateRequest,
+    TerminationReport,
 };
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {

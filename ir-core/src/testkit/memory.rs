@@ -8,7 +8,8 @@ use async_trait::async_trait;
 
 use crate::clock::{Clock, SystemClock};
 use crate::error::{Error, ErrorKind, Result};
-use crate::incident::{Event, EventKind, IncidentId, RecordedEvent};
+use crate::incident::{Event, EventKind, RecordedEvent};
+use crate::model::IncidentId;
 use crate::ports::{
     ChatMessage, ChatNotifier, IncidentStore, Lease, MessageRef, Opened, Page, Pager, StatusPage,
     StatusPageUpdate, StoredIncident,

@@ -9,10 +9,12 @@ use secrecy::SecretString;
 
 use crate::clock::Timestamp;
 use crate::error::{Error, Result};
+use crate::model::{
+    Deployment, DeploymentId, DeploymentStatus, HealthOutcome, HealthReport, InstanceStatus,
+    LogLine, ServiceStatus,
+};
 use crate::ports::{
-    DeployPlatform, Deployment, DeploymentId, DeploymentStatus, HealthOutcome, HealthProbe,
-    HealthReport, InstanceStatus, LogLine, LogQuery, LogSource, LogStream, ServiceStatus,
-    SetOptions, VariableStore,
+    DeployPlatform, HealthProbe, LogQuery, LogSource, LogStream, SetOptions, VariableStore,
 };
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -56,7 +58,7 @@ impl InMemoryPlatform {
         deployments.sort_by_key(|d| std::cmp::Reverse(d.created_at));
         let active = deployments
             .iter()
-            .find(|d| d.status == DeploymentStatus::Success)
+            .find(|d| d.status == DeploymentStatus::Active)
             .map(|d| d.id.clone());
         Self {
             service: service.into(),
@@ -88,7 +90,7 @@ impl InMemoryPlatform {
     fn go_live(state: &mut PlatformState, source: &Deployment, new_id: DeploymentId) {
         if let Some(previous) = state.active.clone()
             && let Some(d) = state.deployments.iter_mut().find(|d| d.id == previous)
-            && d.status == DeploymentStatus::Success
+            && d.status == DeploymentStatus::Active
         {
             d.status = DeploymentStatus::Removed;
         }
@@ -99,7 +101,7 @@ impl InMemoryPlatform {
             + chrono::Duration::seconds(1);
         let mut fresh = source.clone();
         fresh.id = new_id.clone();
-        fresh.status = DeploymentStatus::Success;
+        fresh.status = DeploymentStatus::Active;
         fresh.created_at = created_at;
         state.deployments.insert(0, fresh);
         state.active = Some(new_id);
@@ -293,7 +295,6 @@ impl InMemoryLogs {
 #[async_trait]
 impl LogSource for InMemoryLogs {
     async fn logs(&self, query: &LogQuery) -> Result<Vec<LogLine>> {
-        let needle = query.filter.as_deref().map(str::to_lowercase);
         let lines = lock(&self.lines);
         let mut matched: Vec<LogLine> = lines
             .iter()
@@ -305,9 +306,7 @@ impl LogSource for InMemoryLogs {
                 in_stream
                     && query.since.is_none_or(|s| line.timestamp >= s)
                     && query.until.is_none_or(|u| line.timestamp < u)
-                    && needle
-                        .as_deref()
-                        .is_none_or(|n| line.message.to_lowercase().contains(n))
+                    && query.filter.matches(line)
             })
             .map(|(_, line)| line.clone())
             .collect();
@@ -407,7 +406,7 @@ pub fn deployments_fixture(n: usize, newest: Timestamp) -> Vec<Deployment> {
     (1..=n)
         .map(|i| {
             let age = chrono::Duration::minutes((n - i) as i64);
-            Deployment::new(format!("d-{i}"), DeploymentStatus::Success, newest - age)
+            Deployment::new(format!("d-{i}"), DeploymentStatus::Active, newest - age)
                 .with_commit(format!("{:040x}", i * 0x1111), Some(format!("change {i}")))
                 .with_capabilities(true, true)
         })

@@ -7,7 +7,8 @@ use async_trait::async_trait;
 
 use crate::clock::{Timestamp, to_chrono};
 use crate::error::{Error, Result};
-use crate::ports::{ErrorBucket, ErrorTracker, TimeWindow, TrackedIssue};
+use crate::model::{ErrorBucket, TimeWindow, TrackedIssue};
+use crate::ports::ErrorTracker;
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)

@@ -4,7 +4,8 @@ use std::sync::Arc;
 
 use crate::clock::Clock;
 use crate::error::{Error, ErrorKind, Result};
-use crate::incident::{Event, EventKind, Incident, IncidentId};
+use crate::incident::{Event, EventKind, Incident};
+use crate::model::IncidentId;
 use crate::ports::IncidentStore;
 
 /// Attempts to append after a concurrent writer moved the version.
@@ -27,7 +28,7 @@ impl Journal {
         actor: String,
         id: IncidentId,
     ) -> Result<Self> {
-        let incident = Incident::from_stored(&store.load(id).await?)?;
+        let incident = store.load(id).await?.incident()?;
         Ok(Self {
             store,
             clock,
@@ -45,7 +46,7 @@ impl Journal {
     }
 
     async fn reload(&mut self) -> Result<()> {
-        self.incident = Incident::from_stored(&self.store.load(self.incident.id()).await?)?;
+        self.incident = self.store.load(self.incident.id()).await?.incident()?;
         Ok(())
     }
 

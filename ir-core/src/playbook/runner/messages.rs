@@ -9,10 +9,11 @@ use crate::comms::{
     ResolutionNotification, StatusPageMessage, StatusUpdate, Templates, past_tense,
 };
 use crate::error::Result;
-use crate::escalation::Role;
-use crate::incident::{EventKind, Incident, MessageKind};
-use crate::playbook::{ActionKind, Hypothesis};
-use crate::ports::StatusPageStatus;
+use crate::incident::{EventKind, Incident};
+use crate::model::MessageKind;
+use crate::model::Role;
+use crate::model::StatusPageStatus;
+use crate::model::{ActionKind, Hypothesis};
 
 /// A message the runner wants sent.
 #[derive(Debug, Clone)]

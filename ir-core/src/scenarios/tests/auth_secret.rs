@@ -7,7 +7,8 @@ use secrecy::{ExposeSecret, SecretString};
 use super::*;
 use crate::classify::{Capability, Outage, Signals};
 use crate::incident::{ActionState, Phase};
-use crate::playbook::{ActionKind, Outcome, Symptoms};
+use crate::model::ActionKind;
+use crate::playbook::{Outcome, Symptoms};
 
 fn signals() -> Signals {
     Signals {

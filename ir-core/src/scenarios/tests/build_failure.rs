@@ -49,14 +49,14 @@ fn platform(commit_message: &'static str) -> MockDeployPlatform {
     deploy.expect_service_status().returning(|| {
         Ok(ServiceStatus::new("web")
             .with_latest(deployment("d3", DeploymentStatus::Failed, -6))
-            .with_active(vec![deployment("d2", DeploymentStatus::Success, -300)])
+            .with_active(vec![deployment("d2", DeploymentStatus::Active, -300)])
             .with_instances(vec![InstanceStatus::Running]))
     });
     deploy.expect_list_deployments().returning(move |_| {
         Ok(vec![
             Deployment::new("d3", DeploymentStatus::Failed, t(-6))
                 .with_commit("abc1234def5678", Some(commit_message.to_owned())),
-            deployment("d2", DeploymentStatus::Success, -300),
+            deployment("d2", DeploymentStatus::Active, -300),
         ])
     });
     deploy.expect_rollback().times(0);
@@ -164,7 +164,7 @@ async fn a_deleted_file_prefers_a_revert_which_approval_denies_so_the_issue_is_f
     approver
         .expect_decide()
         .times(1)
-        .withf(|r| matches!(&r.action.kind, crate::playbook::ActionKind::OpenRevertPr { commit_sha, .. } if commit_sha == "abc1234def5678"))
+        .withf(|r| matches!(&r.action.kind, crate::model::ActionKind::OpenRevertPr { commit_sha, .. } if commit_sha == "abc1234def5678"))
         .returning(|_| {
             Ok(Decision::Rejected {
                 by: "alice".into(),

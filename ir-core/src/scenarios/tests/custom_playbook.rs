@@ -5,10 +5,11 @@ use std::sync::atomic::AtomicBool;
 
 use super::*;
 use crate::classify::Signals;
+use crate::model::{ActionKind, Hypothesis};
 use crate::playbook::signatures::LogPattern;
 use crate::playbook::{
-    ActionKind, Context, EvidenceSet, Hypothesis, Mitigation, Outcome, Plan, Playbook, Probe,
-    Remedy, Scorer, Symptoms, Verification,
+    Context, EvidenceSet, Mitigation, Outcome, Plan, Playbook, Probe, Remedy, Scorer, Symptoms,
+    Verification,
 };
 
 /// "The disk is full": a scenario the runbook does not have.
@@ -79,7 +80,7 @@ async fn a_user_playbook_is_diagnosed_mitigated_and_resolved() {
     deploy.expect_service_status().returning(|| {
         Ok(ServiceStatus::new("api").with_active(vec![deployment(
             "d7",
-            DeploymentStatus::Success,
+            DeploymentStatus::Active,
             -600,
         )]))
     });
@@ -94,8 +95,7 @@ async fn a_user_playbook_is_diagnosed_mitigated_and_resolved() {
         .with_deploy(Arc::new(deploy))
         .with_health(Arc::new(switchable_health(Arc::new(AtomicBool::new(true)))));
     let report = world
-        .runner(providers, never_asked())
-        .with_playbooks(vec![Arc::new(DiskFull)])
+        .runner_with_playbooks(providers, never_asked(), vec![Arc::new(DiskFull)])
         .run(
             world.id,
             &Symptoms::new(signals).with_text("Error: ENOSPC: no space left on device"),
@@ -177,7 +177,7 @@ async fn a_playbook_scoring_over_one_is_clamped_and_still_runs() {
     deploy.expect_service_status().returning(|| {
         Ok(ServiceStatus::new("api").with_active(vec![deployment(
             "d7",
-            DeploymentStatus::Success,
+            DeploymentStatus::Active,
             -600,
         )]))
     });
@@ -191,8 +191,7 @@ async fn a_playbook_scoring_over_one_is_clamped_and_still_runs() {
         .with_deploy(Arc::new(deploy))
         .with_health(Arc::new(switchable_health(Arc::new(AtomicBool::new(true)))));
     let report = world
-        .runner(providers, never_asked())
-        .with_playbooks(vec![Arc::new(Overconfident)])
+        .runner_with_playbooks(providers, never_asked(), vec![Arc::new(Overconfident)])
         .run(
             world.id,
             &Symptoms::new(signals).with_text("Error: ENOSPC: no space left on device"),

@@ -8,7 +8,8 @@ use secrecy::SecretString;
 use super::*;
 use crate::classify::{Capability, Outage, Reachability, Signals};
 use crate::incident::{ActionState, Phase};
-use crate::playbook::{ActionKind, Outcome, RunnerConfig, Symptoms};
+use crate::model::ActionKind;
+use crate::playbook::{Outcome, RunnerConfig, Symptoms};
 
 fn dry() -> RunnerConfig {
     RunnerConfig {
@@ -28,7 +29,7 @@ fn deploy_read_only() -> MockDeployPlatform {
     deploy.expect_list_deployments().returning(|_| {
         Ok(vec![
             deployment("d3", DeploymentStatus::Crashed, -10),
-            deployment("d2", DeploymentStatus::Success, -180),
+            deployment("d2", DeploymentStatus::Active, -180),
         ])
     });
     deploy.expect_rollback().times(0);

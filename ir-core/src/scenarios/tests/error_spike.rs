@@ -5,9 +5,10 @@ use secrecy::{ExposeSecret, SecretString};
 
 use super::*;
 use crate::classify::Signals;
-use crate::escalation::Role;
 use crate::incident::{ActionState, Phase};
-use crate::playbook::{ActionKind, Outcome, RunnerConfig, Symptoms};
+use crate::model::ActionKind;
+use crate::model::Role;
+use crate::playbook::{Outcome, RunnerConfig, Symptoms};
 
 fn signals() -> Signals {
     Signals {
@@ -62,8 +63,8 @@ fn platform(rolled_back: Arc<AtomicBool>, rollbacks: usize) -> MockDeployPlatfor
     let mut deploy = MockDeployPlatform::new();
     let ds = || {
         vec![
-            deployment("d5", DeploymentStatus::Success, -8),
-            deployment("d4", DeploymentStatus::Success, -1440),
+            deployment("d5", DeploymentStatus::Active, -8),
+            deployment("d4", DeploymentStatus::Active, -1440),
         ]
     };
     let rb = rolled_back.clone();
@@ -74,7 +75,7 @@ fn platform(rolled_back: Arc<AtomicBool>, rollbacks: usize) -> MockDeployPlatfor
             "d5"
         };
         Ok(ServiceStatus::new("web")
-            .with_active(vec![deployment(active, DeploymentStatus::Success, -8)])
+            .with_active(vec![deployment(active, DeploymentStatus::Active, -8)])
             .with_instances(vec![InstanceStatus::Running]))
     });
     deploy
@@ -82,7 +83,7 @@ fn platform(rolled_back: Arc<AtomicBool>, rollbacks: usize) -> MockDeployPlatfor
         .returning(move |_| Ok(ds()));
     deploy
         .expect_deployment()
-        .returning(|_| Ok(deployment("d4", DeploymentStatus::Success, -1440)));
+        .returning(|_| Ok(deployment("d4", DeploymentStatus::Active, -1440)));
     deploy
         .expect_rollback()
         .times(rollbacks)
@@ -208,13 +209,13 @@ fn old_platform() -> MockDeployPlatform {
     deploy.expect_service_status().returning(|| {
         Ok(ServiceStatus::new("web").with_active(vec![deployment(
             "d4",
-            DeploymentStatus::Success,
+            DeploymentStatus::Active,
             -1440,
         )]))
     });
     deploy
         .expect_list_deployments()
-        .returning(|_| Ok(vec![deployment("d4", DeploymentStatus::Success, -1440)]));
+        .returning(|_| Ok(vec![deployment("d4", DeploymentStatus::Active, -1440)]));
     deploy.expect_rollback().times(0);
     deploy
 }

@@ -85,7 +85,7 @@ fn platform(
 }
 
 fn old() -> Vec<Deployment> {
-    vec![deployment("d4", DeploymentStatus::Success, -1440)]
+    vec![deployment("d4", DeploymentStatus::Active, -1440)]
 }
 
 fn logs(lines: &'static [&'static str]) -> MockLogSource {
@@ -182,8 +182,8 @@ async fn a_correlated_deployment_is_rolled_back() {
     let world = World::open("Slow pages", &signals(), 10).await;
     let fast = Arc::new(AtomicBool::new(false));
     let deployments = vec![
-        deployment("d5", DeploymentStatus::Success, -25),
-        deployment("d4", DeploymentStatus::Success, -1440),
+        deployment("d5", DeploymentStatus::Active, -25),
+        deployment("d4", DeploymentStatus::Active, -1440),
     ];
     let providers = world
         .providers()
@@ -388,12 +388,12 @@ async fn a_p2_alerts_the_team_in_chat_and_pages_no_one() {
     assert!(
         incident
             .escalated_roles()
-            .contains(&crate::escalation::Role::Team)
+            .contains(&crate::model::Role::Team)
     );
     assert!(
         !incident
             .escalated_roles()
-            .contains(&crate::escalation::Role::OnCall)
+            .contains(&crate::model::Role::OnCall)
     );
     assert!(
         world.said().iter().any(|m| m.contains("Engineering Team")),

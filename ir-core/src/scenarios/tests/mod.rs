@@ -19,7 +19,9 @@ use async_trait::async_trait;
 use crate::classify::{Signals, classify};
 use crate::clock::{ManualClock, Timestamp};
 use crate::error::{Error, ErrorKind, Result};
-use crate::incident::{Event, EventKind, Incident, IncidentId, MessageKind, RecordedEvent};
+use crate::incident::{Event, EventKind, Incident, RecordedEvent};
+use crate::model::*;
+use crate::model::{IncidentId, MessageKind};
 use crate::playbook::{Providers, Runner, RunnerConfig};
 use crate::ports::*;
 use crate::severity::SeverityPolicy;
@@ -235,8 +237,22 @@ impl World {
     }
 
     pub(super) fn runner(&self, providers: Providers, approver: Arc<dyn Approver>) -> Runner {
-        Runner::new(self.store.clone(), providers, Arc::new(self.clock.clone()))
-            .with_approver(approver)
+        self.runner_with_playbooks(providers, approver, crate::scenarios::builtin())
+    }
+
+    fn runner_with_playbooks(
+        &self,
+        providers: Providers,
+        approver: Arc<dyn Approver>,
+        playbooks: Vec<Arc<dyn crate::playbook::Playbook>>,
+    ) -> Runner {
+        Runner::new(
+            self.store.clone(),
+            providers,
+            Arc::new(self.clock.clone()),
+            playbooks,
+        )
+        .with_approver(approver)
     }
 
     pub(super) fn runner_with(
@@ -251,7 +267,7 @@ impl World {
     }
 
     pub(super) async fn incident(&self) -> Incident {
-        Incident::from_stored(&self.store.load(self.id).await.unwrap()).unwrap()
+        self.store.load(self.id).await.unwrap().incident().unwrap()
     }
 
     /// The stored timeline as JSON, the way it would be persisted.

@@ -6,7 +6,8 @@ use secrecy::{ExposeSecret, SecretString};
 use super::*;
 use crate::classify::Signals;
 use crate::incident::{ActionState, Phase};
-use crate::playbook::{ActionKind, Outcome, Risk, Symptoms};
+use crate::model::{ActionKind, Risk};
+use crate::playbook::{Outcome, Symptoms};
 
 const DIRECT: &str = "postgresql://app:s3cr3t-db-pass@db.internal:5432/web";
 const BOUNCED: &str = "postgresql://app:s3cr3t-db-pass@db.internal:6432/web";
@@ -105,7 +106,7 @@ fn platform(restarts: usize) -> MockDeployPlatform {
     let mut deploy = MockDeployPlatform::new();
     deploy.expect_service_status().returning(|| {
         Ok(ServiceStatus::new("api")
-            .with_active(vec![deployment("d7", DeploymentStatus::Success, -600)])
+            .with_active(vec![deployment("d7", DeploymentStatus::Active, -600)])
             .with_instances(vec![InstanceStatus::Running]))
     });
     deploy

@@ -6,8 +6,9 @@ use secrecy::SecretString;
 use super::*;
 use crate::classify::{Reachability, Signals};
 use crate::clock::Clock as _;
-use crate::escalation::Role;
-use crate::incident::{ActionState, Flag, MessageKind, Phase};
+use crate::incident::{ActionState, Phase};
+use crate::model::Role;
+use crate::model::{Flag, MessageKind};
 use crate::playbook::{ApprovalPolicy, Outcome};
 
 fn signals() -> Signals {
@@ -22,8 +23,8 @@ fn signals() -> Signals {
 fn deployments() -> Vec<Deployment> {
     vec![
         deployment("d3", DeploymentStatus::Crashed, -10),
-        deployment("d2", DeploymentStatus::Success, -180),
-        deployment("d1", DeploymentStatus::Success, -2000),
+        deployment("d2", DeploymentStatus::Active, -180),
+        deployment("d1", DeploymentStatus::Active, -2000),
     ]
 }
 
@@ -40,11 +41,11 @@ fn platform(
         Ok(if rb.load(Ordering::SeqCst) {
             ServiceStatus::new("web")
                 .with_latest(
-                    deployment("d4", DeploymentStatus::Success, 1)
+                    deployment("d4", DeploymentStatus::Active, 1)
                         .with_commit("d2-sha-0123456789", None),
                 )
                 .with_active(vec![
-                    deployment("d4", DeploymentStatus::Success, 1)
+                    deployment("d4", DeploymentStatus::Active, 1)
                         .with_commit("d2-sha-0123456789", None),
                 ])
                 .with_instances(vec![InstanceStatus::Running])
@@ -470,12 +471,12 @@ async fn ambiguous_evidence_changes_nothing() {
     let mut deploy = MockDeployPlatform::new();
     deploy.expect_service_status().returning(|| {
         Ok(ServiceStatus::new("web")
-            .with_active(vec![deployment("d2", DeploymentStatus::Success, -180)])
+            .with_active(vec![deployment("d2", DeploymentStatus::Active, -180)])
             .with_instances(vec![InstanceStatus::Running]))
     });
     deploy
         .expect_list_deployments()
-        .returning(|_| Ok(vec![deployment("d2", DeploymentStatus::Success, -180)]));
+        .returning(|_| Ok(vec![deployment("d2", DeploymentStatus::Active, -180)]));
     let mut logs = MockLogSource::new();
     logs.expect_logs().returning(|_| Ok(vec![]));
     let healthy = Arc::new(AtomicBool::new(false));
@@ -669,7 +670,7 @@ async fn an_interrupted_rollback_leased_by_another_replica_stops_the_run_with_no
     assert_eq!(
         report.outcome,
         Outcome::HeldElsewhere {
-            key: crate::playbook::IdempotencyKey::new(key)
+            key: crate::model::IdempotencyKey::new(key)
         }
     );
     let incident = world.incident().await;
@@ -771,8 +772,8 @@ fn slow_platform(
         }
         serving.store(true, Ordering::SeqCst);
         Ok(ServiceStatus::new("web")
-            .with_latest(d4(DeploymentStatus::Success))
-            .with_active(vec![d4(DeploymentStatus::Success)])
+            .with_latest(d4(DeploymentStatus::Active))
+            .with_active(vec![d4(DeploymentStatus::Active)])
             .with_instances(vec![InstanceStatus::Running]))
     });
     deploy

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::ports::DeploymentId;
+use super::deploy::DeploymentId;
 
 /// Identifies one action of one incident. Recording the key before executing, and checking it
 /// before executing again, is what keeps a crash from repeating a rollback.

@@ -4,12 +4,14 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use super::code::{FailedJob, WorkflowRun};
+use super::database::{ConnectionStatus, DsnCheck, PgBouncerPool, PoolStatus, SlowQueries};
+use super::deploy::{Deployment, ServiceStatus};
+use super::health::HealthReport;
+use super::logs::LogLine;
+use super::tracker::{ErrorBucket, TrackedIssue};
 use crate::clock::Timestamp;
 use crate::error::ErrorKind;
-use crate::ports::{
-    ConnectionStatus, Deployment, DsnCheck, ErrorBucket, FailedJob, HealthReport, LogLine,
-    PgBouncerPool, PoolStatus, ServiceStatus, SlowQueries, TrackedIssue, WorkflowRun,
-};
 
 /// Identifies one piece of evidence within an incident.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
