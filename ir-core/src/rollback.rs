@@ -37,9 +37,9 @@ use crate::ports::{
     CodeHost, DeployPlatform, PullRequestRef, RevertRequest, SetOptions, VariableStore, fingerprint,
 };
 
-/// The deployment to roll back to: the newest deployment that went live (status `Success`, or
-/// `Removed` — Railway marks a deployment that served traffic and was later replaced `REMOVED`),
-/// created before `onset`, that is not `current` and that the platform can roll back to
+/// The deployment to roll back to: the newest deployment that went live
+/// ([`DeploymentStatus::served_traffic`](crate::model::DeploymentStatus::served_traffic): live
+/// now, or replaced after serving), created before `onset`, that is not `current` and that the platform can roll back to
 /// (`can_rollback`, the platform's own word that the build is still there). `deployments` may
 /// come in any order.
 pub fn last_known_good<'a>(
@@ -49,12 +49,7 @@ pub fn last_known_good<'a>(
 ) -> Option<&'a Deployment> {
     deployments
         .iter()
-        .filter(|d| {
-            matches!(
-                d.status,
-                crate::model::DeploymentStatus::Active | crate::model::DeploymentStatus::Removed
-            )
-        })
+        .filter(|d| d.status.served_traffic())
         .filter(|d| d.created_at < onset)
         .filter(|d| Some(&d.id) != current)
         .filter(|d| d.can_rollback)
