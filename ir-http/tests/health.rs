@@ -3,9 +3,10 @@
 
 use std::time::Duration;
 
+use http::Method;
 use ir_core::ErrorKind;
 use ir_core::ports::{HealthOutcome, HealthProbe};
-use ir_http::{HealthProbeConfig, HttpHealthProbe, Method, RedirectPolicy};
+use ir_http::{HealthProbeConfig, HttpHealthProbe, RedirectPolicy};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 

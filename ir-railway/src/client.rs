@@ -21,10 +21,11 @@
 use std::fmt;
 
 use ir_core::{ErrorKind, Result};
-use ir_http::{HttpClient, Request, Response, Url};
+use ir_http::{ClientOptions, HttpClient, Request, Response};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
+use url::Url;
 
 use crate::config::RailwayConfig;
 use crate::gql::Operation;
@@ -67,9 +68,12 @@ impl RailwayClient {
     pub fn new(config: RailwayConfig) -> Result<Self> {
         let http = HttpClient::builder(PROVIDER)
             .with_auth(config.token.auth()?)
-            .with_attempt_timeout(config.attempt_timeout)
-            .with_retry_policy(config.retry.clone())
-            .with_clock(config.clock.clone())
+            .with_client_options(
+                ClientOptions::default()
+                    .with_attempt_timeout(config.attempt_timeout)
+                    .with_retry_policy(config.retry.clone())
+                    .with_clock(config.clock.clone()),
+            )
             .build()?;
         Ok(Self {
             http,
@@ -302,8 +306,8 @@ pub(crate) fn variables<const N: usize>(pairs: [(&str, Option<Value>); N]) -> Ma
 mod tests {
     use super::*;
     use crate::gql;
-    use ir_http::StatusCode;
-    use ir_http::header::HeaderMap;
+    use http::StatusCode;
+    use http::header::HeaderMap;
 
     fn response(status: u16, body: &str) -> Response {
         Response::from_parts(

@@ -8,8 +8,9 @@ use std::time::Duration;
 use ir_core::clock::{Clock, SystemClock};
 use ir_core::redact::redact;
 use ir_core::{Error, Result};
-use ir_http::{RetryPolicy, Url};
+use ir_http::RetryPolicy;
 use secrecy::SecretString;
+use url::Url;
 
 /// Railway's public GraphQL endpoint.
 pub const DEFAULT_ENDPOINT: &str = "https://backboard.railway.com/graphql/v2";

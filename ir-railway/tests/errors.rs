@@ -5,10 +5,11 @@
 
 mod common;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use common::*;
-use ir_core::clock::{Clock, ManualClock};
+use ir_core::clock::{Clock, ManualClock, SystemClock};
 use ir_core::ports::{
     DeployPlatform, DeploymentId, LogQuery, LogSource, LogStream, SetOptions, VariableStore,
 };
@@ -363,11 +364,17 @@ async fn a_timeout_is_retried_only_for_idempotent_operations() {
             .expect(..=attempts)
             .mount(&server)
             .await;
-        let clock = ManualClock::at(start());
+        // Real time: the attempt timeout must cut a request the server is still holding. (On
+        // a manual clock it fires only when something moves time; see ir-http's tests.)
         let railway = RailwayClient::new(
-            config(&server, &clock)
+            config(&server, &ManualClock::at(start()))
+                .with_clock(Arc::new(SystemClock))
                 .with_attempt_timeout(Duration::from_millis(250))
-                .with_retry_policy(RetryPolicy::default().with_max_attempts(2))
+                .with_retry_policy(
+                    RetryPolicy::default()
+                        .with_max_attempts(2)
+                        .with_initial_backoff(Duration::from_millis(10)),
+                )
                 .build()
                 .unwrap(),
         )
