@@ -14,7 +14,7 @@ use ir_core::ports::{
     DeployPlatform, DeploymentId, LogQuery, LogSource, LogStream, SetOptions, VariableStore,
 };
 use ir_core::{ErrorKind, Result};
-use ir_http::RetryPolicy;
+use ir_http::{ClientOptions, RetryPolicy};
 use ir_railway::{RailwayClient, RailwayConfig, RailwayToken};
 use secrecy::SecretString;
 use wiremock::{MockServer, ResponseTemplate};
@@ -139,7 +139,7 @@ fn no_retries(server: &MockServer) -> RailwayClient {
     let clock = ManualClock::at(start());
     RailwayClient::new(
         config(server, &clock)
-            .with_retry_policy(RetryPolicy::none())
+            .with_client_options(options(&clock).with_retry_policy(RetryPolicy::none()))
             .build()
             .unwrap(),
     )
@@ -368,12 +368,15 @@ async fn a_timeout_is_retried_only_for_idempotent_operations() {
         // a manual clock it fires only when something moves time; see ir-http's tests.)
         let railway = RailwayClient::new(
             config(&server, &ManualClock::at(start()))
-                .with_clock(Arc::new(SystemClock))
-                .with_attempt_timeout(Duration::from_millis(250))
-                .with_retry_policy(
-                    RetryPolicy::default()
-                        .with_max_attempts(2)
-                        .with_initial_backoff(Duration::from_millis(10)),
+                .with_client_options(
+                    ClientOptions::default()
+                        .with_clock(Arc::new(SystemClock))
+                        .with_attempt_timeout(Duration::from_millis(100))
+                        .with_retry_policy(
+                            RetryPolicy::default()
+                                .with_max_attempts(2)
+                                .with_initial_backoff(Duration::from_millis(10)),
+                        ),
                 )
                 .build()
                 .unwrap(),
@@ -438,12 +441,13 @@ async fn account_tokens_travel_as_bearer() {
         .mount(&server)
         .await;
     let railway = RailwayClient::new(
-        config(&server, &ManualClock::at(start()))
-            .with_token(RailwayToken::Account(SecretString::from(
-                "rw-account-token-77",
-            )))
-            .build()
-            .unwrap(),
+        config_with(
+            &server,
+            RailwayToken::Account(SecretString::from("rw-account-token-77")),
+            options(&ManualClock::at(start())),
+        )
+        .build()
+        .unwrap(),
     )
     .unwrap();
 
