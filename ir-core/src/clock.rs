@@ -2,7 +2,7 @@
 //! on a [`ManualClock`] without sleeping.
 //!
 //! A clock does two things: it [sleeps](Clock::sleep) (the caller waits on purpose: a backoff,
-//! a verification interval) and it [bounds](Clock::timeout) work with a deadline (a probe, an
+//! a verification interval) and it bounds (`timeout`) work with a deadline (a probe, an
 //! HTTP attempt, an approval). On a [`ManualClock`] a sleep moves time forward, and a deadline
 //! fires when time, moved by anyone, reaches it; work that finishes first is never cut short,
 //! however long it takes in real time.
@@ -28,11 +28,11 @@ pub trait Clock: Send + Sync + Debug + 'static {
     async fn sleep(&self, duration: Duration);
 
     /// Waits until the clock reads `deadline` or later, without moving it. The timer under
-    /// [`timeout`](Self::timeout).
+    /// `timeout`.
     async fn reached(&self, deadline: Timestamp);
 }
 
-/// The error of a [`Clock::timeout`]: the deadline passed before the work finished.
+/// The error of a `timeout`: the deadline passed before the work finished.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Elapsed {
     /// How long the work was given.
@@ -77,7 +77,7 @@ impl dyn Clock {
         self.bounded(deadline, duration, work).await
     }
 
-    /// [`timeout`](Self::timeout) with a deadline given as a point in time.
+    /// `timeout` with a deadline given as a point in time.
     pub async fn timeout_at<F: Future>(
         &self,
         deadline: Timestamp,

@@ -1,5 +1,6 @@
-//! [`HttpClient`]: one request in, one [`Response`] or one [`ir_core::Error`] out, with the
-//! retry policy, both timeouts, the credential and the tracing span handled here once.
+//! [`HttpClient`]: one request in, one [`Response`] or one [`ir_core::Error`] out. This file
+//! holds the credential, the request and response types and one attempt; the retry loop
+//! around attempts is in [`crate::retry`].
 
 use std::borrow::Cow;
 use std::fmt;
@@ -8,18 +9,17 @@ use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
 use chrono::{DateTime, Utc};
-use ir_core::clock::{Clock, SystemClock};
+use http::header::{AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
+use http::{Method, StatusCode};
+use ir_core::clock::Clock;
 use ir_core::{Error, ErrorKind, Result};
-use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
-use reqwest::{Method, StatusCode, Url};
 use secrecy::{ExposeSecret, SecretString};
 use tracing::Instrument;
+use url::Url;
 
+use crate::options::ClientOptions;
 use crate::retry::{RetryPolicy, server_wait};
 use crate::status::{error_kind, is_throttled};
-
-/// The user agent sent unless the builder sets another.
-pub const DEFAULT_USER_AGENT: &str = concat!("ir/", env!("CARGO_PKG_VERSION"));
 
 /// A credential sent with every request, marked sensitive so it never appears in logs or
 /// `Debug` output.
@@ -369,13 +369,10 @@ fn html_title(html: &str) -> Option<String> {
 pub struct HttpClientBuilder {
     provider: Cow<'static, str>,
     auth: Option<Auth>,
-    attempt_timeout: Duration,
-    connect_timeout: Duration,
-    retry: RetryPolicy,
-    user_agent: String,
+    options: ClientOptions,
     default_headers: HeaderMap,
     max_body_bytes: usize,
-    clock: Arc<dyn Clock>,
+    follow_redirects: Option<usize>,
 }
 
 impl HttpClientBuilder {
@@ -385,27 +382,10 @@ impl HttpClientBuilder {
         self
     }
 
-    /// The per-attempt timeout: one request, its response and its whole body (default 30 s).
-    pub fn with_attempt_timeout(mut self, timeout: Duration) -> Self {
-        self.attempt_timeout = timeout;
-        self
-    }
-
-    /// The TCP/TLS connect timeout (default 10 s; never longer than the attempt timeout).
-    pub fn with_connect_timeout(mut self, timeout: Duration) -> Self {
-        self.connect_timeout = timeout;
-        self
-    }
-
-    /// The retry policy, which also holds the overall deadline.
-    pub fn with_retry_policy(mut self, policy: RetryPolicy) -> Self {
-        self.retry = policy;
-        self
-    }
-
-    /// The `User-Agent` (default [`DEFAULT_USER_AGENT`]).
-    pub fn with_user_agent(mut self, user_agent: impl Into<String>) -> Self {
-        self.user_agent = user_agent.into();
+    /// The transport settings: timeouts, retry policy, clock, user agent (default
+    /// [`ClientOptions::default`]).
+    pub fn with_client_options(mut self, options: ClientOptions) -> Self {
+        self.options = options;
         self
     }
 
@@ -421,30 +401,34 @@ impl HttpClientBuilder {
         self
     }
 
-    /// The clock retry waits and the overall deadline are measured with (default the system
-    /// clock). A [`ManualClock`](ir_core::clock::ManualClock) makes retry waits instant in tests.
-    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
-        self.clock = clock;
+    /// Follows up to `max` redirects. Only for the health probe, which sends no credential:
+    /// API clients never follow one.
+    pub(crate) fn follow_redirects(mut self, max: usize) -> Self {
+        self.follow_redirects = Some(max);
         self
     }
 
     /// Builds the client.
     ///
     /// # Errors
-    /// `Config` for a zero timeout, a user agent or token a header cannot carry, or a TLS
-    /// backend that fails to initialise.
+    /// `Config` for invalid [`ClientOptions`] (a zero timeout, a user agent a header cannot
+    /// carry), a token a header cannot carry, or a TLS backend that fails to initialise.
     pub fn build(self) -> Result<HttpClient> {
-        if self.attempt_timeout.is_zero() || self.retry.total_timeout().is_zero() {
-            return Err(Error::config("HTTP timeouts must be longer than zero")
-                .with_provider(self.provider));
-        }
+        self.options
+            .validate()
+            .map_err(|e| e.with_provider(self.provider.clone()))?;
         let auth_header = self.auth.as_ref().map(Auth::to_header).transpose()?;
+        // A redirect could carry a provider-specific credential header to another host;
+        // API clients never follow one (a 3xx is reported as `Protocol`).
+        let redirect = match self.follow_redirects {
+            Some(max) => reqwest::redirect::Policy::limited(max),
+            None => reqwest::redirect::Policy::none(),
+        };
+        let options = &self.options;
         let http = reqwest::Client::builder()
-            .user_agent(self.user_agent.clone())
-            .connect_timeout(self.connect_timeout.min(self.attempt_timeout))
-            // A redirect could carry a provider-specific credential header to another host;
-            // API clients never follow one (a 3xx is reported as `Protocol`).
-            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(options.user_agent())
+            .connect_timeout(options.connect_timeout().min(options.attempt_timeout()))
+            .redirect(redirect)
             .default_headers(self.default_headers)
             .build()
             .map_err(|e| {
@@ -458,10 +442,8 @@ impl HttpClientBuilder {
                 provider: self.provider,
                 auth: self.auth,
                 auth_header,
-                attempt_timeout: self.attempt_timeout,
-                retry: self.retry,
+                options: self.options,
                 max_body_bytes: self.max_body_bytes,
-                clock: self.clock,
             }),
         })
     }
@@ -472,8 +454,7 @@ impl fmt::Debug for HttpClientBuilder {
         f.debug_struct("HttpClientBuilder")
             .field("provider", &self.provider)
             .field("auth", &self.auth)
-            .field("attempt_timeout", &self.attempt_timeout)
-            .field("retry", &self.retry)
+            .field("options", &self.options)
             .finish_non_exhaustive()
     }
 }
@@ -485,13 +466,13 @@ impl fmt::Debug for HttpClientBuilder {
 /// Cheap to clone (an `Arc` inside).
 ///
 /// ```no_run
-/// use ir_http::{Auth, HttpClient, Request, RetryPolicy};
+/// use ir_http::{Auth, ClientOptions, HttpClient, Request, RetryPolicy};
 /// use secrecy::SecretString;
 ///
 /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 /// let client = HttpClient::builder("github")
 ///     .with_auth(Auth::bearer(SecretString::from("ghp_example")))
-///     .with_retry_policy(RetryPolicy::default())
+///     .with_client_options(ClientOptions::default().with_retry_policy(RetryPolicy::default()))
 ///     .build()?;
 /// let request = Request::get("https://api.github.com/rate_limit".parse()?)
 ///     .with_operation("rate_limit");
@@ -513,10 +494,8 @@ struct Inner {
     provider: Cow<'static, str>,
     auth: Option<Auth>,
     auth_header: Option<(HeaderName, HeaderValue)>,
-    attempt_timeout: Duration,
-    retry: RetryPolicy,
+    options: ClientOptions,
     max_body_bytes: usize,
-    clock: Arc<dyn Clock>,
 }
 
 impl fmt::Debug for HttpClient {
@@ -524,27 +503,27 @@ impl fmt::Debug for HttpClient {
         f.debug_struct("HttpClient")
             .field("provider", &self.inner.provider)
             .field("auth", &self.inner.auth)
-            .field("attempt_timeout", &self.inner.attempt_timeout)
-            .field("retry", &self.inner.retry)
+            .field("options", &self.inner.options)
             .finish_non_exhaustive()
     }
 }
 
 /// How one attempt ended, before the retry decision.
-enum Attempt {
+pub(crate) enum Attempt {
     Answered(Response),
     TimedOut,
     Transport(reqwest::Error),
     TooLarge,
 }
 
-/// Whether to go again.
-enum Verdict {
-    Final,
-    Retry {
-        reason: &'static str,
-        server_wait: Option<Duration>,
-    },
+/// What an attempt does with the body.
+#[derive(Clone, Copy)]
+pub(crate) enum Body {
+    /// Reads it whole; past the client's limit the attempt is [`Attempt::TooLarge`].
+    Whole,
+    /// Keeps the first `n` bytes and stops reading; a body cut short after the status still
+    /// makes an answer (the health probe's excerpt).
+    Excerpt(usize),
 }
 
 impl HttpClient {
@@ -553,13 +532,10 @@ impl HttpClient {
         HttpClientBuilder {
             provider: provider.into(),
             auth: None,
-            attempt_timeout: Duration::from_secs(30),
-            connect_timeout: Duration::from_secs(10),
-            retry: RetryPolicy::default(),
-            user_agent: DEFAULT_USER_AGENT.to_owned(),
+            options: ClientOptions::default(),
             default_headers: HeaderMap::new(),
             max_body_bytes: 32 * 1024 * 1024,
-            clock: Arc::new(SystemClock),
+            follow_redirects: None,
         }
     }
 
@@ -568,14 +544,19 @@ impl HttpClient {
         &self.inner.provider
     }
 
-    /// The retry policy.
-    pub fn retry_policy(&self) -> &RetryPolicy {
-        &self.inner.retry
+    /// The transport settings.
+    pub fn client_options(&self) -> &ClientOptions {
+        &self.inner.options
     }
 
-    /// Sends `request`, retrying per the [retry policy](crate::retry), and returns the final
-    /// answer whatever its status: map it with [`Response::status_error`] (or the provider's
-    /// own reading of the body).
+    /// The retry policy.
+    pub fn retry_policy(&self) -> &RetryPolicy {
+        self.inner.options.retry_policy()
+    }
+
+    /// Sends `request`, retrying per the [retry policy](crate::RetryPolicy), and returns the
+    /// final answer whatever its status: map it with [`Response::status_error`] (or the
+    /// provider's own reading of the body).
     ///
     /// # Errors
     /// When no answer arrived: `Timeout` (the attempt or overall deadline passed),
@@ -591,90 +572,29 @@ impl HttpClient {
             status = tracing::field::Empty,
             attempts = tracing::field::Empty,
         );
-        self.send_with_retries(request).instrument(span).await
+        crate::retry::send(self, &request).instrument(span).await
     }
 
-    async fn send_with_retries(&self, request: Request) -> Result<Response> {
-        let policy = &self.inner.retry;
-        let clock = &self.inner.clock;
-        let started = clock.now();
-        let total = policy.total_timeout();
-        // A total timeout too long for a date (`Duration::MAX`) means no deadline.
-        let deadline = chrono::Duration::from_std(total)
-            .ok()
-            .and_then(|total| started.checked_add_signed(total));
-        let span = tracing::Span::current();
-        let mut attempt_no: u32 = 0;
-        loop {
-            attempt_no += 1;
-            span.record("attempts", attempt_no);
-            let remaining = time_left(deadline, clock.now());
-            if remaining.is_zero() {
-                return Err(self.deadline_error(&request, attempt_no - 1, total));
-            }
-            let budget = self.inner.attempt_timeout.min(remaining);
-            let outcome = match tokio::time::timeout(budget, self.attempt(&request)).await {
-                Ok(outcome) => outcome,
-                Err(_) => Attempt::TimedOut,
-            };
-            if let Attempt::Answered(response) = &outcome {
-                span.record("status", response.status.as_u16());
-            }
-            let now = clock.now();
-            let verdict = verdict(&outcome, request.idempotent, now);
-            let Verdict::Retry {
-                reason,
-                server_wait,
-            } = verdict
-            else {
-                return self.finish(
-                    &request,
-                    outcome,
-                    attempt_no,
-                    budget < self.inner.attempt_timeout,
-                    total,
-                );
-            };
-            if attempt_no >= policy.max_attempts() {
-                return self.finish(
-                    &request,
-                    outcome,
-                    attempt_no,
-                    budget < self.inner.attempt_timeout,
-                    total,
-                );
-            }
-            // The server may ask for longer than the backoff, never for less: a `Retry-After: 0`
-            // or a reset time already past must not turn into retries in a tight loop.
-            let backoff = policy.backoff(attempt_no);
-            let wait = server_wait.map_or(backoff, |asked| asked.max(backoff));
-            if wait >= time_left(deadline, now) {
-                tracing::warn!(
-                    attempt = attempt_no,
-                    reason,
-                    wait_ms = millis(wait),
-                    "not retrying: the wait would pass the overall deadline"
-                );
-                return self.finish(
-                    &request,
-                    outcome,
-                    attempt_no,
-                    budget < self.inner.attempt_timeout,
-                    total,
-                );
-            }
-            tracing::warn!(
-                attempt = attempt_no,
-                max_attempts = policy.max_attempts(),
-                reason,
-                wait_ms = millis(wait),
-                "retrying"
-            );
-            clock.sleep(wait).await;
-        }
+    /// The clock every timeout and wait reads.
+    pub(crate) fn clock(&self) -> &Arc<dyn Clock> {
+        self.inner.options.clock()
     }
 
-    async fn attempt(&self, request: &Request) -> Attempt {
+    /// One attempt under `budget`, measured on the client's clock.
+    pub(crate) async fn attempt_within(
+        &self,
+        request: &Request,
+        budget: Duration,
+        body: Body,
+    ) -> Attempt {
+        self.clock()
+            .timeout(budget, self.attempt(request, body))
+            .await
+            .unwrap_or(Attempt::TimedOut)
+    }
+
+    /// One attempt: the request with the credential, its answer and its body.
+    async fn attempt(&self, request: &Request, body_policy: Body) -> Attempt {
         let mut builder = self
             .inner
             .http
@@ -694,15 +614,25 @@ impl HttpClient {
         let headers = std::mem::take(response.headers_mut());
         let mut body = BytesMut::new();
         loop {
-            match response.chunk().await {
-                Ok(Some(chunk)) => {
+            let chunk = response.chunk().await;
+            match (body_policy, chunk) {
+                (_, Ok(None)) => break,
+                (Body::Whole, Ok(Some(chunk))) => {
                     if body.len() + chunk.len() > self.inner.max_body_bytes {
                         return Attempt::TooLarge;
                     }
                     body.extend_from_slice(&chunk);
                 }
-                Ok(None) => break,
-                Err(e) => return Attempt::Transport(e),
+                (Body::Whole, Err(e)) => return Attempt::Transport(e),
+                (Body::Excerpt(n), Ok(Some(chunk))) => {
+                    body.extend_from_slice(&chunk);
+                    if body.len() >= n {
+                        body.truncate(n);
+                        break;
+                    }
+                }
+                // The status arrived; a body cut short still makes an answer.
+                (Body::Excerpt(_), Err(_)) => break,
             }
         }
         Attempt::Answered(Response {
@@ -711,61 +641,22 @@ impl HttpClient {
             status,
             headers,
             body: body.freeze(),
-            received_at: self.inner.clock.now(),
+            received_at: self.clock().now(),
         })
     }
 
-    fn finish(
-        &self,
-        request: &Request,
-        outcome: Attempt,
-        attempts: u32,
-        cut_by_deadline: bool,
-        total: Duration,
-    ) -> Result<Response> {
-        match outcome {
-            Attempt::Answered(response) => Ok(response),
-            Attempt::TimedOut if cut_by_deadline => {
-                let error = self.deadline_error(request, attempts, total);
-                if request.idempotent {
-                    Err(error)
-                } else {
-                    let message = format!(
-                        "{}; the request is not idempotent and may have taken effect",
-                        error.message()
-                    );
-                    Err(self.error(ErrorKind::Timeout, message, request))
-                }
-            }
-            Attempt::TimedOut => {
-                let within = human(self.inner.attempt_timeout);
-                let message = if request.idempotent {
-                    format!(
-                        "no answer within {within} ({})",
-                        plural(attempts, "attempt")
-                    )
-                } else {
-                    format!(
-                        "no answer within {within} ({}; not repeated: the request is not \
-                         idempotent and may have taken effect)",
-                        plural(attempts, "attempt")
-                    )
-                };
-                Err(self.error(ErrorKind::Timeout, message, request))
-            }
-            Attempt::TooLarge => Err(self.error(
-                ErrorKind::Protocol,
-                format!(
-                    "response body larger than {} bytes",
-                    self.inner.max_body_bytes
-                ),
-                request,
-            )),
-            Attempt::Transport(e) => Err(self.transport_error(request, e, attempts)),
-        }
+    /// The largest body an attempt reads.
+    pub(crate) fn max_body_bytes(&self) -> usize {
+        self.inner.max_body_bytes
     }
 
-    fn transport_error(&self, request: &Request, e: reqwest::Error, attempts: u32) -> Error {
+    /// The error a transport failure means.
+    pub(crate) fn transport_error(
+        &self,
+        request: &Request,
+        e: reqwest::Error,
+        attempts: u32,
+    ) -> Error {
         let host = request.url.host_str().unwrap_or("the server").to_owned();
         let tries = plural(attempts, "attempt");
         let (kind, message) = if is_tls_error(&e) {
@@ -798,64 +689,11 @@ impl HttpClient {
             .with_source(e.without_url())
     }
 
-    fn deadline_error(&self, request: &Request, attempts: u32, total: Duration) -> Error {
-        self.error(
-            ErrorKind::Timeout,
-            format!(
-                "gave up at the overall deadline of {} after {}",
-                human(total),
-                plural(attempts, "attempt")
-            ),
-            request,
-        )
-    }
-
-    fn error(&self, kind: ErrorKind, message: String, request: &Request) -> Error {
+    /// An error of `kind` naming this client's provider and the request's operation.
+    pub(crate) fn error(&self, kind: ErrorKind, message: String, request: &Request) -> Error {
         Error::new(kind, message)
             .with_provider(self.inner.provider.clone())
             .with_operation(request.operation.clone())
-    }
-}
-
-fn verdict(outcome: &Attempt, idempotent: bool, now: DateTime<Utc>) -> Verdict {
-    match outcome {
-        Attempt::Answered(response) => {
-            let status = response.status;
-            if is_throttled(status, &response.headers) {
-                Verdict::Retry {
-                    reason: "rate limited",
-                    server_wait: server_wait(&response.headers, now),
-                }
-            } else if idempotent
-                && matches!(
-                    status,
-                    StatusCode::BAD_GATEWAY
-                        | StatusCode::SERVICE_UNAVAILABLE
-                        | StatusCode::GATEWAY_TIMEOUT
-                )
-            {
-                Verdict::Retry {
-                    reason: "server unavailable",
-                    server_wait: crate::retry::retry_after(&response.headers, now),
-                }
-            } else {
-                Verdict::Final
-            }
-        }
-        // The request never reached the server: safe to repeat whatever it does.
-        Attempt::Transport(e) if e.is_connect() && !is_tls_error(e) => Verdict::Retry {
-            reason: "could not connect",
-            server_wait: None,
-        },
-        Attempt::Transport(e) if idempotent && !is_tls_error(e) => Verdict::Retry {
-            reason: "connection lost",
-            server_wait: None,
-        },
-        Attempt::TimedOut if idempotent => Verdict::Retry {
-            reason: "attempt timed out",
-            server_wait: None,
-        },
-        _ => Verdict::Final,
     }
 }
 
@@ -888,18 +726,8 @@ fn find_tls<'a>(error: &'a (dyn std::error::Error + 'static)) -> Option<&'a rust
     error.source().and_then(find_tls)
 }
 
-/// The time until `deadline`; unbounded without one.
-fn time_left(deadline: Option<DateTime<Utc>>, now: DateTime<Utc>) -> Duration {
-    match deadline {
-        Some(deadline) => (deadline - now).to_std().unwrap_or(Duration::ZERO),
-        None => Duration::MAX,
-    }
-}
-
-fn millis(d: Duration) -> u64 {
-    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
-}
-
+// TODO(lead): duplicates `ir_core::comms::format::duration_short`; one duration formatter
+// should serve both (this one prints "250 ms" and "1.5 s").
 pub(crate) fn human(d: Duration) -> String {
     if d.as_millis() < 1000 {
         format!("{} ms", d.as_millis())
@@ -908,7 +736,7 @@ pub(crate) fn human(d: Duration) -> String {
     }
 }
 
-fn plural(n: u32, word: &str) -> String {
+pub(crate) fn plural(n: u32, word: &str) -> String {
     if n == 1 {
         format!("1 {word}")
     } else {

@@ -2,20 +2,24 @@
 //!
 //! A probe never retries: it reports what one request saw (status, latency, the first bytes of
 //! the body), and a refused connection, a TLS failure or a timeout is a report too, not an
-//! error.
+//! error. The request is one attempt of an [`HttpClient`], the same code every adapter's calls
+//! go through, with no credential and no retry.
 
 use std::fmt;
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
+use http::Method;
 use ir_core::model::{HealthOutcome, HealthReport};
 use ir_core::ports::HealthProbe;
-use ir_core::{Error, Result};
-use reqwest::{Method, Url};
-use tracing::Instrument;
-
-use crate::client::{DEFAULT_USER_AGENT, human, tls_error_text};
 use ir_core::redact::redact;
+use ir_core::{Error, Result};
+use tracing::Instrument;
+use url::Url;
+
+use crate::client::{Attempt, Body, HttpClient, Request, human, tls_error_text};
+use crate::options::ClientOptions;
+use crate::retry::RetryPolicy;
 
 /// Whether the probe follows redirects.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,7 +39,7 @@ pub struct HealthProbeConfig {
     redirects: RedirectPolicy,
     method: Method,
     excerpt_bytes: usize,
-    user_agent: String,
+    options: ClientOptions,
 }
 
 impl HealthProbeConfig {
@@ -47,7 +51,7 @@ impl HealthProbeConfig {
             redirects: RedirectPolicy::Report,
             method: Method::GET,
             excerpt_bytes: 512,
-            user_agent: DEFAULT_USER_AGENT.to_owned(),
+            options: ClientOptions::default(),
         }
     }
 
@@ -59,6 +63,11 @@ impl HealthProbeConfig {
     /// The whole-check timeout.
     pub fn timeout(&self) -> Duration {
         self.timeout
+    }
+
+    /// The transport settings the probe uses (clock, connect timeout, user agent).
+    pub fn client_options(&self) -> &ClientOptions {
+        &self.options
     }
 
     /// `base_url` joined with `path` (which may carry a query).
@@ -98,6 +107,7 @@ impl fmt::Debug for HealthProbeConfig {
             .field("redirects", &self.redirects)
             .field("method", &self.method)
             .field("excerpt_bytes", &self.excerpt_bytes)
+            .field("options", &self.options)
             .finish_non_exhaustive()
     }
 }
@@ -110,7 +120,7 @@ pub struct HealthProbeConfigBuilder {
     redirects: RedirectPolicy,
     method: Method,
     excerpt_bytes: usize,
-    user_agent: String,
+    options: ClientOptions,
 }
 
 impl fmt::Debug for HealthProbeConfigBuilder {
@@ -122,13 +132,15 @@ impl fmt::Debug for HealthProbeConfigBuilder {
             .field("redirects", &self.redirects)
             .field("method", &self.method)
             .field("excerpt_bytes", &self.excerpt_bytes)
-            .field("user_agent", &self.user_agent)
+            .field("options", &self.options)
             .finish()
     }
 }
 
 impl HealthProbeConfigBuilder {
-    /// The deadline for the whole check: connect, TLS, answer and excerpt (default 10 s).
+    /// The deadline for the whole check: connect, TLS, answer and excerpt (default 10 s),
+    /// measured on the [`ClientOptions`]' clock. It takes the place of the options' attempt
+    /// timeout.
     pub fn with_timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self
@@ -152,17 +164,20 @@ impl HealthProbeConfigBuilder {
         self
     }
 
-    /// The `User-Agent` (default `ir/<version>`).
-    pub fn with_user_agent(mut self, user_agent: impl Into<String>) -> Self {
-        self.user_agent = user_agent.into();
+    /// The transport settings (default [`ClientOptions::default`]): the clock the timeout is
+    /// measured on, the connect timeout and the user agent. A probe makes one attempt, so the
+    /// options' retry policy is not used, and [`with_timeout`](Self::with_timeout) stands for
+    /// their attempt timeout.
+    pub fn with_client_options(mut self, options: ClientOptions) -> Self {
+        self.options = options;
         self
     }
 
     /// Validates and builds.
     ///
     /// # Errors
-    /// `Config` for a base URL that is not `http`/`https`, has a query or fragment, or a zero
-    /// timeout.
+    /// `Config` for a base URL that is not `http`/`https`, has a query or fragment, a zero
+    /// timeout, a method other than `GET`/`HEAD`, or invalid [`ClientOptions`].
     pub fn build(self) -> Result<HealthProbeConfig> {
         let shown = redact(&self.base_url);
         let base_url = Url::parse(&self.base_url).map_err(|e| {
@@ -189,13 +204,15 @@ impl HealthProbeConfigBuilder {
                 self.method
             )));
         }
+        let options = self.options.with_attempt_timeout(self.timeout);
+        options.validate()?;
         Ok(HealthProbeConfig {
             base_url,
             timeout: self.timeout,
             redirects: self.redirects,
             method: self.method,
             excerpt_bytes: self.excerpt_bytes,
-            user_agent: self.user_agent,
+            options,
         })
     }
 }
@@ -214,7 +231,7 @@ impl HealthProbeConfigBuilder {
 /// ```
 #[derive(Clone)]
 pub struct HttpHealthProbe {
-    http: reqwest::Client,
+    client: HttpClient,
     config: HealthProbeConfig,
 }
 
@@ -232,42 +249,24 @@ impl HttpHealthProbe {
     /// # Errors
     /// `Config` when the HTTP client cannot be built.
     pub fn new(config: HealthProbeConfig) -> Result<Self> {
-        let redirect = match config.redirects {
-            RedirectPolicy::Report => reqwest::redirect::Policy::none(),
-            RedirectPolicy::Follow(max) => reqwest::redirect::Policy::limited(max),
-        };
-        let http = reqwest::Client::builder()
-            .user_agent(config.user_agent.clone())
-            .redirect(redirect)
-            .build()
-            .map_err(|e| {
-                Error::config("the health probe's HTTP client could not be built").with_source(e)
-            })?;
-        Ok(Self { http, config })
+        let options = config
+            .options
+            .clone()
+            .with_retry_policy(RetryPolicy::none());
+        let mut builder = HttpClient::builder("http").with_client_options(options);
+        // No credential travels with a probe, so following a redirect leaks nothing.
+        if let RedirectPolicy::Follow(max) = config.redirects {
+            builder = builder.follow_redirects(max);
+        }
+        Ok(Self {
+            client: builder.build()?,
+            config,
+        })
     }
 
     /// The configuration.
     pub fn config(&self) -> &HealthProbeConfig {
         &self.config
-    }
-
-    async fn answer(&self, url: &Url) -> std::result::Result<(u16, Vec<u8>), reqwest::Error> {
-        let mut response = self
-            .http
-            .request(self.config.method.clone(), url.clone())
-            .send()
-            .await?;
-        let status = response.status().as_u16();
-        let mut excerpt = Vec::new();
-        while excerpt.len() < self.config.excerpt_bytes {
-            match response.chunk().await {
-                Ok(Some(chunk)) => excerpt.extend_from_slice(&chunk),
-                // The status arrived; a body cut short still makes a report.
-                Ok(None) | Err(_) => break,
-            }
-        }
-        excerpt.truncate(self.config.excerpt_bytes);
-        Ok((status, excerpt))
     }
 }
 
@@ -287,17 +286,38 @@ impl HealthProbe for HttpHealthProbe {
             outcome = tracing::field::Empty,
         );
         async {
+            let request =
+                Request::new(self.config.method.clone(), url).with_operation("health_check");
+            // Latency is a measurement of real I/O, not a timer: it reads the wall clock.
             let started = Instant::now();
-            let answer = tokio::time::timeout(self.config.timeout, self.answer(&url)).await;
+            let attempt = self
+                .client
+                .attempt_within(
+                    &request,
+                    self.config.timeout,
+                    Body::Excerpt(self.config.excerpt_bytes),
+                )
+                .await;
             let latency = started.elapsed();
-            let report = match answer {
-                Ok(Ok((status, excerpt))) => {
-                    HealthReport::answered(shown.as_str(), status, latency, utf8_excerpt(excerpt))
+            let report = match attempt {
+                Attempt::Answered(response) => HealthReport::answered(
+                    shown.as_str(),
+                    response.status().as_u16(),
+                    latency,
+                    utf8_excerpt(response.body().to_vec()),
+                ),
+                Attempt::TimedOut => {
+                    HealthReport::failed(shown.as_str(), latency, HealthOutcome::Timeout)
                 }
-                Err(_) => HealthReport::failed(shown.as_str(), latency, HealthOutcome::Timeout),
-                Ok(Err(e)) => {
+                Attempt::Transport(e) => {
                     HealthReport::failed(shown.as_str(), latency, failure_outcome(&e, &self.config))
                 }
+                // An excerpt is cut, never refused; kept for completeness.
+                Attempt::TooLarge => HealthReport::failed(
+                    shown.as_str(),
+                    latency,
+                    HealthOutcome::Unreachable("the answer was too large".into()),
+                ),
             };
             let span = tracing::Span::current();
             if let Some(status) = report.status {

@@ -9,7 +9,9 @@
 //! ```no_run
 //! use std::time::Duration;
 //! use ir_core::ports::HealthProbe;
-//! use ir_http::{Auth, HealthProbeConfig, HttpClient, HttpHealthProbe, Request, RetryPolicy};
+//! use ir_http::{
+//!     Auth, ClientOptions, HealthProbeConfig, HttpClient, HttpHealthProbe, Request, RetryPolicy,
+//! };
 //! use secrecy::SecretString;
 //!
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
@@ -23,10 +25,12 @@
 //! println!("{:?} (HTTP {:?}) in {:?}", report.outcome, report.status, report.latency);
 //!
 //! // Call a provider: retried on 429/502/503/504 and connect errors, within 20 s overall.
+//! let options = ClientOptions::default()
+//!     .with_attempt_timeout(Duration::from_secs(5))
+//!     .with_retry_policy(RetryPolicy::default().with_total_timeout(Duration::from_secs(20)));
 //! let client = HttpClient::builder("github")
 //!     .with_auth(Auth::bearer(SecretString::from("ghp_example")))
-//!     .with_attempt_timeout(Duration::from_secs(5))
-//!     .with_retry_policy(RetryPolicy::default().with_total_timeout(Duration::from_secs(20)))
+//!     .with_client_options(options)
 //!     .build()?;
 //! let response = client
 //!     .send(Request::get("https://api.github.com/rate_limit".parse()?).with_operation("rate_limit"))
@@ -37,30 +41,49 @@
 //! # Ok(()) }
 //! ```
 //!
+//! ## Transport settings
+//! [`ClientOptions`] holds what every HTTP adapter shares: the two timeouts, the retry policy,
+//! the clock and the user agent. An adapter's config builder takes one
+//! (`with_client_options`) and hands it to [`HttpClientBuilder::with_client_options`].
+//!
 //! ## Timeouts
-//! - **Per attempt** ([`HttpClientBuilder::with_attempt_timeout`], default 30 s): one request,
+//! - **Per attempt** ([`ClientOptions::with_attempt_timeout`], default 30 s): one request,
 //!   its answer and its whole body.
 //! - **Overall** ([`RetryPolicy::with_total_timeout`], default 60 s): every attempt and every
 //!   wait between them. A wait that would end past it is not started.
 //!
+//! Both are measured on the options' [`Clock`](ir_core::clock::Clock), as are the waits
+//! between attempts: on a [`ManualClock`](ir_core::clock::ManualClock) waits are instant and
+//! a deadline fires when the test moves time past it.
+//!
 //! ## What is retried
-//! See [`retry`]: connect failures and throttling always; timeouts, lost connections and
-//! 502/503/504 only for requests marked idempotent ([`Request::with_idempotent`]).
+//!
+//! | outcome | retried when |
+//! |---|---|
+//! | could not connect (refused, DNS, connect timeout) | always: the request never left |
+//! | `429`, or `403` with `x-ratelimit-remaining: 0` | always: the server refused it unprocessed |
+//! | `502`, `503`, `504` | only when the request is idempotent ([`Request::with_idempotent`]) |
+//! | attempt timed out, connection lost mid-request | only when the request is idempotent |
+//! | anything else | never |
+//!
+//! ## Types
+//! Signatures use the [`http`] crate's `Method`, `StatusCode` and `HeaderMap`/`HeaderName`/
+//! `HeaderValue` and [`url::Url`], never `reqwest`'s, so the transport can change without
+//! changing this API.
 //!
 //! ## What is never recorded
 //! Spans carry provider, operation, method, status and attempt count. Headers, bodies and
 //! query strings are never recorded, and `Debug` of clients, requests, responses and
 //! credentials leaves tokens out.
 
-pub mod client;
-pub mod health;
-pub mod retry;
-pub mod status;
+mod client;
+mod health;
+mod options;
+mod retry;
+mod status;
 
-pub use client::{Auth, DEFAULT_USER_AGENT, HttpClient, HttpClientBuilder, Request, Response};
+pub use client::{Auth, HttpClient, HttpClientBuilder, Request, Response};
 pub use health::{HealthProbeConfig, HealthProbeConfigBuilder, HttpHealthProbe, RedirectPolicy};
+pub use options::{ClientOptions, DEFAULT_USER_AGENT};
 pub use retry::{RetryPolicy, rate_limit_reset, retry_after};
 pub use status::error_kind;
-
-/// The HTTP types adapters need, so they do not depend on `reqwest` themselves.
-pub use reqwest::{Method, StatusCode, Url, header};

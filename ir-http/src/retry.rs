@@ -1,7 +1,8 @@
 //! The one retry policy: exponential backoff with jitter, a cap on attempts and on total time,
 //! and the server's own `Retry-After` and rate-limit reset headers.
 //!
-//! What is retried is decided in [`HttpClient::send`](crate::HttpClient::send):
+//! The loop around attempts lives here too: [`HttpClient::send`](crate::HttpClient::send)
+//! hands each request to it, and it decides, attempt by attempt:
 //!
 //! | outcome | retried when |
 //! |---|---|
@@ -14,7 +15,12 @@
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use reqwest::header::HeaderMap;
+use http::StatusCode;
+use http::header::{HeaderMap, RETRY_AFTER};
+use ir_core::{Error, ErrorKind, Result};
+
+use crate::client::{Attempt, Body, HttpClient, Request, Response, human, is_tls_error, plural};
+use crate::status::is_throttled;
 
 /// How often and how long [`HttpClient`](crate::HttpClient) retries.
 ///
@@ -128,10 +134,202 @@ impl RetryPolicy {
     }
 }
 
+/// Whether to go again.
+enum Verdict {
+    Final,
+    Retry {
+        reason: &'static str,
+        server_wait: Option<Duration>,
+    },
+}
+
+/// Sends `request` through `client`, attempt after attempt, until an answer is final, the
+/// attempts run out, or the next wait would pass the overall deadline. Every timeout and wait
+/// is measured on the client's clock.
+pub(crate) async fn send(client: &HttpClient, request: &Request) -> Result<Response> {
+    let options = client.client_options();
+    let policy = options.retry_policy();
+    let attempt_timeout = options.attempt_timeout();
+    let clock = client.clock();
+    let started = clock.now();
+    let total = policy.total_timeout();
+    // A total timeout too long for a date (`Duration::MAX`) means no deadline.
+    let deadline = chrono::Duration::from_std(total)
+        .ok()
+        .and_then(|total| started.checked_add_signed(total));
+    let span = tracing::Span::current();
+    let mut attempt_no: u32 = 0;
+    loop {
+        attempt_no += 1;
+        span.record("attempts", attempt_no);
+        let remaining = time_left(deadline, clock.now());
+        if remaining.is_zero() {
+            return Err(deadline_error(client, request, attempt_no - 1, total));
+        }
+        let budget = attempt_timeout.min(remaining);
+        let outcome = client.attempt_within(request, budget, Body::Whole).await;
+        if let Attempt::Answered(response) = &outcome {
+            span.record("status", response.status().as_u16());
+        }
+        let now = clock.now();
+        let cut_by_deadline = budget < attempt_timeout;
+        let Verdict::Retry {
+            reason,
+            server_wait,
+        } = verdict(&outcome, request.is_idempotent(), now)
+        else {
+            return finish(client, request, outcome, attempt_no, cut_by_deadline);
+        };
+        if attempt_no >= policy.max_attempts() {
+            return finish(client, request, outcome, attempt_no, cut_by_deadline);
+        }
+        // The server may ask for longer than the backoff, never for less: a `Retry-After: 0`
+        // or a reset time already past must not turn into retries in a tight loop.
+        let backoff = policy.backoff(attempt_no);
+        let wait = server_wait.map_or(backoff, |asked| asked.max(backoff));
+        if wait >= time_left(deadline, now) {
+            tracing::warn!(
+                attempt = attempt_no,
+                reason,
+                wait_ms = millis(wait),
+                "not retrying: the wait would pass the overall deadline"
+            );
+            return finish(client, request, outcome, attempt_no, cut_by_deadline);
+        }
+        tracing::warn!(
+            attempt = attempt_no,
+            max_attempts = policy.max_attempts(),
+            reason,
+            wait_ms = millis(wait),
+            "retrying"
+        );
+        clock.sleep(wait).await;
+    }
+}
+
+/// The last attempt's outcome as the call's result.
+fn finish(
+    client: &HttpClient,
+    request: &Request,
+    outcome: Attempt,
+    attempts: u32,
+    cut_by_deadline: bool,
+) -> Result<Response> {
+    let options = client.client_options();
+    match outcome {
+        Attempt::Answered(response) => Ok(response),
+        Attempt::TimedOut if cut_by_deadline => {
+            let total = options.retry_policy().total_timeout();
+            let error = deadline_error(client, request, attempts, total);
+            if request.is_idempotent() {
+                Err(error)
+            } else {
+                let message = format!(
+                    "{}; the request is not idempotent and may have taken effect",
+                    error.message()
+                );
+                Err(client.error(ErrorKind::Timeout, message, request))
+            }
+        }
+        Attempt::TimedOut => {
+            let within = human(options.attempt_timeout());
+            let message = if request.is_idempotent() {
+                format!(
+                    "no answer within {within} ({})",
+                    plural(attempts, "attempt")
+                )
+            } else {
+                format!(
+                    "no answer within {within} ({}; not repeated: the request is not \
+                     idempotent and may have taken effect)",
+                    plural(attempts, "attempt")
+                )
+            };
+            Err(client.error(ErrorKind::Timeout, message, request))
+        }
+        Attempt::TooLarge => Err(client.error(
+            ErrorKind::Protocol,
+            format!(
+                "response body larger than {} bytes",
+                client.max_body_bytes()
+            ),
+            request,
+        )),
+        Attempt::Transport(e) => Err(client.transport_error(request, e, attempts)),
+    }
+}
+
+fn deadline_error(client: &HttpClient, request: &Request, attempts: u32, total: Duration) -> Error {
+    client.error(
+        ErrorKind::Timeout,
+        format!(
+            "gave up at the overall deadline of {} after {}",
+            human(total),
+            plural(attempts, "attempt")
+        ),
+        request,
+    )
+}
+
+/// The retry table in the module docs.
+fn verdict(outcome: &Attempt, idempotent: bool, now: DateTime<Utc>) -> Verdict {
+    match outcome {
+        Attempt::Answered(response) => {
+            let status = response.status();
+            if is_throttled(status, response.headers()) {
+                Verdict::Retry {
+                    reason: "rate limited",
+                    server_wait: server_wait(response.headers(), now),
+                }
+            } else if idempotent
+                && matches!(
+                    status,
+                    StatusCode::BAD_GATEWAY
+                        | StatusCode::SERVICE_UNAVAILABLE
+                        | StatusCode::GATEWAY_TIMEOUT
+                )
+            {
+                Verdict::Retry {
+                    reason: "server unavailable",
+                    server_wait: retry_after(response.headers(), now),
+                }
+            } else {
+                Verdict::Final
+            }
+        }
+        // The request never reached the server: safe to repeat whatever it does.
+        Attempt::Transport(e) if e.is_connect() && !is_tls_error(e) => Verdict::Retry {
+            reason: "could not connect",
+            server_wait: None,
+        },
+        Attempt::Transport(e) if idempotent && !is_tls_error(e) => Verdict::Retry {
+            reason: "connection lost",
+            server_wait: None,
+        },
+        Attempt::TimedOut if idempotent => Verdict::Retry {
+            reason: "attempt timed out",
+            server_wait: None,
+        },
+        _ => Verdict::Final,
+    }
+}
+
+/// The time until `deadline`; unbounded without one.
+fn time_left(deadline: Option<DateTime<Utc>>, now: DateTime<Utc>) -> Duration {
+    match deadline {
+        Some(deadline) => (deadline - now).to_std().unwrap_or(Duration::ZERO),
+        None => Duration::MAX,
+    }
+}
+
+fn millis(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
 /// How long the server asked us to wait, from `Retry-After` (delay-seconds or an HTTP date).
 ///
 /// ```
-/// use reqwest::header::{HeaderMap, HeaderValue, RETRY_AFTER};
+/// use http::header::{HeaderMap, HeaderValue, RETRY_AFTER};
 /// use std::time::Duration;
 ///
 /// let now = "2026-02-08T15:30:00Z".parse()?;
@@ -143,11 +341,7 @@ impl RetryPolicy {
 /// # Ok::<(), chrono::ParseError>(())
 /// ```
 pub fn retry_after(headers: &HeaderMap, now: DateTime<Utc>) -> Option<Duration> {
-    let value = headers
-        .get(reqwest::header::RETRY_AFTER)?
-        .to_str()
-        .ok()?
-        .trim();
+    let value = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
     if let Ok(seconds) = value.parse::<u64>() {
         return Some(Duration::from_secs(seconds));
     }
@@ -181,7 +375,7 @@ pub fn rate_limit_reset(headers: &HeaderMap, now: DateTime<Utc>) -> Option<Durat
 }
 
 /// Whether the response says the rate limit is exhausted (`x-ratelimit-remaining: 0`).
-pub fn rate_limit_exhausted(headers: &HeaderMap) -> bool {
+pub(crate) fn rate_limit_exhausted(headers: &HeaderMap) -> bool {
     headers
         .get("x-ratelimit-remaining")
         .and_then(|v| v.to_str().ok())
@@ -189,7 +383,7 @@ pub fn rate_limit_exhausted(headers: &HeaderMap) -> bool {
 }
 
 /// The wait a throttled response asks for: `Retry-After` first, then the reset header.
-pub fn server_wait(headers: &HeaderMap, now: DateTime<Utc>) -> Option<Duration> {
+pub(crate) fn server_wait(headers: &HeaderMap, now: DateTime<Utc>) -> Option<Duration> {
     retry_after(headers, now).or_else(|| rate_limit_reset(headers, now))
 }
 
@@ -200,7 +394,7 @@ fn until(at: DateTime<Utc>, now: DateTime<Utc>) -> Duration {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use reqwest::header::HeaderValue;
+    use http::header::HeaderValue;
 
     fn now() -> DateTime<Utc> {
         DateTime::from_timestamp(1_770_564_600, 0).unwrap_or_default() // 2026-02-08T15:30:00Z

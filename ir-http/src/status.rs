@@ -17,9 +17,9 @@
 //! A provider whose body can carry errors under 200 (GraphQL) checks the body as well; the
 //! table only speaks for the status line.
 
+use http::StatusCode;
+use http::header::HeaderMap;
 use ir_core::ErrorKind;
-use reqwest::StatusCode;
-use reqwest::header::HeaderMap;
 
 use crate::retry::rate_limit_exhausted;
 
@@ -27,8 +27,8 @@ use crate::retry::rate_limit_exhausted;
 ///
 /// ```
 /// use ir_core::ErrorKind;
-/// use reqwest::StatusCode;
-/// use reqwest::header::{HeaderMap, HeaderValue};
+/// use http::StatusCode;
+/// use http::header::{HeaderMap, HeaderValue};
 ///
 /// let none = HeaderMap::new();
 /// assert_eq!(ir_http::error_kind(StatusCode::OK, &none), None);
@@ -60,7 +60,7 @@ pub fn error_kind(status: StatusCode, headers: &HeaderMap) -> Option<ErrorKind> 
 
 /// Whether a response with this status and these headers was throttled (429, or 403 with the
 /// rate limit exhausted).
-pub fn is_throttled(status: StatusCode, headers: &HeaderMap) -> bool {
+pub(crate) fn is_throttled(status: StatusCode, headers: &HeaderMap) -> bool {
     status == StatusCode::TOO_MANY_REQUESTS
         || (status == StatusCode::FORBIDDEN && rate_limit_exhausted(headers))
 }
@@ -68,7 +68,7 @@ pub fn is_throttled(status: StatusCode, headers: &HeaderMap) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use reqwest::header::HeaderValue;
+    use http::header::HeaderValue;
 
     #[test]
     fn the_table() {

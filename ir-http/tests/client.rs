@@ -6,8 +6,9 @@ use std::time::{Duration, Instant};
 
 use ir_core::ErrorKind;
 use ir_core::clock::{Clock, ManualClock};
-use ir_http::{Auth, HttpClient, HttpClientBuilder, Request, RetryPolicy, Url};
+use ir_http::{Auth, ClientOptions, HttpClient, HttpClientBuilder, Request, RetryPolicy};
 use secrecy::SecretString;
+use url::Url;
 use wiremock::matchers::{body_string, header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -21,11 +22,17 @@ fn url(server: &MockServer, p: &str) -> Url {
     format!("{}{p}", server.uri()).parse().unwrap()
 }
 
-fn builder(clock: &ManualClock) -> HttpClientBuilder {
-    HttpClient::builder("test")
-        .with_auth(Auth::bearer(SecretString::from(TOKEN)))
+/// Options on a manual clock (retry waits are instant), no jitter.
+fn options(clock: &ManualClock) -> ClientOptions {
+    ClientOptions::default()
         .with_clock(Arc::new(clock.clone()))
         .with_retry_policy(RetryPolicy::default().with_jitter(false))
+}
+
+fn builder(options: ClientOptions) -> HttpClientBuilder {
+    HttpClient::builder("test")
+        .with_auth(Auth::bearer(SecretString::from(TOKEN)))
+        .with_client_options(options)
 }
 
 fn elapsed(clock: &ManualClock) -> Duration {
@@ -49,7 +56,7 @@ async fn retry_after_seconds_is_honoured_then_succeeds() {
         .mount(&server)
         .await;
     let clock = ManualClock::at(start());
-    let client = builder(&clock).build().unwrap();
+    let client = builder(options(&clock)).build().unwrap();
 
     let response = client
         .send(Request::get(url(&server, "/things")).with_operation("list_things"))
@@ -80,7 +87,7 @@ async fn retry_after_http_date_is_honoured() {
         .mount(&server)
         .await;
     let clock = ManualClock::at(start());
-    let client = builder(&clock).build().unwrap();
+    let client = builder(options(&clock)).build().unwrap();
 
     let response = client.send(Request::get(url(&server, "/"))).await.unwrap();
 
@@ -107,7 +114,7 @@ async fn rate_limit_reset_header_is_used_when_retry_after_is_absent() {
         .mount(&server)
         .await;
     let clock = ManualClock::at(start());
-    let client = builder(&clock).build().unwrap();
+    let client = builder(options(&clock)).build().unwrap();
 
     let response = client.send(Request::get(url(&server, "/"))).await.unwrap();
 
@@ -124,15 +131,16 @@ async fn backoff_grows_exponentially_without_a_server_wait() {
         .mount(&server)
         .await;
     let clock = ManualClock::at(start());
-    let client = builder(&clock)
-        .with_retry_policy(
+    let client = builder(
+        options(&clock).with_retry_policy(
             RetryPolicy::default()
                 .with_jitter(false)
                 .with_max_attempts(4)
                 .with_initial_backoff(Duration::from_millis(100)),
-        )
-        .build()
-        .unwrap();
+        ),
+    )
+    .build()
+    .unwrap();
 
     let response = client.send(Request::get(url(&server, "/"))).await.unwrap();
 
@@ -146,73 +154,145 @@ async fn backoff_grows_exponentially_without_a_server_wait() {
     assert_eq!(elapsed(&clock), Duration::from_millis(700));
 }
 
+/// Plays the passing of time for attempts that hang: each time the server has received one
+/// more request, moves the manual clock past the attempt timeout, `attempts` times. The
+/// attempts then end as timed out at once, with no real waiting.
+async fn time_out_attempts(
+    server: &MockServer,
+    clock: &ManualClock,
+    attempts: usize,
+    by: Duration,
+) {
+    for seen in 1..=attempts {
+        while server.received_requests().await.unwrap().len() < seen {
+            tokio::task::yield_now().await;
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+        clock.advance(by);
+    }
+}
+
 #[tokio::test]
-async fn non_idempotent_post_is_not_retried_after_a_timeout() {
+async fn an_attempt_timeout_on_a_manual_clock_fires_when_time_moves_past_it() {
     let server = MockServer::start().await;
-    // A response far slower than the attempt timeout, so a busy machine cannot make it win.
-    // At most one request: one that has not reached the server yet is still never repeated.
-    Mock::given(method("POST"))
+    // An answer after 5 real seconds; the attempt timeout is 30 s on the manual clock.
+    Mock::given(method("GET"))
         .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_secs(5)))
-        .expect(..=1)
+        .expect(1)
         .mount(&server)
         .await;
     let clock = ManualClock::at(start());
-    let client = builder(&clock)
-        .with_attempt_timeout(Duration::from_millis(250))
+    let client = builder(options(&clock).with_retry_policy(RetryPolicy::none()))
         .build()
         .unwrap();
 
-    let err = client
-        .send(
+    let real = Instant::now();
+    let (result, ()) = tokio::join!(
+        client.send(Request::get(url(&server, "/slow")).with_operation("slow")),
+        time_out_attempts(&server, &clock, 1, Duration::from_secs(30)),
+    );
+    let err = result.unwrap_err();
+
+    assert_eq!(err.kind(), ErrorKind::Timeout);
+    assert_eq!(err.message(), "no answer within 30 s (1 attempt)");
+    assert_eq!(elapsed(&clock), Duration::from_secs(30));
+    assert!(
+        real.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        real.elapsed()
+    );
+}
+
+#[tokio::test]
+async fn an_answer_slower_in_real_time_than_the_manual_timeout_still_arrives() {
+    // Nothing moves the manual clock, so real I/O under it is never cut short.
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_millis(300)))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let clock = ManualClock::at(start());
+    let client = builder(options(&clock).with_attempt_timeout(Duration::from_millis(10)))
+        .build()
+        .unwrap();
+
+    let response = client.send(Request::get(url(&server, "/"))).await.unwrap();
+
+    assert_eq!(response.status().as_u16(), 200);
+}
+
+#[tokio::test]
+async fn non_idempotent_post_is_not_retried_after_a_timeout() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_secs(5)))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let clock = ManualClock::at(start());
+    let client = builder(options(&clock).with_attempt_timeout(Duration::from_millis(250)))
+        .build()
+        .unwrap();
+
+    let (result, ()) = tokio::join!(
+        client.send(
             Request::post(url(&server, "/rollback"))
                 .with_operation("rollback")
                 .with_body("{}"),
-        )
-        .await
-        .unwrap_err();
+        ),
+        time_out_attempts(&server, &clock, 1, Duration::from_millis(250)),
+    );
+    let err = result.unwrap_err();
 
     assert_eq!(err.kind(), ErrorKind::Timeout);
     assert_eq!(err.provider(), Some("test"));
     assert_eq!(err.operation(), Some("rollback"));
     assert!(err.message().contains("not idempotent"), "{err}");
     assert!(err.message().contains("(1 attempt;"), "{err}");
-    assert_eq!(elapsed(&clock), Duration::ZERO, "no retry wait was taken");
+    assert_eq!(
+        elapsed(&clock),
+        Duration::from_millis(250),
+        "the attempt timeout and no retry wait"
+    );
 }
 
 #[tokio::test]
 async fn idempotent_request_is_retried_after_a_timeout() {
     let server = MockServer::start().await;
-    // The client's own count of attempts is asserted below; the server may not have seen the
-    // last one arrive before it timed out on a busy machine, so it checks a range.
     Mock::given(method("POST"))
         .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_secs(5)))
-        .expect(1..=3)
+        .expect(3)
         .mount(&server)
         .await;
     let clock = ManualClock::at(start());
-    let client = builder(&clock)
-        .with_attempt_timeout(Duration::from_millis(250))
-        .with_retry_policy(
-            RetryPolicy::default()
-                .with_jitter(false)
-                .with_max_attempts(3),
-        )
-        .build()
-        .unwrap();
+    let client = builder(
+        options(&clock)
+            .with_attempt_timeout(Duration::from_millis(250))
+            .with_retry_policy(
+                RetryPolicy::default()
+                    .with_jitter(false)
+                    .with_max_attempts(3),
+            ),
+    )
+    .build()
+    .unwrap();
 
-    let err = client
-        .send(
+    let (result, ()) = tokio::join!(
+        client.send(
             Request::post(url(&server, "/query"))
                 .with_operation("query")
                 .with_idempotent(true),
-        )
-        .await
-        .unwrap_err();
+        ),
+        time_out_attempts(&server, &clock, 3, Duration::from_millis(250)),
+    );
+    let err = result.unwrap_err();
 
     assert_eq!(err.kind(), ErrorKind::Timeout);
     assert!(err.message().contains("3 attempts"), "{err}");
-    // Two backoff waits (250 + 500 ms) on the manual clock: retried, not given up at once.
-    assert_eq!(elapsed(&clock), Duration::from_millis(750));
+    // Three attempt timeouts of 250 ms and two backoff waits (250 + 500 ms), all on the
+    // manual clock: retried, not given up at once.
+    assert_eq!(elapsed(&clock), Duration::from_millis(1500));
 }
 
 #[tokio::test]
@@ -238,7 +318,7 @@ async fn non_idempotent_post_is_not_retried_on_503_but_is_on_429() {
         .mount(&server)
         .await;
     let clock = ManualClock::at(start());
-    let client = builder(&clock).build().unwrap();
+    let client = builder(options(&clock)).build().unwrap();
 
     let unavailable = client
         .send(Request::post(url(&server, "/unavailable")))
@@ -267,7 +347,7 @@ async fn a_wait_past_the_deadline_is_not_taken() {
         .mount(&server)
         .await;
     let clock = ManualClock::at(start());
-    let client = builder(&clock).build().unwrap();
+    let client = builder(options(&clock)).build().unwrap();
 
     let response = client.send(Request::get(url(&server, "/"))).await.unwrap();
     let err = response.status_error("slow down").unwrap();
@@ -286,8 +366,13 @@ async fn overall_deadline_bounds_a_slow_server() {
         .mount(&server)
         .await;
     let client = HttpClient::builder("test")
-        .with_attempt_timeout(Duration::from_secs(10))
-        .with_retry_policy(RetryPolicy::default().with_total_timeout(Duration::from_millis(150)))
+        .with_client_options(
+            ClientOptions::default()
+                .with_attempt_timeout(Duration::from_secs(10))
+                .with_retry_policy(
+                    RetryPolicy::default().with_total_timeout(Duration::from_millis(150)),
+                ),
+        )
         .build()
         .unwrap();
 
@@ -314,17 +399,18 @@ async fn overall_deadline_bounds_retries() {
     // The deadline is measured on the manual clock, so the count below does not depend on
     // how fast the machine is.
     let clock = ManualClock::at(start());
-    let client = builder(&clock)
-        .with_retry_policy(
+    let client = builder(
+        options(&clock).with_retry_policy(
             RetryPolicy::default()
                 .with_jitter(false)
                 .with_max_attempts(1000)
                 .with_initial_backoff(Duration::from_millis(10))
                 .with_max_backoff(Duration::from_millis(20))
                 .with_total_timeout(Duration::from_millis(300)),
-        )
-        .build()
-        .unwrap();
+        ),
+    )
+    .build()
+    .unwrap();
 
     let response = client.send(Request::get(url(&server, "/"))).await.unwrap();
 
@@ -342,14 +428,15 @@ async fn connect_errors_are_retried_even_for_a_post() {
     let port = listener.local_addr().unwrap().port();
     drop(listener);
     let clock = ManualClock::at(start());
-    let client = builder(&clock)
-        .with_retry_policy(
+    let client = builder(
+        options(&clock).with_retry_policy(
             RetryPolicy::default()
                 .with_jitter(false)
                 .with_max_attempts(3),
-        )
-        .build()
-        .unwrap();
+        ),
+    )
+    .build()
+    .unwrap();
 
     let err = client
         .send(
@@ -387,7 +474,7 @@ async fn credential_and_headers_are_sent() {
         .mount(&server)
         .await;
     let clock = ManualClock::at(start());
-    let bearer = builder(&clock).build().unwrap();
+    let bearer = builder(options(&clock)).build().unwrap();
     let project = HttpClient::builder("test")
         .with_auth(Auth::header("Project-Access-Token", SecretString::from(TOKEN)).unwrap())
         .build()
@@ -420,8 +507,7 @@ async fn debug_of_client_builder_and_errors_omits_the_token() {
         .mount(&server)
         .await;
     let clock = ManualClock::at(start());
-    let client = builder(&clock)
-        .with_attempt_timeout(Duration::from_secs(5))
+    let client = builder(options(&clock).with_attempt_timeout(Duration::from_secs(5)))
         .build()
         .unwrap();
 
@@ -440,7 +526,7 @@ async fn debug_of_client_builder_and_errors_omits_the_token() {
 
     let texts = [
         format!("{client:?}"),
-        format!("{:?}", builder(&clock)),
+        format!("{:?}", builder(options(&clock))),
         format!("{unauthorized:?} {unauthorized}"),
         format!("{refused:?} {refused}"),
     ];
@@ -461,7 +547,7 @@ async fn html_body_is_a_protocol_error_not_a_panic() {
         .mount(&server)
         .await;
     let clock = ManualClock::at(start());
-    let client = builder(&clock).build().unwrap();
+    let client = builder(options(&clock)).build().unwrap();
 
     let response = client
         .send(Request::get(url(&server, "/")).with_operation("read"))
@@ -482,7 +568,10 @@ async fn an_oversized_body_is_refused() {
         .mount(&server)
         .await;
     let clock = ManualClock::at(start());
-    let client = builder(&clock).with_max_body_bytes(1024).build().unwrap();
+    let client = builder(options(&clock))
+        .with_max_body_bytes(1024)
+        .build()
+        .unwrap();
 
     let err = client
         .send(Request::get(url(&server, "/")))
@@ -496,7 +585,7 @@ async fn an_oversized_body_is_refused() {
 #[test]
 fn zero_timeouts_are_refused() {
     let err = HttpClient::builder("test")
-        .with_attempt_timeout(Duration::ZERO)
+        .with_client_options(ClientOptions::default().with_attempt_timeout(Duration::ZERO))
         .build()
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Config);
@@ -513,7 +602,9 @@ async fn a_mutation_cut_by_the_deadline_says_it_may_have_happened() {
         .mount(&server)
         .await;
     let client = HttpClient::builder("test")
-        .with_retry_policy(RetryPolicy::default().with_total_timeout(Duration::from_millis(250)))
+        .with_client_options(ClientOptions::default().with_retry_policy(
+            RetryPolicy::default().with_total_timeout(Duration::from_millis(250)),
+        ))
         .build()
         .unwrap();
 
@@ -554,14 +645,15 @@ async fn a_total_timeout_past_the_calendar_means_no_deadline() {
             .mount(&server)
             .await;
         let clock = ManualClock::at(start());
-        let client = builder(&clock)
-            .with_retry_policy(
+        let client = builder(
+            options(&clock).with_retry_policy(
                 RetryPolicy::default()
                     .with_jitter(false)
                     .with_total_timeout(total),
-            )
-            .build()
-            .unwrap();
+            ),
+        )
+        .build()
+        .unwrap();
 
         let response = client.send(Request::get(url(&server, "/"))).await.unwrap();
 
@@ -593,14 +685,15 @@ async fn a_zero_or_past_server_wait_still_backs_off() {
             .mount(&server)
             .await;
         let clock = ManualClock::at(start());
-        let client = builder(&clock)
-            .with_retry_policy(
+        let client = builder(
+            options(&clock).with_retry_policy(
                 RetryPolicy::default()
                     .with_jitter(false)
                     .with_initial_backoff(Duration::from_millis(100)),
-            )
-            .build()
-            .unwrap();
+            ),
+        )
+        .build()
+        .unwrap();
 
         let response = client.send(Request::get(url(&server, "/"))).await.unwrap();
 
@@ -625,14 +718,15 @@ async fn a_server_wait_shorter_than_the_backoff_gives_way_to_it() {
         .mount(&server)
         .await;
     let clock = ManualClock::at(start());
-    let client = builder(&clock)
-        .with_retry_policy(
+    let client = builder(
+        options(&clock).with_retry_policy(
             RetryPolicy::default()
                 .with_jitter(false)
                 .with_initial_backoff(Duration::from_millis(600)),
-        )
-        .build()
-        .unwrap();
+        ),
+    )
+    .build()
+    .unwrap();
 
     client.send(Request::get(url(&server, "/"))).await.unwrap();
 

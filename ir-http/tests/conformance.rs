@@ -2,8 +2,9 @@
 //! server answering as the service's health endpoints do.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use http::Method;
 use ir_core::testkit::conformance::{self, HealthFixture};
-use ir_http::{HealthProbeConfig, HttpHealthProbe, Method};
+use ir_http::{HealthProbeConfig, HttpHealthProbe};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 

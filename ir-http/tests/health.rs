@@ -1,13 +1,16 @@
 //! `HttpHealthProbe` against wiremock and against sockets that misbehave.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::time::Duration;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
+use http::Method;
 use ir_core::ErrorKind;
 use ir_core::classify::Reachability;
+use ir_core::clock::ManualClock;
 use ir_core::model::HealthOutcome;
 use ir_core::ports::HealthProbe;
-use ir_http::{HealthProbeConfig, HttpHealthProbe, Method, RedirectPolicy};
+use ir_http::{ClientOptions, HealthProbeConfig, HttpHealthProbe, RedirectPolicy};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -186,6 +189,41 @@ async fn a_slow_endpoint_is_a_timeout() {
     assert_eq!(report.status, None);
     assert!(report.latency >= Duration::from_millis(100));
     assert!(report.latency < Duration::from_secs(2));
+}
+
+#[tokio::test]
+async fn the_check_timeout_runs_on_the_configured_clock() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_secs(5)))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let manual = ManualClock::at("2026-02-08T15:30:00Z".parse().unwrap());
+    let probe = HttpHealthProbe::new(
+        HealthProbeConfig::builder(server.uri())
+            .with_timeout(Duration::from_secs(10))
+            .with_client_options(ClientOptions::default().with_clock(Arc::new(manual.clone())))
+            .build()
+            .unwrap(),
+    )
+    .unwrap();
+
+    let real = Instant::now();
+    let (report, ()) = tokio::join!(probe.check("/health"), async {
+        // Once the request is at the server, move the clock past the 10 s deadline.
+        while server.received_requests().await.unwrap().is_empty() {
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+        manual.advance(Duration::from_secs(10));
+    });
+
+    assert_eq!(report.unwrap().outcome, HealthOutcome::Timeout);
+    assert!(
+        real.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        real.elapsed()
+    );
 }
 
 #[tokio::test]

@@ -6,8 +6,9 @@
 use std::sync::{Arc, Mutex};
 
 use ir_core::clock::ManualClock;
-use ir_http::{Auth, HttpClient, Request, RetryPolicy, Url};
+use ir_http::{Auth, ClientOptions, HttpClient, Request, RetryPolicy};
 use secrecy::SecretString;
+use url::Url;
 use wiremock::matchers::method;
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -68,8 +69,11 @@ async fn one_span_with_provider_operation_status_and_no_secrets() {
     let clock = ManualClock::at("2026-02-08T15:30:00Z".parse().unwrap());
     let client = HttpClient::builder("test")
         .with_auth(Auth::bearer(SecretString::from(TOKEN)))
-        .with_clock(Arc::new(clock))
-        .with_retry_policy(RetryPolicy::default().with_jitter(false))
+        .with_client_options(
+            ClientOptions::default()
+                .with_clock(Arc::new(clock))
+                .with_retry_policy(RetryPolicy::default().with_jitter(false)),
+        )
         .build()
         .unwrap();
 

@@ -2,13 +2,15 @@
 //! into an [`ir_core::Error`].
 
 use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
+use ir_core::clock::Clock;
 use ir_core::{Error, ErrorKind};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{ConnectOptions, PgPool};
 
-use crate::config::PostgresConfig;
+use crate::config::PgConfig;
 
 /// The provider name on every error.
 pub(crate) const PROVIDER: &str = "postgres";
@@ -179,6 +181,7 @@ pub(crate) struct Client {
     pub(crate) pool: PgPool,
     options: PgConnectOptions,
     probe_timeout: Duration,
+    clock: Arc<dyn Clock>,
 }
 
 impl fmt::Debug for Client {
@@ -197,7 +200,7 @@ impl fmt::Debug for Client {
 impl Client {
     /// A client whose pool connects lazily, keeping `min_connections` open once it can.
     pub(crate) fn new(
-        config: &PostgresConfig,
+        config: &PgConfig,
         options: PgConnectOptions,
         pool_options: PgPoolOptions,
     ) -> Self {
@@ -209,6 +212,7 @@ impl Client {
             pool,
             options,
             probe_timeout: config.acquire_timeout(),
+            clock: Arc::clone(config.clock()),
         }
     }
 
@@ -219,7 +223,10 @@ impl Client {
         if !matches!(err, sqlx::Error::PoolTimedOut) {
             return map_sqlx(operation, err);
         }
-        let probe = tokio::time::timeout(self.probe_timeout, self.options.connect()).await;
+        let probe = self
+            .clock
+            .timeout(self.probe_timeout, self.options.connect())
+            .await;
         match probe {
             Ok(Ok(conn)) => {
                 drop(sqlx::Connection::close(conn).await);

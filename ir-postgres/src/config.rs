@@ -1,9 +1,11 @@
-//! [`PostgresConfig`]: where the database is and how to talk to it.
+//! [`PgConfig`]: where the database is and how to talk to it.
 
 use std::fmt;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
+use ir_core::clock::{Clock, SystemClock};
 use ir_core::ports::check_dsn;
 use ir_core::{Error, Result};
 use secrecy::{ExposeSecret, SecretString};
@@ -20,21 +22,22 @@ pub const DEFAULT_SCHEMA: &str = "ir";
 /// Configuration shared by [`PgDiagnostics`](crate::PgDiagnostics) and
 /// [`PgIncidentStore`](crate::PgIncidentStore).
 ///
-/// Built with [`PostgresConfig::builder`] or read with [`PostgresConfig::from_env`]. URLs are
-/// [`SecretString`]s: `Debug` shows user, host, port and database, never a password.
+/// Built with [`PgConfig::builder`] (the database URL is required; `with_*` setters change
+/// the rest; [`build`](PgConfigBuilder::build) validates) or read with [`PgConfig::from_env`].
+/// URLs are [`SecretString`]s: `Debug` shows user, host, port and database, never a password.
 ///
 /// ```
-/// use ir_postgres::PostgresConfig;
+/// use ir_postgres::PgConfig;
 /// use secrecy::SecretString;
 ///
-/// let config = PostgresConfig::builder(SecretString::from("postgres://app:hunter2@db:5432/web"))
+/// let config = PgConfig::builder(SecretString::from("postgres://app:hunter2@db:5432/web"))
 ///     .with_application_name("incident-bot")
 ///     .build()?;
 /// assert!(!format!("{config:?}").contains("hunter2"));
 /// # Ok::<(), ir_core::Error>(())
 /// ```
 #[derive(Clone)]
-pub struct PostgresConfig {
+pub struct PgConfig {
     database_url: SecretString,
     pgbouncer_admin_url: Option<SecretString>,
     application_name: String,
@@ -44,13 +47,14 @@ pub struct PostgresConfig {
     statement_timeout: Option<Duration>,
     admin_timeout: Duration,
     migration_timeout: Duration,
+    clock: Arc<dyn Clock>,
 }
 
-impl PostgresConfig {
+impl PgConfig {
     /// A builder for the server at `database_url` (`postgres://` or `postgresql://`).
-    pub fn builder(database_url: SecretString) -> PostgresConfigBuilder {
-        PostgresConfigBuilder {
-            config: PostgresConfig {
+    pub fn builder(database_url: SecretString) -> PgConfigBuilder {
+        PgConfigBuilder {
+            config: PgConfig {
                 database_url,
                 pgbouncer_admin_url: None,
                 application_name: DEFAULT_APPLICATION_NAME.to_owned(),
@@ -60,11 +64,13 @@ impl PostgresConfig {
                 statement_timeout: None,
                 admin_timeout: Duration::from_secs(5),
                 migration_timeout: Duration::from_secs(60),
+                clock: Arc::new(SystemClock),
             },
         }
     }
 
-    /// Reads the configuration from the environment:
+    /// Reads the configuration from the process environment, through
+    /// [`from_lookup`](Self::from_lookup):
     ///
     /// | variable | meaning | default |
     /// |---|---|---|
@@ -73,6 +79,9 @@ impl PostgresConfig {
     /// | `IR_POSTGRES_APPLICATION_NAME` | `application_name` of our connections | `ir-postgres` |
     /// | `IR_POSTGRES_SCHEMA` | schema of the incident store's tables | `ir` |
     ///
+    /// Nothing else is read: pool size, timeouts and the clock keep their defaults (set them
+    /// with the builder). A blank value counts as unset.
+    ///
     /// # Errors
     /// `Config` when `DATABASE_URL` is missing or any value is invalid (the message never
     /// quotes a URL).
@@ -80,7 +89,12 @@ impl PostgresConfig {
         Self::from_lookup(|name| std::env::var(name).ok())
     }
 
-    fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self> {
+    /// [`from_env`](Self::from_env), reading each variable through `lookup` instead of the
+    /// process environment (for tests, and for services that keep configuration elsewhere).
+    ///
+    /// # Errors
+    /// As [`from_env`](Self::from_env).
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self> {
         let var = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
         let url = var("DATABASE_URL")
             .ok_or_else(|| Error::config("DATABASE_URL is not set").with_provider(PROVIDER))?;
@@ -138,6 +152,11 @@ impl PostgresConfig {
         self.migration_timeout
     }
 
+    /// The clock our own timeouts are measured on.
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.clock
+    }
+
     /// Connect options for the server: our `application_name` only. PgBouncer refuses startup
     /// parameters it does not track (`options` among them), so the statement timeout is set
     /// once connected (see [`crate::client::prepare`]).
@@ -187,9 +206,9 @@ fn redacted(url: &SecretString) -> String {
     }
 }
 
-impl fmt::Debug for PostgresConfig {
+impl fmt::Debug for PgConfig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("PostgresConfig")
+        f.debug_struct("PgConfig")
             .field("database_url", &redacted(&self.database_url))
             .field(
                 "pgbouncer_admin_url",
@@ -202,25 +221,26 @@ impl fmt::Debug for PostgresConfig {
             .field("statement_timeout", &self.statement_timeout)
             .field("admin_timeout", &self.admin_timeout)
             .field("migration_timeout", &self.migration_timeout)
+            .field("clock", &self.clock)
             .finish()
     }
 }
 
-/// Builds a [`PostgresConfig`]; [`build`](Self::build) validates it.
+/// Builds a [`PgConfig`]; [`build`](Self::build) validates it.
 #[derive(Clone)]
-pub struct PostgresConfigBuilder {
-    config: PostgresConfig,
+pub struct PgConfigBuilder {
+    config: PgConfig,
 }
 
-impl fmt::Debug for PostgresConfigBuilder {
+impl fmt::Debug for PgConfigBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("PostgresConfigBuilder")
+        f.debug_tuple("PgConfigBuilder")
             .field(&self.config)
             .finish()
     }
 }
 
-impl PostgresConfigBuilder {
+impl PgConfigBuilder {
     /// PgBouncer's admin console (the virtual database `pgbouncer`, port 6432 by default), as a
     /// user listed in `admin_users` or `stats_users`.
     pub fn with_pgbouncer_admin_url(mut self, url: SecretString) -> Self {
@@ -280,13 +300,24 @@ impl PostgresConfigBuilder {
         self
     }
 
+    /// The clock our own timeouts are measured on (default [`SystemClock`]): PgBouncer calls
+    /// ([`with_admin_timeout`](Self::with_admin_timeout)), the direct connection that explains
+    /// a pool time-out, and [`with_migration_timeout`](Self::with_migration_timeout). On a
+    /// [`ManualClock`](ir_core::clock::ManualClock) they fire only when something moves the
+    /// clock past them. The pool's acquire timeout and the server's `statement_timeout` are
+    /// sqlx's and PostgreSQL's own, in real time.
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.config.clock = clock;
+        self
+    }
+
     /// Validates and returns the configuration.
     ///
     /// # Errors
     /// `Config` when a URL is not a PostgreSQL URL, the application name is longer than 63
     /// bytes, the schema is not a plain identifier, a timeout is zero, or `max_connections`
     /// is 0.
-    pub fn build(self) -> Result<PostgresConfig> {
+    pub fn build(self) -> Result<PgConfig> {
         let c = self.config;
         c.connect_options()?;
         c.admin_connect_options()?;
@@ -336,7 +367,7 @@ mod tests {
 
     #[test]
     fn debug_never_shows_passwords() {
-        let config = PostgresConfig::builder(url("postgres://app:hunter2@db.internal:5432/web"))
+        let config = PgConfig::builder(url("postgres://app:hunter2@db.internal:5432/web"))
             .with_pgbouncer_admin_url(url("postgres://admin:s3cr3t@db.internal:6432/pgbouncer"))
             .build()
             .unwrap();
@@ -347,13 +378,13 @@ mod tests {
             text.contains("postgres://app@db.internal:5432/web"),
             "{text}"
         );
-        let builder = PostgresConfig::builder(url("postgres://app:hunter2@h/db"));
+        let builder = PgConfig::builder(url("postgres://app:hunter2@h/db"));
         assert!(!format!("{builder:?}").contains("hunter2"));
     }
 
     #[test]
     fn passwords_in_query_parameters_stay_hidden() {
-        let config = PostgresConfig::builder(url(
+        let config = PgConfig::builder(url(
             "postgres://app@db:5432/web?password=hunter2&sslmode=disable",
         ))
         .build()
@@ -364,15 +395,15 @@ mod tests {
     #[test]
     fn invalid_values_are_config_errors_without_the_url() {
         let cases = [
-            PostgresConfig::builder(url("mysql://app:hunter2@db/web")),
-            PostgresConfig::builder(url("postgres://app:hunter2@db/web?sslmode=sometimes")),
-            PostgresConfig::builder(url("postgres://app:hunter2@db/web"))
+            PgConfig::builder(url("mysql://app:hunter2@db/web")),
+            PgConfig::builder(url("postgres://app:hunter2@db/web?sslmode=sometimes")),
+            PgConfig::builder(url("postgres://app:hunter2@db/web"))
                 .with_pgbouncer_admin_url(url("http://admin:hunter2@db:6432/pgbouncer")),
-            PostgresConfig::builder(url("postgres://app:hunter2@db/web")).with_schema("Bad-Schema"),
-            PostgresConfig::builder(url("postgres://app:hunter2@db/web")).with_max_connections(0),
-            PostgresConfig::builder(url("postgres://app:hunter2@db/web"))
+            PgConfig::builder(url("postgres://app:hunter2@db/web")).with_schema("Bad-Schema"),
+            PgConfig::builder(url("postgres://app:hunter2@db/web")).with_max_connections(0),
+            PgConfig::builder(url("postgres://app:hunter2@db/web"))
                 .with_application_name("x".repeat(64)),
-            PostgresConfig::builder(url("postgres://app:hunter2@db/web"))
+            PgConfig::builder(url("postgres://app:hunter2@db/web"))
                 .with_acquire_timeout(Duration::ZERO),
         ];
         for builder in cases {
@@ -396,12 +427,12 @@ mod tests {
             }
             .map(str::to_owned)
         };
-        let config = PostgresConfig::from_lookup(env).unwrap();
+        let config = PgConfig::from_lookup(env).unwrap();
         assert_eq!(config.application_name(), "incident-bot");
         assert_eq!(config.schema(), "incidents");
         assert!(config.admin_connect_options().unwrap().is_some());
 
-        let err = PostgresConfig::from_lookup(|_| None).unwrap_err();
+        let err = PgConfig::from_lookup(|_| None).unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Config);
         assert!(err.to_string().contains("DATABASE_URL is not set"), "{err}");
     }

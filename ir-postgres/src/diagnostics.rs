@@ -6,6 +6,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use async_trait::async_trait;
+use ir_core::clock::Clock;
 use ir_core::model::{ConnectionStatus, PgBouncerPool, PoolStatus, SlowQueries};
 use ir_core::ports::{DatabaseDiagnostics, PgBouncerStats, TerminateRequest, TerminationReport};
 use ir_core::{ErrorKind, Result};
@@ -15,7 +16,7 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions, Postgres};
 use tracing::Instrument;
 
 use crate::client::{self, Client, error, map_sqlx};
-use crate::config::PostgresConfig;
+use crate::config::PgConfig;
 use crate::slow_queries::SlowQueryError;
 use crate::terminate::BackendKey;
 use crate::{connections, pgbouncer, slow_queries, terminate};
@@ -48,6 +49,7 @@ pub struct PgDiagnostics {
     other_pools: Vec<PgPool>,
     admin: Option<PgConnectOptions>,
     admin_timeout: Duration,
+    clock: Arc<dyn Clock>,
 }
 
 impl fmt::Debug for PgDiagnostics {
@@ -72,7 +74,7 @@ impl PgDiagnostics {
     /// # Errors
     /// `Config` when called outside a Tokio runtime (the pool's upkeep runs on it) or when a
     /// URL in `config` cannot be used.
-    pub fn new(config: &PostgresConfig) -> Result<Self> {
+    pub fn new(config: &PgConfig) -> Result<Self> {
         if tokio::runtime::Handle::try_current().is_err() {
             return Err(error(
                 "connect",
@@ -106,6 +108,7 @@ impl PgDiagnostics {
             other_pools: Vec::new(),
             admin: config.admin_connect_options()?,
             admin_timeout: config.admin_timeout(),
+            clock: Arc::clone(config.clock()),
         })
     }
 
@@ -151,7 +154,14 @@ impl PgDiagnostics {
                 "no PgBouncer admin console is configured (PGBOUNCER_ADMIN_URL)",
             )
         })?;
-        pgbouncer::show(options, self.admin_timeout, operation, command).await
+        pgbouncer::show(
+            options,
+            self.clock.as_ref(),
+            self.admin_timeout,
+            operation,
+            command,
+        )
+        .await
     }
 
     /// Forgets recorded backends of ours that are gone, so the set stays as small as the pool.
@@ -304,7 +314,7 @@ mod tests {
     async fn our_own_pooled_connections_are_never_terminated() {
         testing::connect().await;
         let app = testing::unique("ir_own");
-        let config = PostgresConfig::builder(SecretString::from(testing::database_url()))
+        let config = PgConfig::builder(SecretString::from(testing::database_url()))
             .with_application_name(&app)
             .with_max_connections(3)
             .build()
@@ -346,7 +356,7 @@ mod tests {
 
     #[test]
     fn needs_a_runtime_rather_than_panicking() {
-        let config = PostgresConfig::builder(SecretString::from("postgres://u:hunter2@h/db"))
+        let config = PgConfig::builder(SecretString::from("postgres://u:hunter2@h/db"))
             .build()
             .unwrap();
         let err = PgDiagnostics::new(&config).unwrap_err();
@@ -355,7 +365,7 @@ mod tests {
 
     #[tokio::test]
     async fn debug_hides_the_password() {
-        let config = PostgresConfig::builder(SecretString::from("postgres://u:hunter2@h/db"))
+        let config = PgConfig::builder(SecretString::from("postgres://u:hunter2@h/db"))
             .with_pgbouncer_admin_url(SecretString::from("postgres://a:s3cr3t@h:6432/pgbouncer"))
             .build()
             .unwrap();

@@ -15,10 +15,10 @@
 //! ```no_run
 //! use std::time::Duration;
 //! use ir_core::ports::{check_dsn, DatabaseDiagnostics, IncidentStore, TerminateRequest};
-//! use ir_postgres::{PgDiagnostics, PgIncidentStore, PostgresConfig};
+//! use ir_postgres::{PgDiagnostics, PgIncidentStore, PgConfig};
 //!
 //! # async fn run() -> Result<(), ir_core::Error> {
-//! let config = PostgresConfig::from_env()?; // DATABASE_URL, PGBOUNCER_ADMIN_URL, ...
+//! let config = PgConfig::from_env()?; // DATABASE_URL, PGBOUNCER_ADMIN_URL, ...
 //! if !check_dsn(config.database_url())?.uses_pgbouncer() {
 //!     println!("DATABASE_URL bypasses PgBouncer");
 //! }
@@ -44,6 +44,13 @@
 //! # Ok(())
 //! # }
 //! ```
+//!
+//! ## Configuration
+//! [`PgConfig::builder`] takes what is required (the database URL); `with_*` setters change
+//! the rest (`with_pgbouncer_admin_url`, `with_application_name`, `with_schema`, pool size,
+//! timeouts, and `with_clock` for the clock our own timeouts are measured on);
+//! [`PgConfig::from_env`] reads the variables it documents, through the public
+//! [`PgConfig::from_lookup`].
 //!
 //! ## Errors
 //!
@@ -71,7 +78,7 @@ mod terminate;
 #[cfg(test)]
 mod testing;
 
-pub use config::{DEFAULT_APPLICATION_NAME, DEFAULT_SCHEMA, PostgresConfig, PostgresConfigBuilder};
+pub use config::{DEFAULT_APPLICATION_NAME, DEFAULT_SCHEMA, PgConfig, PgConfigBuilder};
 pub use diagnostics::PgDiagnostics;
 pub use ir_core::ports::check_dsn;
 pub use store::{MIN_LEASE_TTL, PgIncidentStore};

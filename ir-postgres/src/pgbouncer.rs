@@ -7,9 +7,9 @@
 
 use std::time::Duration;
 
-use ir_core::ports::PgBouncerStats;
-
+use ir_core::clock::Clock;
 use ir_core::model::PgBouncerPool;
+use ir_core::ports::PgBouncerStats;
 use ir_core::{Error, ErrorKind, Result};
 use sqlx::postgres::{PgConnectOptions, PgRow};
 use sqlx::{Column, ConnectOptions, Connection, Row, ValueRef};
@@ -81,6 +81,7 @@ impl Table {
 /// and a pooled one could be cut by `RELOAD`).
 pub(crate) async fn show(
     options: &PgConnectOptions,
+    clock: &dyn Clock,
     timeout: Duration,
     operation: &'static str,
     command: &'static str,
@@ -91,7 +92,7 @@ pub(crate) async fn show(
         drop(conn.close().await);
         Table::from_rows(&rows)
     };
-    match tokio::time::timeout(timeout, run).await {
+    match clock.timeout(timeout, run).await {
         Ok(result) => result.map_err(|e| map_sqlx(operation, e)),
         Err(_) => Err(error(
             operation,

@@ -30,7 +30,7 @@ use sqlx::{AssertSqlSafe, ConnectOptions, Connection, SqlSafeStr, SqlStr};
 use tracing::Instrument;
 
 use crate::client::{self, Client, error, map_sqlx};
-use crate::config::PostgresConfig;
+use crate::config::PgConfig;
 
 /// How often `open` retries when the incident it would join was resolved between its insert
 /// and its read. Each retry needs another writer to resolve an incident meanwhile.
@@ -70,11 +70,11 @@ impl PgIncidentStore {
     ///
     /// # Errors
     /// `Unavailable`/`Timeout` when the server cannot be reached; `Timeout` when connecting and
-    /// migrating take longer than [`PostgresConfig::migration_timeout`]; `Unauthenticated` or
+    /// migrating take longer than [`PgConfig::migration_timeout`]; `Unauthenticated` or
     /// `PermissionDenied` (the role must be allowed to create the schema and its tables, or
     /// they must exist); `Config` when the stored migrations do not match these.
-    pub async fn connect(config: &PostgresConfig) -> Result<Self> {
-        // A plain identifier (checked by `PostgresConfig::build`), so it can be spliced into SQL.
+    pub async fn connect(config: &PgConfig) -> Result<Self> {
+        // A plain identifier (checked by `PgConfig::build`), so it can be spliced into SQL.
         let schema = config.schema().to_owned();
         let options = config.connect_options()?;
         let statement_timeout = config.statement_timeout();
@@ -94,8 +94,12 @@ impl PgIncidentStore {
             migrated.map_err(|e| map_sqlx("migrate", e))
         };
         // Dropping the future on time-out closes the connection, releasing any lock it holds.
-        tokio::time::timeout(config.migration_timeout(), migrate)
-            .instrument(span("migrate"))
+        config
+            .clock()
+            .timeout(
+                config.migration_timeout(),
+                migrate.instrument(span("migrate")),
+            )
             .await
             .map_err(|_| {
                 error(

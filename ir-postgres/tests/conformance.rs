@@ -9,7 +9,7 @@ use std::sync::Arc;
 use ir_core::ErrorKind;
 use ir_core::ports::DatabaseDiagnostics;
 use ir_core::testkit::conformance;
-use ir_postgres::{PgDiagnostics, PostgresConfig};
+use ir_postgres::{PgConfig, PgDiagnostics};
 use secrecy::SecretString;
 use sqlx::postgres::PgPoolOptions;
 
@@ -43,7 +43,7 @@ async fn pg_diagnostics_conforms() {
 #[tokio::test]
 async fn pg_diagnostics_conforms_without_pgbouncer_and_with_an_app_pool() {
     common::admin().await;
-    let config = PostgresConfig::builder(SecretString::from(common::database_url()))
+    let config = PgConfig::builder(SecretString::from(common::database_url()))
         .with_application_name(common::unique("ir-conformance"))
         .build()
         .unwrap();

@@ -13,7 +13,7 @@ use std::time::Duration;
 use ir_core::ErrorKind;
 use ir_core::model::{ConnectionGroup, DsnRoute, SlowQueries};
 use ir_core::ports::{DatabaseDiagnostics, RefusalReason, TerminateRequest, check_dsn};
-use ir_postgres::{PgDiagnostics, PostgresConfig};
+use ir_postgres::{PgConfig, PgDiagnostics};
 use secrecy::SecretString;
 use sqlx::postgres::PgPoolOptions;
 use sqlx::{Connection, Executor, PgConnection};
@@ -436,7 +436,7 @@ async fn the_application_pool_is_told_apart_from_the_server() {
 async fn too_many_connections_is_unavailable_with_the_servers_message() {
     let role = common::Role::create("CONNECTION LIMIT 1").await;
     let holder = common::idle_connection(&role.name, "ir-limit-holder").await;
-    let config = PostgresConfig::builder(SecretString::from({
+    let config = PgConfig::builder(SecretString::from({
         let mut url = url::Url::parse(&common::database_url()).unwrap();
         url.set_username(&role.name).unwrap();
         url.set_password(Some("hunter2")).unwrap();
@@ -464,7 +464,7 @@ async fn too_many_connections_is_unavailable_with_the_servers_message() {
 
 #[tokio::test]
 async fn a_refused_connection_is_unavailable_and_an_unknown_role_unauthenticated() {
-    let refused = PostgresConfig::builder(SecretString::from(
+    let refused = PgConfig::builder(SecretString::from(
         "postgres://postgres:hunter2@127.0.0.1:1/test",
     ))
     .with_acquire_timeout(Duration::from_millis(500))
@@ -484,7 +484,7 @@ async fn a_refused_connection_is_unavailable_and_an_unknown_role_unauthenticated
     url.set_username(&common::unique("ir_no_such_role"))
         .unwrap();
     url.set_password(Some("hunter2")).unwrap();
-    let unknown = PostgresConfig::builder(SecretString::from(url.to_string()))
+    let unknown = PgConfig::builder(SecretString::from(url.to_string()))
         .build()
         .unwrap();
     let diagnostics = PgDiagnostics::new(&unknown).unwrap();
@@ -577,7 +577,7 @@ async fn pgbouncer_reports_waiting_clients() {
 
 #[tokio::test]
 async fn pgbouncer_calls_without_an_admin_url_are_unsupported() {
-    let config = PostgresConfig::builder(SecretString::from(common::database_url()))
+    let config = PgConfig::builder(SecretString::from(common::database_url()))
         .build()
         .unwrap();
     let diagnostics = PgDiagnostics::new(&config).unwrap();
@@ -591,7 +591,7 @@ async fn pgbouncer_calls_without_an_admin_url_are_unsupported() {
 
 #[tokio::test]
 async fn an_admin_console_that_is_not_there_is_unavailable() {
-    let config = PostgresConfig::builder(SecretString::from(common::database_url()))
+    let config = PgConfig::builder(SecretString::from(common::database_url()))
         .with_pgbouncer_admin_url(SecretString::from(
             "postgres://admin:hunter2@127.0.0.1:1/pgbouncer",
         ))
@@ -619,7 +619,7 @@ async fn slow_queries_say_why_there_are_none() {
         .unwrap();
     let mut url = url::Url::parse(&common::database_url()).unwrap();
     url.set_path(&database);
-    let config = PostgresConfig::builder(SecretString::from(url.to_string()))
+    let config = PgConfig::builder(SecretString::from(url.to_string()))
         .build()
         .unwrap();
     let diagnostics = PgDiagnostics::new(&config).unwrap();
@@ -662,7 +662,7 @@ async fn slow_queries_say_why_there_are_none() {
 /// (they send no startup option PgBouncer would refuse).
 #[tokio::test]
 async fn diagnostics_work_with_a_database_url_through_pgbouncer() {
-    let config = PostgresConfig::builder(SecretString::from(common::pgbouncer_url("test")))
+    let config = PgConfig::builder(SecretString::from(common::pgbouncer_url("test")))
         .build()
         .unwrap();
     let status = PgDiagnostics::new(&config)
@@ -677,7 +677,7 @@ async fn diagnostics_work_with_a_database_url_through_pgbouncer() {
 /// diagnostics still connect.
 #[tokio::test]
 async fn diagnostics_with_a_statement_timeout_work_through_pgbouncer() {
-    let config = PostgresConfig::builder(SecretString::from(common::pgbouncer_url("test")))
+    let config = PgConfig::builder(SecretString::from(common::pgbouncer_url("test")))
         .with_statement_timeout(Some(Duration::from_secs(5)))
         .build()
         .unwrap();

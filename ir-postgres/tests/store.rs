@@ -393,7 +393,7 @@ async fn list_open_oldest_first() {
 /// A store whose server is gone answers Unavailable, never with the password.
 #[tokio::test]
 async fn an_unreachable_store_is_unavailable_without_the_password() {
-    let config = ir_postgres::PostgresConfig::builder(secrecy::SecretString::from(
+    let config = ir_postgres::PgConfig::builder(secrecy::SecretString::from(
         "postgres://postgres:hunter2@127.0.0.1:1/test",
     ))
     .build()
@@ -417,7 +417,7 @@ async fn a_live_store_never_shows_its_password() {
     }
     let password = url.password().unwrap().to_owned();
     let schema = common::unique("ir_test");
-    let config = ir_postgres::PostgresConfig::builder(secrecy::SecretString::from(url.to_string()))
+    let config = ir_postgres::PgConfig::builder(secrecy::SecretString::from(url.to_string()))
         .with_schema(&schema)
         .build()
         .unwrap();
@@ -436,12 +436,11 @@ async fn a_live_store_never_shows_its_password() {
 #[tokio::test]
 async fn a_store_works_through_pgbouncer() {
     let schema = common::unique("ir_test");
-    let config = ir_postgres::PostgresConfig::builder(secrecy::SecretString::from(
-        common::pgbouncer_url("test"),
-    ))
-    .with_schema(&schema)
-    .build()
-    .unwrap();
+    let config =
+        ir_postgres::PgConfig::builder(secrecy::SecretString::from(common::pgbouncer_url("test")))
+            .with_schema(&schema)
+            .build()
+            .unwrap();
     let store = ir_postgres::PgIncidentStore::connect(&config)
         .await
         .unwrap_or_else(|e| panic!("through PgBouncer ({e}); ./scripts/test.sh starts it"));
@@ -471,13 +470,12 @@ async fn a_store_works_through_pgbouncer() {
 #[tokio::test]
 async fn a_statement_timeout_works_through_pgbouncer() {
     let schema = common::unique("ir_test");
-    let config = ir_postgres::PostgresConfig::builder(secrecy::SecretString::from(
-        common::pgbouncer_url("test"),
-    ))
-    .with_schema(&schema)
-    .with_statement_timeout(Some(Duration::from_millis(500)))
-    .build()
-    .unwrap();
+    let config =
+        ir_postgres::PgConfig::builder(secrecy::SecretString::from(common::pgbouncer_url("test")))
+            .with_schema(&schema)
+            .with_statement_timeout(Some(Duration::from_millis(500)))
+            .build()
+            .unwrap();
     let store = ir_postgres::PgIncidentStore::connect(&config)
         .await
         .unwrap_or_else(|e| panic!("through PgBouncer ({e}); ./scripts/test.sh starts it"));
@@ -527,13 +525,56 @@ fn migration_lock_id(database: &str) -> i64 {
     0x3d32_ad9e * i64::from(!crc)
 }
 
+/// The migration timeout reads the configured clock: on a `ManualClock` a minute-long timeout
+/// fires as soon as the clock is moved past it, with no real minute of waiting.
+#[tokio::test]
+async fn the_migration_timeout_runs_on_the_configured_clock() {
+    let schema = common::unique("ir_test");
+    let manual = ir_core::clock::ManualClock::at(chrono::Utc::now());
+    let config =
+        ir_postgres::PgConfig::builder(secrecy::SecretString::from(common::database_url()))
+            .with_schema(&schema)
+            .with_migration_timeout(Duration::from_secs(60))
+            .with_clock(std::sync::Arc::new(manual.clone()))
+            .build()
+            .unwrap();
+    let mut holder = common::admin().await;
+    let database: String = sqlx::query_scalar("SELECT current_database()")
+        .fetch_one(&mut holder)
+        .await
+        .unwrap();
+    sqlx::query("SELECT pg_advisory_lock($1)")
+        .bind(migration_lock_id(&database))
+        .execute(&mut holder)
+        .await
+        .unwrap();
+
+    let real = std::time::Instant::now();
+    let (outcome, ()) = tokio::join!(ir_postgres::PgIncidentStore::connect(&config), async {
+        // `connect` was polled first, so its deadline is set; let it reach the lock.
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        manual.advance(Duration::from_secs(60));
+    });
+    let took = real.elapsed();
+    sqlx::query("SELECT pg_advisory_unlock($1)")
+        .bind(migration_lock_id(&database))
+        .execute(&mut holder)
+        .await
+        .unwrap();
+    let err = outcome.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Timeout, "{err}");
+    assert!(err.message().contains("migration lock"), "{err}");
+    assert!(took < Duration::from_secs(10), "{took:?}");
+    // Nothing was created: the schema is made under the lock it never got.
+}
+
 /// Another session holding the migration lock (as a server connection behind a
 /// transaction-mode PgBouncer can) makes `connect` fail with Timeout, not wait forever.
 #[tokio::test]
 async fn a_migration_lock_held_elsewhere_is_a_timeout() {
     let schema = common::unique("ir_test");
     let config =
-        ir_postgres::PostgresConfig::builder(secrecy::SecretString::from(common::database_url()))
+        ir_postgres::PgConfig::builder(secrecy::SecretString::from(common::database_url()))
             .with_schema(&schema)
             .with_migration_timeout(Duration::from_millis(800))
             .build()
@@ -580,7 +621,7 @@ async fn a_busy_pool_is_a_timeout_not_an_outage() {
     let schema = common::unique("ir_test");
     common::store_in(&schema, "ir-busy").await;
     let config =
-        ir_postgres::PostgresConfig::builder(secrecy::SecretString::from(common::database_url()))
+        ir_postgres::PgConfig::builder(secrecy::SecretString::from(common::database_url()))
             .with_schema(&schema)
             .with_max_connections(1)
             .with_acquire_timeout(Duration::from_millis(500))
@@ -647,7 +688,7 @@ async fn a_schema_migrated_differently_is_a_config_error() {
         .await
         .unwrap();
     let config =
-        ir_postgres::PostgresConfig::builder(secrecy::SecretString::from(common::database_url()))
+        ir_postgres::PgConfig::builder(secrecy::SecretString::from(common::database_url()))
             .with_schema(&schema)
             .build()
             .unwrap();

@@ -1,30 +1,17 @@
 //! [`RailwayClient`]: authentication, sending one GraphQL operation, and reading Railway's
 //! answer into a value or an [`ir_core::Error`].
 //!
-//! ## From answer to error
-//!
-//! | Railway answered | [`ErrorKind`] |
-//! |---|---|
-//! | a non-2xx status | the shared table, [`ir_http::error_kind`] (401 unauthenticated, 403 permission denied, 404 not found, 409 conflict, 429 rate limited with `Retry-After`, 5xx unavailable); the message is the GraphQL `errors` text when the body has one, else a description of the body (an HTML page's title) |
-//! | 200 with `errors` mentioning "Not Authorized" or "project token not found" | `Unauthenticated`: Railway does not say whether the token is invalid or lacks access, and its CLI asks to log in again |
-//! | 200 with "Two Factor Authentication Required" | `PermissionDenied` (the workspace demands 2FA of the token's user) |
-//! | 200 with an error whose text says "not found" | `NotFound` |
-//! | 200 with an error about rate limits | `RateLimited` |
-//! | 200 with an `extensions.code` of `UNAUTHENTICATED`, `FORBIDDEN`, `NOT_FOUND`, `BAD_USER_INPUT` | the matching kind |
-//! | 200 with any other `errors` | `InvalidInput` (Railway's generic "Problem processing request" arrives for bad arguments) |
-//! | 200 whose body is not JSON, or has neither `data` nor `errors`, or `data` of the wrong shape | `Protocol` |
-//!
-//! `variables` and `variableUpsert` carry secret values: their errors never quote the body
-//! (only its length), and a `variableUpsert` error has the value replaced by `<redacted>`
-//! wherever Railway's message echoes it (GraphQL validation errors repeat the variables sent).
+//! How Railway's answers become [`ir_core::Error`] kinds is tabled in the crate docs
+//! ("From answer to error"); [`decode`] is that table.
 
 use std::fmt;
 
 use ir_core::{ErrorKind, Result};
-use ir_http::{HttpClient, Request, Response, Url};
+use ir_http::{HttpClient, Request, Response};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
+use url::Url;
 
 use crate::config::RailwayConfig;
 use crate::gql::Operation;
@@ -66,18 +53,16 @@ impl RailwayClient {
     /// `Config` when the HTTP client cannot be built.
     pub fn new(config: RailwayConfig) -> Result<Self> {
         let http = HttpClient::builder(PROVIDER)
-            .with_auth(config.token.auth()?)
-            .with_attempt_timeout(config.attempt_timeout)
-            .with_retry_policy(config.retry.clone())
-            .with_clock(config.clock.clone())
+            .with_auth(config.token().auth()?)
+            .with_client_options(config.client_options().clone())
             .build()?;
         Ok(Self {
             http,
-            endpoint: config.endpoint,
-            project_id: config.project_id,
-            environment_id: config.environment_id,
-            service_id: config.service_id,
-            page_size: config.page_size,
+            endpoint: config.base_url().clone(),
+            project_id: config.project_id().to_owned(),
+            environment_id: config.environment_id().to_owned(),
+            service_id: config.service_id().to_owned(),
+            page_size: config.page_size(),
         })
     }
 
@@ -302,8 +287,8 @@ pub(crate) fn variables<const N: usize>(pairs: [(&str, Option<Value>); N]) -> Ma
 mod tests {
     use super::*;
     use crate::gql;
-    use ir_http::StatusCode;
-    use ir_http::header::HeaderMap;
+    use http::StatusCode;
+    use http::header::HeaderMap;
 
     fn response(status: u16, body: &str) -> Response {
         Response::from_parts(

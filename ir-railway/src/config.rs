@@ -1,18 +1,18 @@
-//! [`RailwayConfig`]: the token, the project/environment/service the client is bound to, and
-//! the endpoint.
+//! [`RailwayConfig`]: the token, the project/environment/service the client is bound to, the
+//! endpoint, and the shared transport settings.
 
 use std::fmt;
-use std::sync::Arc;
-use std::time::Duration;
 
-use ir_core::clock::{Clock, SystemClock};
 use ir_core::redact::redact;
 use ir_core::{Error, Result};
-use ir_http::{RetryPolicy, Url};
+use ir_http::ClientOptions;
 use secrecy::SecretString;
+use url::Url;
 
-/// Railway's public GraphQL endpoint.
-pub const DEFAULT_ENDPOINT: &str = "https://backboard.railway.com/graphql/v2";
+use crate::client::PROVIDER;
+
+/// Railway's public GraphQL endpoint, the default base URL.
+pub const DEFAULT_BASE_URL: &str = "https://backboard.railway.com/graphql/v2";
 
 /// A Railway API token. The kind decides the header it travels in.
 #[derive(Clone)]
@@ -55,40 +55,60 @@ impl fmt::Debug for RailwayToken {
 /// Everything a [`RailwayClient`](crate::RailwayClient) needs: built with
 /// [`RailwayConfig::builder`] or read with [`RailwayConfig::from_env`].
 ///
+/// The transport (timeouts, retries, clock, user agent) is an [`ir_http::ClientOptions`],
+/// as for every HTTP adapter.
+///
 /// ```
+/// use std::time::Duration;
+/// use ir_http::ClientOptions;
 /// use ir_railway::{RailwayConfig, RailwayToken};
 /// use secrecy::SecretString;
 ///
-/// let config = RailwayConfig::builder()
-///     .with_token(RailwayToken::Project(SecretString::from("rw-project-token")))
-///     .with_project_id("7d5e6c58-1d7b-4a5e-9c1e-2f0f5c1d9a01")
-///     .with_environment_id("c3f1a2b4-0000-4000-8000-000000000001")
-///     .with_service_id("410afe5c-7419-408f-91a9-f6b658ea158a")
-///     .build()?;
-/// assert_eq!(config.endpoint().as_str(), "https://backboard.railway.com/graphql/v2");
+/// let config = RailwayConfig::builder(
+///     RailwayToken::Project(SecretString::from("rw-project-token")),
+///     "7d5e6c58-1d7b-4a5e-9c1e-2f0f5c1d9a01", // project
+///     "c3f1a2b4-0000-4000-8000-000000000001", // environment
+///     "410afe5c-7419-408f-91a9-f6b658ea158a", // service
+/// )
+/// .with_client_options(ClientOptions::default().with_attempt_timeout(Duration::from_secs(10)))
+/// .build()?;
+/// assert_eq!(config.base_url().as_str(), "https://backboard.railway.com/graphql/v2");
 /// assert!(!format!("{config:?}").contains("rw-project-token"));
 /// # Ok::<(), ir_core::Error>(())
 /// ```
 #[derive(Clone)]
 pub struct RailwayConfig {
-    pub(crate) token: RailwayToken,
-    pub(crate) project_id: String,
-    pub(crate) environment_id: String,
-    pub(crate) service_id: String,
-    pub(crate) endpoint: Url,
-    pub(crate) attempt_timeout: Duration,
-    pub(crate) retry: RetryPolicy,
-    pub(crate) page_size: u32,
-    pub(crate) clock: Arc<dyn Clock>,
+    token: RailwayToken,
+    project_id: String,
+    environment_id: String,
+    service_id: String,
+    base_url: Url,
+    page_size: u32,
+    client_options: ClientOptions,
 }
 
 impl RailwayConfig {
-    /// An empty builder. Token and the three ids are required.
-    pub fn builder() -> RailwayConfigBuilder {
-        RailwayConfigBuilder::default()
+    /// A builder for the service `service_id` in environment `environment_id` of project
+    /// `project_id`, reached with `token`. Everything else has a default.
+    pub fn builder(
+        token: RailwayToken,
+        project_id: impl Into<String>,
+        environment_id: impl Into<String>,
+        service_id: impl Into<String>,
+    ) -> RailwayConfigBuilder {
+        RailwayConfigBuilder {
+            token,
+            project_id: project_id.into(),
+            environment_id: environment_id.into(),
+            service_id: service_id.into(),
+            base_url: DEFAULT_BASE_URL.to_owned(),
+            page_size: 50,
+            client_options: ClientOptions::default(),
+        }
     }
 
-    /// Reads the configuration from the process environment:
+    /// Reads the configuration from the process environment, through
+    /// [`from_lookup`](Self::from_lookup):
     ///
     /// | variable | meaning |
     /// |---|---|
@@ -97,10 +117,12 @@ impl RailwayConfig {
     /// | `RAILWAY_PROJECT_ID` | the project id (required) |
     /// | `RAILWAY_ENVIRONMENT_ID` | the environment id (required) |
     /// | `RAILWAY_SERVICE_ID` | the service id (required) |
-    /// | `RAILWAY_API_URL` | the GraphQL endpoint (optional; default [`DEFAULT_ENDPOINT`]) |
+    /// | `RAILWAY_API_URL` | the GraphQL endpoint (optional; default [`DEFAULT_BASE_URL`]) |
     ///
-    /// Railway sets `RAILWAY_PROJECT_ID`, `RAILWAY_ENVIRONMENT_ID` and `RAILWAY_SERVICE_ID` in
-    /// every service it runs, so a watcher deployed beside the service needs only a token.
+    /// Nothing else is read: page size and [`ClientOptions`] keep their defaults (set them
+    /// with the builder). A blank value counts as unset. Railway sets `RAILWAY_PROJECT_ID`,
+    /// `RAILWAY_ENVIRONMENT_ID` and `RAILWAY_SERVICE_ID` in every service it runs, so a
+    /// watcher deployed beside the service needs only a token.
     ///
     /// # Errors
     /// `Config` naming the first missing or invalid variable (never its value).
@@ -108,8 +130,8 @@ impl RailwayConfig {
         Self::from_lookup(|name| std::env::var(name).ok())
     }
 
-    /// Like [`from_env`](Self::from_env), reading variables through `lookup` (for tests and
-    /// for services that keep configuration elsewhere).
+    /// [`from_env`](Self::from_env), reading each variable through `lookup` instead of the
+    /// process environment (for tests, and for services that keep configuration elsewhere).
     ///
     /// # Errors
     /// As [`from_env`](Self::from_env).
@@ -121,18 +143,22 @@ impl RailwayConfig {
             (None, None) => {
                 return Err(Error::config(
                     "set RAILWAY_TOKEN (project token) or RAILWAY_API_TOKEN (account or workspace token)",
-                ));
+                )
+                .with_provider(PROVIDER));
             }
         };
-        let required =
-            |name: &str| get(name).ok_or_else(|| Error::config(format!("{name} is not set")));
-        let mut builder = Self::builder()
-            .with_token(token)
-            .with_project_id(required("RAILWAY_PROJECT_ID")?)
-            .with_environment_id(required("RAILWAY_ENVIRONMENT_ID")?)
-            .with_service_id(required("RAILWAY_SERVICE_ID")?);
+        let required = |name: &str| {
+            get(name)
+                .ok_or_else(|| Error::config(format!("{name} is not set")).with_provider(PROVIDER))
+        };
+        let mut builder = Self::builder(
+            token,
+            required("RAILWAY_PROJECT_ID")?,
+            required("RAILWAY_ENVIRONMENT_ID")?,
+            required("RAILWAY_SERVICE_ID")?,
+        );
         if let Some(url) = get("RAILWAY_API_URL") {
-            builder = builder.with_endpoint(url);
+            builder = builder.with_base_url(url);
         }
         builder.build()
     }
@@ -158,8 +184,18 @@ impl RailwayConfig {
     }
 
     /// The GraphQL endpoint.
-    pub fn endpoint(&self) -> &Url {
-        &self.endpoint
+    pub fn base_url(&self) -> &Url {
+        &self.base_url
+    }
+
+    /// How many deployments are asked for per page.
+    pub fn page_size(&self) -> u32 {
+        self.page_size
+    }
+
+    /// The transport settings.
+    pub fn client_options(&self) -> &ClientOptions {
+        &self.client_options
     }
 }
 
@@ -170,129 +206,93 @@ impl fmt::Debug for RailwayConfig {
             .field("project_id", &self.project_id)
             .field("environment_id", &self.environment_id)
             .field("service_id", &self.service_id)
-            .field("endpoint", &redact(self.endpoint.as_str()))
-            .field("attempt_timeout", &self.attempt_timeout)
-            .field("retry", &self.retry)
+            .field("base_url", &redact(self.base_url.as_str()))
             .field("page_size", &self.page_size)
-            .finish_non_exhaustive()
+            .field("client_options", &self.client_options)
+            .finish()
     }
 }
 
-/// Builds a [`RailwayConfig`]; [`build`](Self::build) validates.
-#[derive(Clone, Default)]
+/// Builds a [`RailwayConfig`] (from [`RailwayConfig::builder`]); [`build`](Self::build)
+/// validates.
+#[derive(Clone)]
 pub struct RailwayConfigBuilder {
-    token: Option<RailwayToken>,
-    project_id: Option<String>,
-    environment_id: Option<String>,
-    service_id: Option<String>,
-    endpoint: Option<String>,
-    attempt_timeout: Option<Duration>,
-    retry: Option<RetryPolicy>,
-    page_size: Option<u32>,
-    clock: Option<Arc<dyn Clock>>,
+    token: RailwayToken,
+    project_id: String,
+    environment_id: String,
+    service_id: String,
+    base_url: String,
+    page_size: u32,
+    client_options: ClientOptions,
 }
 
 impl RailwayConfigBuilder {
-    /// The API token (required).
-    pub fn with_token(mut self, token: RailwayToken) -> Self {
-        self.token = Some(token);
-        self
-    }
-
-    /// The project id (required).
-    pub fn with_project_id(mut self, id: impl Into<String>) -> Self {
-        self.project_id = Some(id.into());
-        self
-    }
-
-    /// The environment id (required).
-    pub fn with_environment_id(mut self, id: impl Into<String>) -> Self {
-        self.environment_id = Some(id.into());
-        self
-    }
-
-    /// The service id (required).
-    pub fn with_service_id(mut self, id: impl Into<String>) -> Self {
-        self.service_id = Some(id.into());
-        self
-    }
-
-    /// The GraphQL endpoint (default [`DEFAULT_ENDPOINT`]); point it at a simulator or a mock.
-    pub fn with_endpoint(mut self, url: impl Into<String>) -> Self {
-        self.endpoint = Some(url.into());
-        self
-    }
-
-    /// The per-attempt timeout (default 30 s).
-    pub fn with_attempt_timeout(mut self, timeout: Duration) -> Self {
-        self.attempt_timeout = Some(timeout);
-        self
-    }
-
-    /// The retry policy and overall deadline (default [`RetryPolicy::default`]).
-    pub fn with_retry_policy(mut self, policy: RetryPolicy) -> Self {
-        self.retry = Some(policy);
+    /// The GraphQL endpoint (default [`DEFAULT_BASE_URL`]); point it at a simulator or a mock.
+    pub fn with_base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = url.into();
         self
     }
 
     /// How many deployments to ask for per page (default 50, at most 500).
     pub fn with_page_size(mut self, size: u32) -> Self {
-        self.page_size = Some(size);
+        self.page_size = size;
         self
     }
 
-    /// The clock retry waits use (default the system clock; a `ManualClock` in tests).
-    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
-        self.clock = Some(clock);
+    /// The transport settings: timeouts, retry policy, clock, user agent (default
+    /// [`ClientOptions::default`]).
+    pub fn with_client_options(mut self, options: ClientOptions) -> Self {
+        self.client_options = options;
         self
     }
 
     /// Validates and builds.
     ///
     /// # Errors
-    /// `Config` when the token or an id is missing or blank, the endpoint is not an http(s)
-    /// URL, or the page size is outside 1..=500.
+    /// `Config` when the token cannot travel in a header, an id is blank, the base URL is not
+    /// an http(s) URL, the page size is outside 1..=500, or the [`ClientOptions`] are invalid
+    /// (a zero timeout).
     pub fn build(self) -> Result<RailwayConfig> {
-        let token = self
-            .token
-            .ok_or_else(|| Error::config("a Railway token is required"))?;
-        let id = |value: Option<String>, what: &str| {
-            value
-                .map(|v| v.trim().to_owned())
-                .filter(|v| !v.is_empty())
-                .ok_or_else(|| Error::config(format!("the Railway {what} id is required")))
+        let fail = |message: String| Error::config(message).with_provider(PROVIDER);
+        let id = |value: String, what: &str| {
+            let value = value.trim().to_owned();
+            if value.is_empty() {
+                Err(fail(format!("the Railway {what} id is required")))
+            } else {
+                Ok(value)
+            }
         };
         let project_id = id(self.project_id, "project")?;
         let environment_id = id(self.environment_id, "environment")?;
         let service_id = id(self.service_id, "service")?;
-        let raw = self.endpoint.unwrap_or_else(|| DEFAULT_ENDPOINT.to_owned());
-        let shown = redact(&raw);
-        let endpoint = Url::parse(&raw).map_err(|e| {
-            Error::config(format!("the Railway endpoint `{shown}` is not a URL")).with_source(e)
+        let shown = redact(&self.base_url);
+        let base_url = Url::parse(&self.base_url).map_err(|e| {
+            fail(format!("the Railway base URL `{shown}` is not a URL")).with_source(e)
         })?;
-        if !matches!(endpoint.scheme(), "http" | "https") {
-            return Err(Error::config(format!(
-                "the Railway endpoint `{shown}` must be http(s)"
+        if !matches!(base_url.scheme(), "http" | "https") {
+            return Err(fail(format!(
+                "the Railway base URL `{shown}` must be http(s)"
             )));
         }
-        let page_size = self.page_size.unwrap_or(50);
-        if !(1..=500).contains(&page_size) {
-            return Err(Error::config(format!(
-                "the deployments page size must be 1..=500, not {page_size}"
+        if !(1..=500).contains(&self.page_size) {
+            return Err(fail(format!(
+                "the deployments page size must be 1..=500, not {}",
+                self.page_size
             )));
         }
+        self.client_options
+            .validate()
+            .map_err(|e| e.with_provider(PROVIDER))?;
         // The token must fit in a header; checked here so `build` is where configuration fails.
-        token.auth()?.to_header()?;
+        self.token.auth()?.to_header()?;
         Ok(RailwayConfig {
-            token,
+            token: self.token,
             project_id,
             environment_id,
             service_id,
-            endpoint,
-            attempt_timeout: self.attempt_timeout.unwrap_or(Duration::from_secs(30)),
-            retry: self.retry.unwrap_or_default(),
-            page_size,
-            clock: self.clock.unwrap_or_else(|| Arc::new(SystemClock)),
+            base_url,
+            page_size: self.page_size,
+            client_options: self.client_options,
         })
     }
 }
@@ -304,8 +304,10 @@ impl fmt::Debug for RailwayConfigBuilder {
             .field("project_id", &self.project_id)
             .field("environment_id", &self.environment_id)
             .field("service_id", &self.service_id)
-            .field("endpoint", &self.endpoint.as_deref().map(redact))
-            .finish_non_exhaustive()
+            .field("base_url", &redact(&self.base_url))
+            .field("page_size", &self.page_size)
+            .field("client_options", &self.client_options)
+            .finish()
     }
 }
 
@@ -340,7 +342,7 @@ mod tests {
         assert_eq!(config.project_id(), "p-1");
         assert_eq!(config.environment_id(), "e-1");
         assert_eq!(config.service_id(), "s-1");
-        assert_eq!(config.endpoint().as_str(), DEFAULT_ENDPOINT);
+        assert_eq!(config.base_url().as_str(), DEFAULT_BASE_URL);
         let debug = format!("{config:?}");
         assert!(
             !debug.contains("project-secret") && !debug.contains("account-secret"),
@@ -357,7 +359,7 @@ mod tests {
         assert!(matches!(config.token(), RailwayToken::Account(_)));
         assert_eq!(config.token().header_name(), "Authorization");
         assert_eq!(
-            config.endpoint().as_str(),
+            config.base_url().as_str(),
             "http://127.0.0.1:4000/graphql/v2"
         );
     }
@@ -381,21 +383,33 @@ mod tests {
     #[test]
     fn build_validates() {
         let base = || {
-            RailwayConfig::builder()
-                .with_token(RailwayToken::Account(SecretString::from("account-secret")))
-                .with_project_id("p")
-                .with_environment_id("e")
-                .with_service_id("s")
+            RailwayConfig::builder(
+                RailwayToken::Account(SecretString::from("account-secret")),
+                "p",
+                "e",
+                "s",
+            )
         };
         assert!(base().build().is_ok());
         let cases = [
-            base().with_endpoint("ftp://x"),
-            base().with_endpoint("not a url"),
+            base().with_base_url("ftp://x"),
+            base().with_base_url("not a url"),
             base().with_page_size(0),
-            base().with_service_id(" "),
-            base().with_token(RailwayToken::Project(SecretString::from(
-                "bad\ntoken-secret",
-            ))),
+            RailwayConfig::builder(
+                RailwayToken::Account(SecretString::from("account-secret")),
+                "p",
+                "e",
+                " ",
+            ),
+            RailwayConfig::builder(
+                RailwayToken::Project(SecretString::from("bad\ntoken-secret")),
+                "p",
+                "e",
+                "s",
+            ),
+            base().with_client_options(
+                ClientOptions::default().with_attempt_timeout(std::time::Duration::ZERO),
+            ),
         ];
         for builder in cases {
             let err = builder.clone().build().unwrap_err();
@@ -411,17 +425,18 @@ mod tests {
     #[test]
     fn endpoint_passwords_stay_out_of_errors_and_debug() {
         let base = || {
-            RailwayConfig::builder()
-                .with_token(RailwayToken::Account(SecretString::from("account-secret")))
-                .with_project_id("p")
-                .with_environment_id("e")
-                .with_service_id("s")
+            RailwayConfig::builder(
+                RailwayToken::Account(SecretString::from("account-secret")),
+                "p",
+                "e",
+                "s",
+            )
         };
         for endpoint in [
             "ftp://admin:s3cret@host/?x=1",
             "https://admin:s3cret@ho st/graphql/v2",
         ] {
-            let builder = base().with_endpoint(endpoint);
+            let builder = base().with_base_url(endpoint);
             let err = builder.clone().build().unwrap_err();
             let text = format!("{err:?} {err} {builder:?}");
             assert!(!text.contains("s3cret"), "{text}");
@@ -431,7 +446,7 @@ mod tests {
             );
         }
         let config = base()
-            .with_endpoint("https://admin:s3cret@host/graphql/v2")
+            .with_base_url("https://admin:s3cret@host/graphql/v2")
             .build()
             .unwrap_or_else(|e| panic!("{e}"));
         let debug = format!("{config:?}");

@@ -40,15 +40,40 @@
 //!   published schema by `tests/schema.rs`.
 //! - Project tokens travel as `Project-Access-Token`, account and workspace tokens as
 //!   `Authorization: Bearer` ([`RailwayToken`]).
-//! - Retries, timeouts and rate limits are [`ir_http`]'s: queries are retried after a timeout or
-//!   a 502/503/504; rollback, redeploy, restart and variable changes are not (an upsert with
-//!   `skip_deploys` is, since repeating it changes nothing).
-//! - Errors: see [`client`] for how Railway's answers (GraphQL `errors` under HTTP 200,
-//!   "Not Authorized", an HTML page) become [`ir_core::Error`] kinds. A deployment status this
-//!   crate does not know arrives as `DeploymentStatus::Unknown(..)`, not as an error.
+//! - Retries, timeouts and rate limits are [`ir_http`]'s, set through
+//!   [`ir_http::ClientOptions`]: queries are retried after a timeout or a 502/503/504;
+//!   rollback, redeploy, restart and variable changes are not (an upsert with `skip_deploys`
+//!   is, since repeating it changes nothing).
+//! - Errors: see "From answer to error" below for how Railway's answers (GraphQL `errors`
+//!   under HTTP 200, "Not Authorized", an HTML page) become [`ir_core::Error`] kinds. A
+//!   deployment status this crate does not know arrives as `DeploymentStatus::Unknown(..)`,
+//!   not as an error.
+//!
+//! ## Configuration
+//! [`RailwayConfig::builder`] takes what is required (token, project, environment, service);
+//! `with_*` setters change the rest (`with_base_url`, `with_page_size`, and
+//! `with_client_options` for timeouts, retries, clock and user agent, an
+//! [`ir_http::ClientOptions`]); [`RailwayConfig::from_env`] reads the variables it documents.
+//!
+//! ## From answer to error
+//!
+//! | Railway answered | [`ErrorKind`](ir_core::ErrorKind) |
+//! |---|---|
+//! | a non-2xx status | the shared table, [`ir_http::error_kind`] (401 unauthenticated, 403 permission denied, 404 not found, 409 conflict, 429 rate limited with `Retry-After`, 5xx unavailable); the message is the GraphQL `errors` text when the body has one, else a description of the body (an HTML page's title) |
+//! | 200 with `errors` mentioning "Not Authorized" or "project token not found" | `Unauthenticated`: Railway does not say whether the token is invalid or lacks access, and its CLI asks to log in again |
+//! | 200 with "Two Factor Authentication Required" | `PermissionDenied` (the workspace demands 2FA of the token's user) |
+//! | 200 with an error whose text says "not found" | `NotFound` |
+//! | 200 with an error about rate limits | `RateLimited` |
+//! | 200 with an `extensions.code` of `UNAUTHENTICATED`, `FORBIDDEN`, `NOT_FOUND`, `BAD_USER_INPUT` | the matching kind |
+//! | 200 with any other `errors` | `InvalidInput` (Railway's generic "Problem processing request" arrives for bad arguments) |
+//! | 200 whose body is not JSON, or has neither `data` nor `errors`, or `data` of the wrong shape | `Protocol` |
+//!
+//! `variables` and `variableUpsert` carry secret values: their errors never quote the body
+//! (only its length), and a `variableUpsert` error has the value replaced by `<redacted>`
+//! wherever Railway's message echoes it (GraphQL validation errors repeat the variables sent).
 
-pub mod client;
-pub mod config;
+mod client;
+mod config;
 mod deploy;
 mod gql;
 mod logs;
@@ -56,4 +81,4 @@ mod variables;
 mod wire;
 
 pub use client::RailwayClient;
-pub use config::{DEFAULT_ENDPOINT, RailwayConfig, RailwayConfigBuilder, RailwayToken};
+pub use config::{DEFAULT_BASE_URL, RailwayConfig, RailwayConfigBuilder, RailwayToken};

@@ -13,7 +13,7 @@ use crate::wire::WireLog;
 #[async_trait]
 impl LogSource for RailwayClient {
     /// Sends the filter as Railway's own syntax where it can say it (`@level:error`,
-    /// `@level:warn AND timeout`; see [`railway_filter`]) and applies the whole filter again on
+    /// `@level:warn AND timeout`; Railway documents no `OR`, so the rest is applied locally) and applies the whole filter again on
     /// the lines that arrive. Deployment and build logs pass the window as `startDate`/`endDate`;
     /// environment logs ask for the newest `limit` lines before `until` (or now). The window and
     /// limit are applied again on the lines that arrive, so the result never strays outside them.

@@ -5,14 +5,15 @@
 
 mod common;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use common::*;
-use ir_core::clock::{Clock, ManualClock};
+use ir_core::clock::{Clock, ManualClock, SystemClock};
 use ir_core::model::DeploymentId;
 use ir_core::ports::{DeployPlatform, LogQuery, LogSource, LogStream, SetOptions, VariableStore};
 use ir_core::{ErrorKind, Result};
-use ir_http::RetryPolicy;
+use ir_http::{ClientOptions, RetryPolicy};
 use ir_railway::{RailwayClient, RailwayConfig, RailwayToken};
 use secrecy::SecretString;
 use wiremock::{MockServer, ResponseTemplate};
@@ -137,7 +138,7 @@ fn no_retries(server: &MockServer) -> RailwayClient {
     let clock = ManualClock::at(start());
     RailwayClient::new(
         config(server, &clock)
-            .with_retry_policy(RetryPolicy::none())
+            .with_client_options(options(&clock).with_retry_policy(RetryPolicy::none()))
             .build()
             .unwrap(),
     )
@@ -362,11 +363,20 @@ async fn a_timeout_is_retried_only_for_idempotent_operations() {
             .expect(..=attempts)
             .mount(&server)
             .await;
-        let clock = ManualClock::at(start());
+        // Real time: the attempt timeout must cut a request the server is still holding. (On
+        // a manual clock it fires only when something moves time; see ir-http's tests.)
         let railway = RailwayClient::new(
-            config(&server, &clock)
-                .with_attempt_timeout(Duration::from_millis(250))
-                .with_retry_policy(RetryPolicy::default().with_max_attempts(2))
+            config(&server, &ManualClock::at(start()))
+                .with_client_options(
+                    ClientOptions::default()
+                        .with_clock(Arc::new(SystemClock))
+                        .with_attempt_timeout(Duration::from_millis(100))
+                        .with_retry_policy(
+                            RetryPolicy::default()
+                                .with_max_attempts(2)
+                                .with_initial_backoff(Duration::from_millis(10)),
+                        ),
+                )
                 .build()
                 .unwrap(),
         )
@@ -430,12 +440,13 @@ async fn account_tokens_travel_as_bearer() {
         .mount(&server)
         .await;
     let railway = RailwayClient::new(
-        config(&server, &ManualClock::at(start()))
-            .with_token(RailwayToken::Account(SecretString::from(
-                "rw-account-token-77",
-            )))
-            .build()
-            .unwrap(),
+        config_with(
+            &server,
+            RailwayToken::Account(SecretString::from("rw-account-token-77")),
+            options(&ManualClock::at(start())),
+        )
+        .build()
+        .unwrap(),
     )
     .unwrap();
 

@@ -2,10 +2,10 @@
 //! incident through them.
 //!
 //! - [`Probe`]s ask the ports questions; [`diagnose`] asks them all at once and turns every
-//!   answer (or failure) into [`Evidence`].
+//!   answer (or failure) into [`Evidence`](crate::model::Evidence).
 //! - A [`Playbook`] says when it applies, which probes it needs, which causes the evidence
-//!   points to ([`Hypothesis`], built with [`Scorer`]) and what to do about each ([`Plan`]).
-//! - [`ApprovalPolicy`] and the [`Approver`](crate::ports::Approver) decide on each [`Action`].
+//!   points to ([`Hypothesis`](crate::model::Hypothesis), built with [`Scorer`]) and what to do about each ([`Plan`]).
+//! - [`ApprovalPolicy`] and the [`Approver`](crate::ports::Approver) decide on each [`Action`](crate::model::Action).
 //! - The [`Runner`] drives the incident from Investigating to Resolved.
 
 mod approval;

@@ -4,7 +4,7 @@
 use std::future::Future;
 use std::time::{Duration, Instant};
 
-use ir_postgres::{PgIncidentStore, PostgresConfig};
+use ir_postgres::{PgConfig, PgIncidentStore};
 use secrecy::SecretString;
 use sqlx::postgres::PgConnectOptions;
 use sqlx::{ConnectOptions, Connection, Executor, PgConnection};
@@ -124,12 +124,12 @@ impl Role {
 }
 
 /// A config for the test server as `user` (default: the URL's), with `application_name`.
-pub fn config(user: Option<&str>, application_name: &str) -> PostgresConfig {
+pub fn config(user: Option<&str>, application_name: &str) -> PgConfig {
     let mut url = url::Url::parse(&database_url()).unwrap();
     if let Some(user) = user {
         url.set_username(user).unwrap();
     }
-    PostgresConfig::builder(SecretString::from(url.to_string()))
+    PgConfig::builder(SecretString::from(url.to_string()))
         .with_application_name(application_name)
         .with_pgbouncer_admin_url(SecretString::from(pgbouncer_admin_url()))
         .with_acquire_timeout(Duration::from_secs(3))
@@ -143,7 +143,7 @@ pub async fn store(application_name: &str) -> PgIncidentStore {
 }
 
 pub async fn store_in(schema: &str, application_name: &str) -> PgIncidentStore {
-    let config = PostgresConfig::builder(SecretString::from(database_url()))
+    let config = PgConfig::builder(SecretString::from(database_url()))
         .with_schema(schema)
         .with_application_name(application_name)
         .with_max_connections(20)

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use ir_core::clock::ManualClock;
-use ir_http::RetryPolicy;
+use ir_http::{ClientOptions, RetryPolicy};
 use ir_railway::{RailwayClient, RailwayConfig, RailwayConfigBuilder, RailwayToken};
 use secrecy::SecretString;
 use serde_json::{Value, json};
@@ -38,17 +38,31 @@ pub fn start() -> chrono::DateTime<chrono::Utc> {
     "2026-02-08T15:30:00Z".parse().unwrap()
 }
 
-/// A config builder for `server` with a project token and a manual clock (retry waits are
-/// instant), no jitter.
-pub fn config(server: &MockServer, clock: &ManualClock) -> RailwayConfigBuilder {
-    RailwayConfig::builder()
-        .with_token(RailwayToken::Project(SecretString::from(TOKEN)))
-        .with_project_id(PROJECT)
-        .with_environment_id(ENVIRONMENT)
-        .with_service_id(SERVICE)
-        .with_endpoint(format!("{}{GRAPHQL_PATH}", server.uri()))
+/// Transport options on a manual clock (retry waits are instant), no jitter.
+pub fn options(clock: &ManualClock) -> ClientOptions {
+    ClientOptions::default()
         .with_clock(Arc::new(clock.clone()))
         .with_retry_policy(RetryPolicy::default().with_jitter(false))
+}
+
+/// A config builder for `server` with `token` and the ids above.
+pub fn config_with(
+    server: &MockServer,
+    token: RailwayToken,
+    options: ClientOptions,
+) -> RailwayConfigBuilder {
+    RailwayConfig::builder(token, PROJECT, ENVIRONMENT, SERVICE)
+        .with_base_url(format!("{}{GRAPHQL_PATH}", server.uri()))
+        .with_client_options(options)
+}
+
+/// A config builder for `server` with a project token and [`options`] on `clock`.
+pub fn config(server: &MockServer, clock: &ManualClock) -> RailwayConfigBuilder {
+    config_with(
+        server,
+        RailwayToken::Project(SecretString::from(TOKEN)),
+        options(clock),
+    )
 }
 
 pub fn client(server: &MockServer) -> RailwayClient {
