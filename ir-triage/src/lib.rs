@@ -1,0 +1,25 @@
+//! # ir-triage
+//!
+//! Log triage for incident response, usable on its own: scan raw log bytes for the error texts
+//! the runbook greps for, cut each line's header off, mine the messages into signatures
+//! (templates), and diff a baseline window against an incident window to say what is new,
+//! spiking or gone.
+//!
+//! ```
+//! use ir_triage::{PatternSet, Scanner};
+//!
+//! let scanner = Scanner::new(&PatternSet::defaults())?;
+//! let stats = scanner.count(&b"ok\nError: Cannot find module 'next'\n"[..])?;
+//! assert_eq!(stats.matched_lines, 1);
+//! # Ok::<(), ir_triage::Error>(())
+//! ```
+
+mod error;
+mod lines;
+mod patterns;
+mod scan;
+
+pub use error::Error;
+pub use lines::{DEFAULT_BUFFER, DEFAULT_MAX_LINE, Line, LineReader, LineStats};
+pub use patterns::PatternSet;
+pub use scan::{MAX_SETS, ScanMatch, ScanStats, Scanner, SetMask};
