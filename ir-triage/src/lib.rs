@@ -15,11 +15,13 @@
 //! ```
 
 mod error;
+mod header;
 mod lines;
 mod patterns;
 mod scan;
 
 pub use error::Error;
+pub use header::{Extracted, HeaderFormat, HeaderMode, extract_auto};
 pub use lines::{DEFAULT_BUFFER, DEFAULT_MAX_LINE, Line, LineReader, LineStats};
 pub use patterns::PatternSet;
 pub use scan::{MAX_SETS, ScanMatch, ScanStats, Scanner, SetMask};

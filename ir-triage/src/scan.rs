@@ -337,11 +337,13 @@ mod tests {
     use super::*;
     use crate::lines::LineReader;
 
+    type Hit = (u64, Vec<u8>, bool, u64);
+
     fn sets() -> Vec<PatternSet> {
         PatternSet::defaults()
     }
 
-    fn scan_all(scanner: &Scanner, input: &[u8]) -> (Vec<(u64, Vec<u8>, bool, u64)>, ScanStats) {
+    fn scan_all(scanner: &Scanner, input: &[u8]) -> (Vec<Hit>, ScanStats) {
         let mut out = Vec::new();
         let stats = scanner
             .scan(input, |m| {
@@ -357,7 +359,7 @@ mod tests {
     }
 
     /// The bulk scanner agrees with a line-by-line reference on every buffer size.
-    fn reference(scanner: &Scanner, input: &[u8]) -> (Vec<(u64, Vec<u8>, bool, u64)>, u64, u64) {
+    fn reference(scanner: &Scanner, input: &[u8]) -> (Vec<Hit>, u64, u64) {
         let mut r = LineReader::with_limits(input, scanner.max_line, 7);
         let mut out = Vec::new();
         while let Some(l) = r.next_line().unwrap() {
