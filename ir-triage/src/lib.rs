@@ -17,11 +17,15 @@
 mod error;
 mod header;
 mod lines;
+mod mask;
+mod miner;
 mod patterns;
 mod scan;
 
 pub use error::Error;
 pub use header::{Extracted, HeaderFormat, HeaderMode, extract_auto};
 pub use lines::{DEFAULT_BUFFER, DEFAULT_MAX_LINE, Line, LineReader, LineStats};
+pub use mask::{WILDCARD, correct_template, correct_token, mask_token};
+pub use miner::{Miner, MinerConfig, Signature, SignatureId};
 pub use patterns::PatternSet;
 pub use scan::{MAX_SETS, ScanMatch, ScanStats, Scanner, SetMask};

@@ -1,0 +1,268 @@
+//! Masking variable tokens, and Loghub-2.0's template correction rules.
+//!
+//! Mining compares messages token by token after masking, so `block blk_-6952 of 67108864`
+//! and `block blk_1234 of 512` look the same. Masking is two steps: a variable-shape rule
+//! (numbers, hex, UUIDs, IPs and `host:port`, paths, durations and sizes, pieces with four or
+//! more digits, `0x...`), then the eight template-correction rules Loghub-2.0 applies to every
+//! parser's output (Khan et al., ICSE'22; `correct_single_template` in logpai/loghub-2.0
+//! `benchmark/evaluation/utils/common.py`), re-implemented here: double spaces (DS), booleans
+//! (BL), user strings `null`/`root`/`admin` (US), digits (DG), path-like strings (PS), words
+//! glued to a variable (WV), dot-separated variables (DV) and consecutive variables (CV).
+
+/// The wildcard a masked token or a generalised template position becomes.
+pub const WILDCARD: &str = "<*>";
+
+/// Loghub's reduced delimiter set, used to find path-like strings (PS).
+fn is_path_delim(b: u8) -> bool {
+    matches!(
+        b,
+        b' ' | b'\t'
+            | b','
+            | b'!'
+            | b';'
+            | b':'
+            | b'='
+            | b'|'
+            | b'"'
+            | b'\''
+            | b'['
+            | b']'
+            | b'('
+            | b')'
+            | b'{'
+            | b'}'
+    )
+}
+
+/// Loghub's full delimiter set for the other rules.
+fn is_token_delim(b: u8) -> bool {
+    is_path_delim(b) || matches!(b, b'.' | b'-' | b'+' | b'@' | b'#' | b'$' | b'%' | b'&')
+}
+
+/// `^(/[^/]+)+$`
+fn is_path(s: &str) -> bool {
+    s.len() > 1 && s.starts_with('/') && !s.contains("//") && !s.ends_with('/')
+}
+
+const USER_STRINGS: &[&str] = &["true", "false", "null", "root", "admin"];
+
+/// Splits `s` keeping delimiter runs as their own pieces, like `re.split('(d1|d2|...)')`.
+fn split_keep(s: &str, delim: impl Fn(u8) -> bool) -> impl Iterator<Item = &str> {
+    let b = s.as_bytes();
+    let mut i = 0;
+    std::iter::from_fn(move || {
+        if i >= b.len() {
+            return None;
+        }
+        let start = i;
+        if delim(b[i]) {
+            i += 1;
+        } else {
+            while i < b.len() && !delim(b[i]) {
+                i += 1;
+            }
+        }
+        Some(&s[start..i])
+    })
+}
+
+fn wv(piece: &str) -> bool {
+    // ^[^\s/]*<\*>[^\s/]*$ and not <*>/<*>
+    piece.contains(WILDCARD) && !piece.contains('/') && !piece.contains(char::is_whitespace)
+}
+
+/// Loghub-2.0's correction of one whitespace-free token (every rule but DS).
+pub fn correct_token(token: &str, out: &mut String) {
+    let start = out.len();
+    // PS, then BL/US/DG/WV on the finer split; PS output is re-split, so collect it first.
+    let mut ps = String::with_capacity(token.len());
+    for piece in split_keep(token, is_path_delim) {
+        if is_path(piece) {
+            ps.push_str(WILDCARD);
+        } else {
+            ps.push_str(piece);
+        }
+    }
+    for piece in split_keep(&ps, is_token_delim) {
+        let is_var = USER_STRINGS.iter().any(|u| piece.eq_ignore_ascii_case(u))
+            || (!piece.is_empty() && piece.bytes().all(|b| b.is_ascii_digit()))
+            || (wv(piece) && piece != "<*>/<*>");
+        out.push_str(if is_var { WILDCARD } else { piece });
+    }
+    // DV, then CV.
+    collapse(out, start, "<*>.<*>");
+    collapse(out, start, "<*><*>");
+}
+
+fn collapse(out: &mut String, start: usize, pair: &str) {
+    while let Some(p) = out[start..].find(pair) {
+        let at = start + p;
+        out.replace_range(at..at + pair.len(), WILDCARD);
+    }
+}
+
+/// Loghub-2.0's `correct_single_template`: the eight rules over a whole template.
+///
+/// ```
+/// use ir_triage::correct_template;
+///
+/// assert_eq!(correct_template("user=root  uid=0 path /var/log/x"), "user=<*> uid=<*> path <*>");
+/// assert_eq!(correct_template("blk_<*> at <*>.<*>:<*>"), "<*> at <*>:<*>");
+/// ```
+pub fn correct_template(template: &str) -> String {
+    let mut out = String::with_capacity(template.len());
+    for (i, tok) in template.split_whitespace().enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        correct_token(tok, &mut out);
+    }
+    out
+}
+
+fn is_hexish(s: &str) -> bool {
+    s.len() >= 8
+        && s.bytes().any(|b| b.is_ascii_digit())
+        && s.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-')
+}
+
+/// Whether a piece of a token is a variable by shape.
+fn is_variable(core: &str) -> bool {
+    let b = core.as_bytes();
+    if b.is_empty() {
+        return false;
+    }
+    let first = if b[0] == b'/' || b[0] == b'-' || b[0] == b'+' {
+        b.get(1)
+    } else {
+        b.first()
+    };
+    if first.is_some_and(u8::is_ascii_digit) {
+        return true;
+    }
+    if core.starts_with("0x") || core.starts_with("0X") {
+        return true;
+    }
+    let digits = b.iter().filter(|c| c.is_ascii_digit()).count();
+    digits >= 4 || is_hexish(core) || is_path(core)
+}
+
+/// Whether a whole token (brackets and trailing punctuation aside) is one variable:
+/// `10.251.73.220:50010`, `/10.250.19.102:54106`, `0.2477829`, `54fadb41...`, `1.5s`.
+fn whole_token_variable(core: &str) -> bool {
+    let b = core.as_bytes();
+    let body = core.strip_prefix('/').unwrap_or(core);
+    let starts_digit = body.as_bytes().first().is_some_and(u8::is_ascii_digit);
+    starts_digit
+        && b.iter().all(|c| {
+            c.is_ascii_alphanumeric()
+                || matches!(c, b'.' | b':' | b'_' | b'/' | b'-' | b'+' | b'%' | b'@')
+        })
+}
+
+/// A token needs no work when it has no digit, no `/`, no `<` and none of Loghub's user strings.
+fn plain(token: &str) -> bool {
+    let b = token.as_bytes();
+    if b.iter()
+        .any(|c| c.is_ascii_digit() || *c == b'/' || *c == b'<')
+    {
+        return false;
+    }
+    if b.len() < 4 {
+        return true;
+    }
+    !b.windows(4).any(|w| {
+        let w = [w[0] | 0x20, w[1] | 0x20, w[2] | 0x20, w[3] | 0x20];
+        matches!(&w, b"true" | b"fals" | b"null" | b"root" | b"admi")
+    })
+}
+
+/// Masks one whitespace-free token into `out`: variables by shape become `<*>`, then the
+/// Loghub correction rules run, so mined templates compare equal to corrected labels.
+pub fn mask_token(token: &str, out: &mut String) {
+    if plain(token) {
+        out.push_str(token);
+        return;
+    }
+    let lead = token
+        .bytes()
+        .take_while(|b| matches!(b, b'[' | b'(' | b'{' | b'"' | b'\''))
+        .count();
+    let rest = &token[lead..];
+    let trail = rest
+        .bytes()
+        .rev()
+        .take_while(|b| {
+            matches!(
+                b,
+                b']' | b')' | b'}' | b'"' | b'\'' | b',' | b';' | b'.' | b':'
+            )
+        })
+        .count();
+    let core = &rest[..rest.len() - trail];
+    let mut pre = String::with_capacity(token.len());
+    pre.push_str(&token[..lead]);
+    if !core.is_empty() && whole_token_variable(core) {
+        pre.push_str(WILDCARD);
+    } else {
+        for piece in split_keep(core, is_path_delim) {
+            if piece.len() > 1 || !is_path_delim(piece.as_bytes()[0]) {
+                if is_variable(piece) {
+                    pre.push_str(WILDCARD);
+                    continue;
+                }
+            }
+            pre.push_str(piece);
+        }
+    }
+    pre.push_str(&rest[rest.len() - trail..]);
+    correct_token(&pre, out);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mask(t: &str) -> String {
+        let mut s = String::new();
+        mask_token(t, &mut s);
+        s
+    }
+
+    #[test]
+    fn masks_variables_by_shape() {
+        let table = [
+            ("blk_-6952295868487656571", "<*>"),
+            ("10.251.73.220:50010", "<*>"),
+            ("/10.250.19.102:54106", "<*>"),
+            ("rhost=218.188.2.4", "rhost=<*>"),
+            ("onExtend:1514038530000", "onExtend:<*>"),
+            ("uid=0", "uid=<*>"),
+            ("user=root", "user=<*>"),
+            ("[mice.c(123)]:", "[mice.c(<*>)]:"),
+            ("b9000564-fe1a-409b-b8cc-1e88b294cd1d", "<*>"),
+            ("0x7f3a", "<*>"),
+            ("/var/log/nova/x.log", "<*>"),
+            ("1.5s", "<*>"),
+            ("(200)", "(<*>)"),
+            ("L1", "L1"),
+            ("eth0", "eth0"),
+            ("terminating", "terminating"),
+            ("'next/dist/server'", "'next/dist/server'"),
+            ("req-38101a0b-2096-447d-96ea-a692162415ae", "<*>"),
+            ("true", "<*>"),
+        ];
+        for (token, want) in table {
+            assert_eq!(mask(token), want, "token {token:?}");
+        }
+    }
+
+    #[test]
+    fn correction_follows_loghub_rules() {
+        assert_eq!(correct_template("a  b\tc"), "a b c");
+        assert_eq!(correct_template("<*><*> <*>.<*>.<*>"), "<*> <*>");
+        assert_eq!(correct_template("x<*>y <*>/<*>"), "<*> <*>/<*>");
+        assert_eq!(correct_template("is False or NULL"), "is <*> or <*>");
+        assert_eq!(correct_template("ver 12 in (/a/b)"), "ver <*> in (<*>)");
+    }
+}
