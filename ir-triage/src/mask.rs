@@ -206,11 +206,9 @@ pub fn mask_token(token: &str, out: &mut String) {
         pre.push_str(WILDCARD);
     } else {
         for piece in split_keep(core, is_path_delim) {
-            if piece.len() > 1 || !is_path_delim(piece.as_bytes()[0]) {
-                if is_variable(piece) {
-                    pre.push_str(WILDCARD);
-                    continue;
-                }
+            if (piece.len() > 1 || !is_path_delim(piece.as_bytes()[0])) && is_variable(piece) {
+                pre.push_str(WILDCARD);
+                continue;
             }
             pre.push_str(piece);
         }
