@@ -292,16 +292,27 @@ fn all_digits(s: &str) -> bool {
     !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())
 }
 
-/// `HH:MM:SS` with optional `.frac`, `,frac` or `:mmm`, and an optional zone suffix.
+/// `HH:MM:SS` (one or two digits each) with optional `.frac`, `,frac` or `:mmm`, and an
+/// optional zone suffix.
 fn is_time(s: &str) -> bool {
     let b = s.as_bytes();
-    if b.len() < 8 || !(b[2] == b':' && b[5] == b':') {
-        return false;
+    let mut i = 0;
+    for part in 0..3 {
+        let start = i;
+        while i < b.len() && b[i].is_ascii_digit() && i - start < 2 {
+            i += 1;
+        }
+        if i == start {
+            return false;
+        }
+        if part < 2 {
+            if b.get(i) != Some(&b':') {
+                return false;
+            }
+            i += 1;
+        }
     }
-    if !(digits(&s[0..2], 2) && digits(&s[3..5], 2) && digits(&s[6..8], 2)) {
-        return false;
-    }
-    let rest = &s[8..];
+    let rest = &s[i..];
     let rest = rest
         .strip_prefix(['.', ',', ':'])
         .map(|r| r.trim_start_matches(|c: char| c.is_ascii_digit()))

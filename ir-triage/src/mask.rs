@@ -143,6 +143,10 @@ fn is_variable(core: &str) -> bool {
     if core.starts_with("0x") || core.starts_with("0X") {
         return true;
     }
+    // Versions: v1, v0.97.
+    if (b[0] == b'v' || b[0] == b'V') && b.get(1).is_some_and(u8::is_ascii_digit) {
+        return true;
+    }
     let digits = b.iter().filter(|c| c.is_ascii_digit()).count();
     digits >= 4 || is_hexish(core) || is_path(core)
 }
@@ -153,7 +157,9 @@ fn whole_token_variable(core: &str) -> bool {
     let b = core.as_bytes();
     let body = core.strip_prefix('/').unwrap_or(core);
     let starts_digit = body.as_bytes().first().is_some_and(u8::is_ascii_digit);
-    starts_digit
+    // Dotted names with a digit: host names (`cp-1.slowvm1.utah.cloudlab.us`), versions.
+    let dotted = b.iter().filter(|c| **c == b'.').count() >= 2 && b.iter().any(u8::is_ascii_digit);
+    (starts_digit || dotted)
         && b.iter().all(|c| {
             c.is_ascii_alphanumeric()
                 || matches!(c, b'.' | b':' | b'_' | b'/' | b'-' | b'+' | b'%' | b'@')
@@ -205,8 +211,9 @@ pub fn mask_token(token: &str, out: &mut String) {
     if !core.is_empty() && whole_token_variable(core) {
         pre.push_str(WILDCARD);
     } else {
-        for piece in split_keep(core, is_path_delim) {
-            if (piece.len() > 1 || !is_path_delim(piece.as_bytes()[0])) && is_variable(piece) {
+        let chunk_delim = |b: u8| is_path_delim(b) || b == b'#';
+        for piece in split_keep(core, chunk_delim) {
+            if (piece.len() > 1 || !chunk_delim(piece.as_bytes()[0])) && is_variable(piece) {
                 pre.push_str(WILDCARD);
                 continue;
             }
@@ -263,4 +270,68 @@ mod tests {
         assert_eq!(correct_template("is False or NULL"), "is <*> or <*>");
         assert_eq!(correct_template("ver 12 in (/a/b)"), "ver <*> in (<*>)");
     }
+}
+
+const MONTH_NAMES: &[&str] = &[
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
+const DAY_NAMES: &[&str] = &["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+
+fn is_clock(s: &str) -> bool {
+    let s = s.trim_end_matches(['.', ',', ';', ')', ']']);
+    let parts: Vec<&str> = s.splitn(3, ':').collect();
+    parts.len() == 3
+        && parts[0].len() <= 2
+        && parts[1].len() == 2
+        && parts[0].bytes().all(|b| b.is_ascii_digit())
+        && parts[1].bytes().all(|b| b.is_ascii_digit())
+        && parts[2].len() >= 2
+        && parts[2].bytes().take(2).all(|b| b.is_ascii_digit())
+}
+
+fn is_iso_date(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() == 10
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b.iter().enumerate().all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
+}
+
+/// How many tokens from `tokens[0]` spell one timestamp inside a message (`Fri Jun 17
+/// 07:07:00 2005`, `Jun 17 07:07:00`, `2017-05-16 05:00:00`), or 0. A timestamp is one
+/// variable, however many tokens it takes.
+pub(crate) fn timestamp_run(tokens: &[&str]) -> usize {
+    let mut i = 0;
+    if tokens.first().is_some_and(|t| is_iso_date(t)) {
+        return if tokens.get(1).is_some_and(|t| is_clock(t)) { 2 } else { 0 };
+    }
+    if tokens.first().is_some_and(|t| DAY_NAMES.contains(t)) {
+        i = 1;
+    }
+    if !tokens.get(i).is_some_and(|t| MONTH_NAMES.contains(t)) {
+        return 0;
+    }
+    if !tokens
+        .get(i + 1)
+        .is_some_and(|d| d.len() <= 2 && d.bytes().all(|b| b.is_ascii_digit()))
+    {
+        return 0;
+    }
+    if !tokens.get(i + 2).is_some_and(|t| is_clock(t)) {
+        return 0;
+    }
+    let mut n = i + 3;
+    if tokens
+        .get(n)
+        .is_some_and(|z| (3..=4).contains(&z.len()) && z.bytes().all(|b| b.is_ascii_uppercase()))
+    {
+        n += 1;
+    }
+    if tokens
+        .get(n)
+        .is_some_and(|y| y.len() >= 4 && y.bytes().take(4).all(|b| b.is_ascii_digit()))
+    {
+        n += 1;
+    }
+    n
 }

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
-use crate::mask::{WILDCARD, mask_token};
+use crate::mask::{WILDCARD, mask_token, timestamp_run};
 
 /// FNV-1a: the tree's keys are short strings, where SipHash's setup dominates.
 #[derive(Default)]
@@ -29,6 +29,18 @@ impl Hasher for Fnv {
 
 type FnvMap<K, V> = HashMap<K, V, BuildHasherDefault<Fnv>>;
 
+/// Letters only: a word of the message's wording rather than a value.
+fn is_word(t: &str) -> bool {
+    !t.is_empty() && t.bytes().all(|b| b.is_ascii_alphabetic())
+}
+
+/// `HTTP/1.1"` and the like: what follows the protocol (a closing quote), when `tok` is one.
+fn http_version_suffix(tok: &str) -> Option<&str> {
+    let rest = tok.strip_prefix("HTTP/")?;
+    let n = rest.bytes().take_while(|b| b.is_ascii_digit() || *b == b'.').count();
+    (n > 0).then(|| &rest[n..])
+}
+
 /// The identity of a mined signature. Stable for the miner's life, never reused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct SignatureId(pub u64);
@@ -47,6 +59,9 @@ pub struct MinerConfig {
     pub max_message: usize,
     /// Messages are cut to this many tokens; the rest becomes one trailing wildcard.
     pub max_tokens: usize,
+    /// Two different plain words (letters only) at one position never merge: `VM Paused` and
+    /// `VM Resumed` are two signatures, not `VM <*>`. Variables rarely are bare words.
+    pub distinct_words: bool,
 }
 
 impl Default for MinerConfig {
@@ -57,6 +72,7 @@ impl Default for MinerConfig {
             max_signatures: 20_000,
             max_message: 4096,
             max_tokens: 80,
+            distinct_words: true,
         }
     }
 }
@@ -199,13 +215,39 @@ impl Miner {
         self.masked.clear();
         self.spans.clear();
         let mut truncated = false;
-        for tok in message.split_ascii_whitespace() {
+        let raw: Vec<&str> = message.split_ascii_whitespace().collect();
+        let mut i = 0;
+        while i < raw.len() {
             if self.spans.len() + 1 >= self.config.max_tokens {
                 truncated = true;
                 break;
             }
             let start = self.masked.len();
-            mask_token(tok, &mut self.masked);
+            let run = timestamp_run(&raw[i..]);
+            if run > 0 {
+                // One variable for the whole timestamp, keeping its trailing punctuation.
+                let last = raw[i + run - 1];
+                let trail = last.len() - last.trim_end_matches(['.', ',', ';', ')', ']']).len();
+                self.masked.push_str(WILDCARD);
+                self.masked.push_str(&last[last.len() - trail..]);
+                i += run;
+            } else {
+                let tok = raw[i];
+                // A request line's path and protocol are one variable: "GET <*>".
+                if let Some(rest) = http_version_suffix(tok)
+                    && let Some(&(ps, pe)) = self.spans.last()
+                    && &self.masked[ps..pe] == WILDCARD
+                {
+                    self.masked.push_str(rest);
+                    self.spans.pop();
+                    let start = ps;
+                    self.spans.push((start, self.masked.len()));
+                    i += 1;
+                    continue;
+                }
+                mask_token(tok, &mut self.masked);
+                i += 1;
+            }
             self.spans.push((start, self.masked.len()));
         }
         if truncated {
@@ -238,15 +280,23 @@ impl Miner {
             };
             let mut equal = 0;
             let mut wild = 0;
+            let mut conflict = false;
             for (t, &(s, e)) in sig.tokens.iter().zip(&self.spans) {
+                let m = &self.masked[s..e];
                 if &**t == WILDCARD {
                     wild += 1;
-                    if &self.masked[s..e] == WILDCARD {
+                    if m == WILDCARD {
                         equal += 1;
                     }
-                } else if **t == self.masked[s..e] {
+                } else if **t == *m {
                     equal += 1;
+                } else if self.config.distinct_words && is_word(t) && is_word(m) {
+                    conflict = true;
+                    break;
                 }
+            }
+            if conflict {
+                continue;
             }
             let better = match best {
                 None => true,
