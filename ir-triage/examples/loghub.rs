@@ -14,13 +14,18 @@ use std::process::ExitCode;
 use ir_triage::{HeaderMode, MinerConfig, find_datasets, given_format, score_dataset};
 
 fn default_dir() -> PathBuf {
-    std::env::var_os("IR_LOGHUB_DIR").map(PathBuf::from).unwrap_or_else(|| {
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/data/loghub2k")
-    })
+    std::env::var_os("IR_LOGHUB_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/data/loghub2k")
+        })
 }
 
 fn main() -> ExitCode {
-    let dir = std::env::args_os().nth(1).map(PathBuf::from).unwrap_or_else(default_dir);
+    let dir = std::env::args_os()
+        .nth(1)
+        .map(PathBuf::from)
+        .unwrap_or_else(default_dir);
     let datasets = match find_datasets(&dir) {
         Ok(d) if !d.is_empty() => d,
         Ok(_) => {
@@ -36,7 +41,10 @@ fn main() -> ExitCode {
     println!("miner configuration (all datasets): {config:?}");
     for (label, given) in [("automatic headers", false), ("given header formats", true)] {
         println!("\n{label}");
-        println!("{:<12} {:>6} {:>6} {:>6} {:>6} {:>9} {:>7}", "dataset", "lines", "GA", "PA", "FGA", "templates", "mined");
+        println!(
+            "{:<12} {:>6} {:>6} {:>6} {:>6} {:>9} {:>7}",
+            "dataset", "lines", "GA", "PA", "FGA", "templates", "mined"
+        );
         let (mut ga, mut pa, mut fga, mut n) = (0.0, 0.0, 0.0, 0.0);
         for d in &datasets {
             let mode = if given {
@@ -67,7 +75,14 @@ fn main() -> ExitCode {
                 }
             }
         }
-        println!("{:<12} {:>6} {:>6.3} {:>6.3} {:>6.3}", "mean", "", ga / n, pa / n, fga / n);
+        println!(
+            "{:<12} {:>6} {:>6.3} {:>6.3} {:>6.3}",
+            "mean",
+            "",
+            ga / n,
+            pa / n,
+            fga / n
+        );
     }
     ExitCode::SUCCESS
 }

@@ -12,8 +12,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let dir = PathBuf::from(args.next().ok_or("DIR")?);
     let name = args.next().ok_or("DATASET")?;
     let given = args.next().is_some();
-    let d = find_datasets(&dir)?.into_iter().find(|d| d.name == name).ok_or("no such dataset")?;
-    let mode = if given { given_format(&name)? } else { HeaderMode::Auto };
+    let d = find_datasets(&dir)?
+        .into_iter()
+        .find(|d| d.name == name)
+        .ok_or("no such dataset")?;
+    let mode = if given {
+        given_format(&name)?
+    } else {
+        HeaderMode::Auto
+    };
     let m = mine_dataset(&d, &mode, &MinerConfig::default())?;
     let mut groups: BTreeMap<&str, BTreeMap<&str, Vec<usize>>> = BTreeMap::new();
     for (i, (t, p)) in m.truth.iter().zip(&m.templates).enumerate() {
@@ -24,7 +31,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         if !ok {
             println!("TRUTH {t}");
             for (p, lines) in ps {
-                println!("   {:>4}x MINED {p}\n         e.g. {}", lines.len(), m.messages[lines[0]]);
+                println!(
+                    "   {:>4}x MINED {p}\n         e.g. {}",
+                    lines.len(),
+                    m.messages[lines[0]]
+                );
             }
         }
     }

@@ -27,8 +27,8 @@ pub use error::Error;
 pub use header::{Extracted, HeaderFormat, HeaderMode, extract_auto};
 pub use lines::{DEFAULT_BUFFER, DEFAULT_MAX_LINE, Line, LineReader, LineStats};
 pub use loghub::{
-    DatasetScore, LoghubDataset, MinedDataset, find_datasets, given_format, grouping_accuracy, loghub_format,
-    mine_dataset, parsing_accuracy, score_dataset,
+    DatasetScore, LoghubDataset, MinedDataset, find_datasets, given_format, grouping_accuracy,
+    loghub_format, mine_dataset, parsing_accuracy, score_dataset,
 };
 pub use mask::{WILDCARD, correct_template, correct_token, mask_token};
 pub use miner::{Miner, MinerConfig, Signature, SignatureId};

@@ -57,7 +57,11 @@ pub fn grouping_accuracy<T: AsRef<str>, P: AsRef<str>>(truth: &[T], parsed: &[P]
     let ga = accurate_events as f64 / rows.len() as f64;
     let pga = accurate_templates as f64 / parsed_count.len() as f64;
     let rga = accurate_templates as f64 / groups.len() as f64;
-    let fga = if pga + rga > 0.0 { 2.0 * pga * rga / (pga + rga) } else { 0.0 };
+    let fga = if pga + rga > 0.0 {
+        2.0 * pga * rga / (pga + rga)
+    } else {
+        0.0
+    };
     (ga, fga)
 }
 
@@ -120,12 +124,19 @@ pub fn find_datasets(dir: &Path) -> Result<Vec<LoghubDataset>, Error> {
         logs.sort();
         for log in logs {
             let base = log.as_os_str().to_string_lossy().into_owned();
-            let labels = [format!("{base}_structured_corrected.csv"), format!("{base}_structured.csv")]
-                .into_iter()
-                .map(PathBuf::from)
-                .find(|p| p.is_file());
+            let labels = [
+                format!("{base}_structured_corrected.csv"),
+                format!("{base}_structured.csv"),
+            ]
+            .into_iter()
+            .map(PathBuf::from)
+            .find(|p| p.is_file());
             if let Some(labels) = labels {
-                out.push(LoghubDataset { name: name.clone(), log, labels });
+                out.push(LoghubDataset {
+                    name: name.clone(),
+                    log,
+                    labels,
+                });
                 break;
             }
         }
@@ -207,7 +218,11 @@ pub fn mine_dataset(
                 .clone()
         })
         .collect();
-    Ok(MinedDataset { messages, templates, truth })
+    Ok(MinedDataset {
+        messages,
+        templates,
+        truth,
+    })
 }
 
 /// Mines a dataset ([`mine_dataset`]) and scores its templates against the labels.
@@ -250,15 +265,24 @@ fn read_templates(path: &Path) -> Result<Vec<String>, Error> {
     let text = std::fs::read_to_string(path)?;
     let mut rows = parse_csv(&text).into_iter();
     let header = rows.next().unwrap_or_default();
-    let col = header.iter().position(|h| h == "EventTemplate").ok_or_else(|| {
-        Error::Io(io::Error::new(
-            io::ErrorKind::InvalidData,
-            format!("{}: no EventTemplate column", path.display()),
-        ))
-    })?;
+    let col = header
+        .iter()
+        .position(|h| h == "EventTemplate")
+        .ok_or_else(|| {
+            Error::Io(io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!("{}: no EventTemplate column", path.display()),
+            ))
+        })?;
     Ok(rows
         .filter(|r| !(r.len() == 1 && r[0].is_empty()))
-        .map(|mut r| if col < r.len() { r.swap_remove(col) } else { String::new() })
+        .map(|mut r| {
+            if col < r.len() {
+                r.swap_remove(col)
+            } else {
+                String::new()
+            }
+        })
         .collect())
 }
 

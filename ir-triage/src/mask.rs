@@ -13,7 +13,7 @@
 pub const WILDCARD: &str = "<*>";
 
 /// Loghub's reduced delimiter set, used to find path-like strings (PS).
-fn is_path_delim(b: u8) -> bool {
+pub(crate) fn is_path_delim(b: u8) -> bool {
     matches!(
         b,
         b' ' | b'\t'
@@ -47,7 +47,7 @@ fn is_path(s: &str) -> bool {
 const USER_STRINGS: &[&str] = &["true", "false", "null", "root", "admin"];
 
 /// Splits `s` keeping delimiter runs as their own pieces, like `re.split('(d1|d2|...)')`.
-fn split_keep(s: &str, delim: impl Fn(u8) -> bool) -> impl Iterator<Item = &str> {
+pub(crate) fn split_keep(s: &str, delim: impl Fn(u8) -> bool) -> impl Iterator<Item = &str> {
     let b = s.as_bytes();
     let mut i = 0;
     std::iter::from_fn(move || {
@@ -148,7 +148,13 @@ fn is_variable(core: &str) -> bool {
         return true;
     }
     let digits = b.iter().filter(|c| c.is_ascii_digit()).count();
-    digits >= 4 || is_hexish(core) || is_path(core)
+    // Dotted names with a digit: host names (`cp-1.slowvm1.utah.cloudlab.us`), versions.
+    if digits > 0 && b.iter().filter(|c| **c == b'.').count() >= 2 {
+        return true;
+    }
+    // Paths, a trailing slash allowed: `/latest/meta-data/`.
+    let path = core.len() > 1 && core.starts_with('/') && !core.contains("//");
+    digits >= 4 || is_hexish(core) || path
 }
 
 /// Whether a whole token (brackets and trailing punctuation aside) is one variable:
@@ -208,7 +214,8 @@ pub fn mask_token(token: &str, out: &mut String) {
     let core = &rest[..rest.len() - trail];
     let mut pre = String::with_capacity(token.len());
     pre.push_str(&token[..lead]);
-    if !core.is_empty() && whole_token_variable(core) {
+    let url_path = core.len() > 1 && core.starts_with('/') && !core.starts_with("//");
+    if !core.is_empty() && (url_path || whole_token_variable(core)) {
         pre.push_str(WILDCARD);
     } else {
         let chunk_delim = |b: u8| is_path_delim(b) || b == b'#';
@@ -294,7 +301,9 @@ fn is_iso_date(s: &str) -> bool {
     b.len() == 10
         && b[4] == b'-'
         && b[7] == b'-'
-        && b.iter().enumerate().all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
+        && b.iter()
+            .enumerate()
+            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
 }
 
 /// How many tokens from `tokens[0]` spell one timestamp inside a message (`Fri Jun 17
@@ -303,7 +312,11 @@ fn is_iso_date(s: &str) -> bool {
 pub(crate) fn timestamp_run(tokens: &[&str]) -> usize {
     let mut i = 0;
     if tokens.first().is_some_and(|t| is_iso_date(t)) {
-        return if tokens.get(1).is_some_and(|t| is_clock(t)) { 2 } else { 0 };
+        return if tokens.get(1).is_some_and(|t| is_clock(t)) {
+            2
+        } else {
+            0
+        };
     }
     if tokens.first().is_some_and(|t| DAY_NAMES.contains(t)) {
         i = 1;

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
-use crate::mask::{WILDCARD, mask_token, timestamp_run};
+use crate::mask::{WILDCARD, correct_token, is_path_delim, mask_token, split_keep, timestamp_run};
 
 /// FNV-1a: the tree's keys are short strings, where SipHash's setup dominates.
 #[derive(Default)]
@@ -31,14 +31,42 @@ type FnvMap<K, V> = HashMap<K, V, BuildHasherDefault<Fnv>>;
 
 /// Letters only: a word of the message's wording rather than a value.
 fn is_word(t: &str) -> bool {
+    let t = t.trim_matches(|c: char| !c.is_ascii_alphanumeric());
     !t.is_empty() && t.bytes().all(|b| b.is_ascii_alphabetic())
 }
 
 /// `HTTP/1.1"` and the like: what follows the protocol (a closing quote), when `tok` is one.
 fn http_version_suffix(tok: &str) -> Option<&str> {
     let rest = tok.strip_prefix("HTTP/")?;
-    let n = rest.bytes().take_while(|b| b.is_ascii_digit() || *b == b'.').count();
+    let n = rest
+        .bytes()
+        .take_while(|b| b.is_ascii_digit() || *b == b'.')
+        .count();
     (n > 0).then(|| &rest[n..])
+}
+
+/// Two different tokens at one position: when they split alike on Loghub's delimiters
+/// (`rhost=<*>` and `rhost=host.example`, `(<*>)` and `(name)`), only the differing pieces
+/// become `<*>`; otherwise the whole token does.
+fn merge_tokens(a: &str, b: &str) -> String {
+    let pa: Vec<&str> = split_keep(a, is_path_delim).collect();
+    let pb: Vec<&str> = split_keep(b, is_path_delim).collect();
+    let delim = |p: &str| p.len() == 1 && is_path_delim(p.as_bytes()[0]);
+    if pa.len() != pb.len()
+        || pa
+            .iter()
+            .zip(&pb)
+            .any(|(x, y)| (delim(x) || delim(y)) && x != y)
+    {
+        return WILDCARD.to_owned();
+    }
+    let mut joined = String::with_capacity(a.len().max(b.len()));
+    for (x, y) in pa.iter().zip(&pb) {
+        joined.push_str(if x == y { x } else { WILDCARD });
+    }
+    let mut out = String::with_capacity(joined.len());
+    correct_token(&joined, &mut out);
+    out
 }
 
 /// The identity of a mined signature. Stable for the miner's life, never reused.
@@ -320,7 +348,7 @@ impl Miner {
         };
         for (t, &(s, e)) in sig.tokens.iter_mut().zip(spans) {
             if **t != masked[s..e] && &**t != WILDCARD {
-                *t = WILDCARD.into();
+                *t = merge_tokens(t, &masked[s..e]).into();
             }
         }
         sig.size += 1;
