@@ -1,4 +1,5 @@
-//! Debugging aid: per dataset, the labelled groups the miner got wrong.
+//! Debugging aid: the labelled groups of one dataset that the miner got wrong, with an example
+//! message for each mined template.
 //!
 //! `cargo run -p ir-triage --example loghub_debug -- DIR DATASET [given]`
 
