@@ -14,6 +14,7 @@
 //! # Ok::<(), ir_triage::Error>(())
 //! ```
 
+mod diff;
 mod error;
 mod header;
 mod lines;
@@ -23,6 +24,7 @@ mod miner;
 mod patterns;
 mod scan;
 
+pub use diff::{Change, ChangeKind, Diff, DiffPolicy, Redactor, Triage, Window, WindowStat};
 pub use error::Error;
 pub use header::{Extracted, HeaderFormat, HeaderMode, extract_auto};
 pub use lines::{DEFAULT_BUFFER, DEFAULT_MAX_LINE, Line, LineReader, LineStats};
