@@ -520,7 +520,8 @@ fn extract_text(line: &str) -> Extracted<'_> {
                 && ((t.starts_with('[')
                     && t.ends_with(']')
                     && t.len() > 2
-                    && is_identifier(&t[1..t.len() - 1]))
+                    && is_identifier(&t[1..t.len() - 1])
+                    && !t[1..t.len() - 1].contains(['[', ']']))
                     || (level.is_some()
                         && t.contains('.')
                         && !t.contains('(')
