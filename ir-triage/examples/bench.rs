@@ -1,2 +1,333 @@
-//! Placeholder.
-fn main() {}
+//! One-run benchmark on generated logs (written to a temporary directory, removed afterwards):
+//!
+//! 1. scan time of the runbook's error set over a ≥ 200 MB file ÷ `rg -c -i 'error|exception|fail'`
+//!    on the same file (warm page cache, best of three each; the counts must agree);
+//! 2. mining throughput on one core, in lines per second (header extraction + mining, and
+//!    mining alone on messages already cut);
+//! 3. peak memory (VmHWM from `/proc/self/status`) of a child process that triages a 1 GB file,
+//!    mining every line.
+//!
+//! ```text
+//! cargo run --release -p ir-triage --example bench [-- --scan-mb 200 --peak-mb 1024]
+//! cargo run --release -p ir-triage --example bench -- --generate FILE MB   # only write the file
+//! ```
+
+use std::fs::File;
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+use std::time::{Duration, Instant};
+
+use ir_triage::{
+    DiffPolicy, HeaderMode, LineReader, Miner, MinerConfig, PatternSet, Scanner, Triage, Window,
+    extract_auto,
+};
+
+/// xorshift64*: deterministic, no dependency.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+/// A Next.js-on-Railway-like mix: mostly access and info lines, a few percent errors.
+fn write_line(rng: &mut Rng, i: u64, out: &mut impl Write) -> io::Result<()> {
+    let (h, m, s, ms) = (
+        (i / 3_600_000) % 24,
+        (i / 60_000) % 60,
+        (i / 1000) % 60,
+        i % 1000,
+    );
+    let ts = format!("2026-02-08T{h:02}:{m:02}:{s:02}.{ms:03}Z");
+    let r = rng.below(1000);
+    let id = rng.next();
+    match r {
+        0..=549 => writeln!(
+            out,
+            "{ts} INFO GET /api/items/{} 200 in {}ms user={:x} region=us-west1",
+            id % 100_000,
+            id % 900,
+            id
+        ),
+        550..=749 => writeln!(
+            out,
+            "{ts} INFO POST /api/orders 201 in {}ms order_id={} items={}",
+            id % 1500,
+            id % 10_000_000,
+            id % 9
+        ),
+        750..=879 => writeln!(
+            out,
+            "{ts} DEBUG cache hit key=session:{:x} ttl={}s",
+            id,
+            id % 3600
+        ),
+        880..=939 => writeln!(
+            out,
+            "{ts} WARN slow query took {}ms: SELECT * FROM items WHERE id = {}",
+            id % 5000,
+            id % 100_000
+        ),
+        940..=959 => writeln!(
+            out,
+            "{ts} ERROR timeout exceeded when trying to connect to 10.0.{}.{}:6432",
+            id % 255,
+            id % 200
+        ),
+        960..=974 => writeln!(
+            out,
+            "{ts} ERROR Error: Cannot find module '/app/.next/server/chunks/{}.js'",
+            id % 5000
+        ),
+        975..=984 => writeln!(
+            out,
+            "{ts} ERROR [next-auth][error][NO_SECRET] https://next-auth.js.org/errors#no_secret"
+        ),
+        985..=994 => writeln!(
+            out,
+            "{ts} WARN request {:x}-{:x} failed with status {} after {} retries",
+            id,
+            id >> 7,
+            500 + id % 4,
+            id % 5
+        ),
+        _ => writeln!(
+            out,
+            "{ts} INFO worker {} exited with code 0, restarting",
+            id % 16
+        ),
+    }
+}
+
+fn generate(path: &Path, bytes: u64) -> io::Result<u64> {
+    let mut out = BufWriter::with_capacity(1 << 20, File::create(path)?);
+    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    let mut written = 0u64;
+    let mut i = 0u64;
+    let mut line = Vec::with_capacity(256);
+    while written < bytes {
+        line.clear();
+        write_line(&mut rng, i, &mut line)?;
+        out.write_all(&line)?;
+        written += line.len() as u64;
+        i += 1;
+    }
+    out.flush()?;
+    Ok(i)
+}
+
+fn best_of<T>(n: usize, mut f: impl FnMut() -> io::Result<T>) -> io::Result<(Duration, T)> {
+    let mut best: Option<(Duration, T)> = None;
+    for _ in 0..n {
+        let start = Instant::now();
+        let v = f()?;
+        let d = start.elapsed();
+        if best.as_ref().is_none_or(|(b, _)| d < *b) {
+            best = Some((d, v));
+        }
+    }
+    best.ok_or_else(|| io::Error::other("no runs"))
+}
+
+fn vm_hwm_kb() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// The child: triage a whole file mining every line, then report VmHWM.
+fn child(path: &Path) -> io::Result<()> {
+    let mut t = Triage::new(MinerConfig::default(), HeaderMode::Auto);
+    let mut reader = LineReader::new(File::open(path)?);
+    let mut lines = 0u64;
+    while let Some(line) = reader.next_line()? {
+        let window = if lines % 2 == 0 {
+            Window::Baseline
+        } else {
+            Window::Incident
+        };
+        t.observe(window, line.number, &line.text());
+        lines += 1;
+    }
+    let diff = t.diff(&DiffPolicy::default());
+    println!(
+        "child: {lines} lines, {} signatures, {} top, VmHWM {} kB",
+        t.miner().len(),
+        diff.top.len(),
+        vm_hwm_kb().unwrap_or(0)
+    );
+    Ok(())
+}
+
+fn arg(name: &str, default: u64) -> u64 {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn run() -> io::Result<()> {
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(i) = args.iter().position(|a| a == "--child") {
+        let path = args
+            .get(i + 1)
+            .ok_or_else(|| io::Error::other("--child FILE"))?;
+        return child(Path::new(path));
+    }
+    if let Some(i) = args.iter().position(|a| a == "--generate") {
+        let path = args
+            .get(i + 1)
+            .ok_or_else(|| io::Error::other("--generate FILE MB"))?;
+        let mb = args
+            .get(i + 2)
+            .and_then(|m| m.parse().ok())
+            .unwrap_or(200u64);
+        let lines = generate(Path::new(path), mb << 20)?;
+        println!("{path}: {lines} lines");
+        return Ok(());
+    }
+    let scan_mb = arg("--scan-mb", 200);
+    let peak_mb = arg("--peak-mb", 1024);
+    let dir: PathBuf = std::env::temp_dir().join(format!("ir-triage-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    let result = bench(&dir, scan_mb, peak_mb);
+    let _ = std::fs::remove_dir_all(&dir);
+    result
+}
+
+fn bench(dir: &Path, scan_mb: u64, peak_mb: u64) -> io::Result<()> {
+    // 1. Scan vs ripgrep.
+    let file = dir.join("scan.log");
+    let lines = generate(&file, scan_mb << 20)?;
+    let size = std::fs::metadata(&file)?.len();
+    println!(
+        "generated {} ({} MB, {lines} lines)",
+        file.display(),
+        size >> 20
+    );
+    std::fs::read(&file).map(drop)?; // warm the page cache
+    let scanner = Scanner::new(&[PatternSet::errors()]).map_err(io::Error::other)?;
+    let (scan_time, stats) = best_of(3, || scanner.count(File::open(&file)?))?;
+    println!(
+        "ir-triage Scanner::count, errors set: {:.3} s ({:.0} MB/s), {} of {lines} lines match",
+        scan_time.as_secs_f64(),
+        size as f64 / 1e6 / scan_time.as_secs_f64(),
+        stats.matched_lines,
+    );
+    let all = Scanner::new(&PatternSet::defaults()).map_err(io::Error::other)?;
+    let (numbered_time, numbered) = best_of(3, || all.scan(File::open(&file)?, |_| {}))?;
+    println!(
+        "ir-triage Scanner::scan, all five default sets, numbering lines: {:.3} s, {} lines match",
+        numbered_time.as_secs_f64(),
+        numbered.matched_lines
+    );
+    match best_of(3, || {
+        Command::new("rg")
+            .args(["-c", "-i", "error|exception|fail"])
+            .arg(&file)
+            .output()
+    }) {
+        Ok((rg_time, out)) if out.status.success() => {
+            let rg_count: u64 = String::from_utf8_lossy(&out.stdout)
+                .trim()
+                .parse()
+                .unwrap_or(0);
+            println!(
+                "rg -c -i 'error|exception|fail': {:.3} s, {rg_count} lines{}",
+                rg_time.as_secs_f64(),
+                if rg_count == stats.matched_lines {
+                    " (same count)"
+                } else {
+                    " (COUNTS DIFFER)"
+                }
+            );
+            println!(
+                "scan time / rg time = {:.2}",
+                scan_time.as_secs_f64() / rg_time.as_secs_f64()
+            );
+        }
+        Ok((_, out)) => println!("rg failed: {}", String::from_utf8_lossy(&out.stderr).trim()),
+        Err(e) => println!(
+            "rg not found ({e}): install ripgrep (apt-get install -y ripgrep) for the ratio"
+        ),
+    }
+
+    // 2. Mining throughput, one core.
+    let mut reader = LineReader::new(File::open(&file)?);
+    let mut raw = Vec::new();
+    while let Some(line) = reader.next_line()? {
+        if raw.len() == 2_000_000 {
+            break;
+        }
+        raw.push(line.text().into_owned());
+    }
+    let start = Instant::now();
+    let mut miner = Miner::new(MinerConfig::default());
+    for l in &raw {
+        let m = extract_auto(l).message;
+        miner.add(&m);
+    }
+    let end_to_end = start.elapsed();
+    let messages: Vec<String> = raw
+        .iter()
+        .map(|l| extract_auto(l).message.into_owned())
+        .collect();
+    drop(raw);
+    let start = Instant::now();
+    let mut miner = Miner::new(MinerConfig::default());
+    for m in &messages {
+        miner.add(m);
+    }
+    let mining = start.elapsed();
+    let n = messages.len() as f64;
+    println!(
+        "mining, one core: {:.2} M lines/s header + mining, {:.2} M lines/s mining alone ({} lines, {} signatures)",
+        n / end_to_end.as_secs_f64() / 1e6,
+        n / mining.as_secs_f64() / 1e6,
+        messages.len(),
+        miner.len()
+    );
+    drop(messages);
+    std::fs::remove_file(&file)?;
+
+    // 3. Peak memory of a child triaging a 1 GB file.
+    let big = dir.join("peak.log");
+    generate(&big, peak_mb << 20)?;
+    let size = std::fs::metadata(&big)?.len();
+    let exe = std::env::current_exe()?;
+    let start = Instant::now();
+    let out = Command::new(exe).arg("--child").arg(&big).output()?;
+    println!(
+        "peak memory for a {} MB input (child, every line mined, {:.1} s): {}",
+        size >> 20,
+        start.elapsed().as_secs_f64(),
+        String::from_utf8_lossy(&out.stdout).trim()
+    );
+    if !out.status.success() {
+        println!(
+            "child failed: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        );
+    }
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("bench: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

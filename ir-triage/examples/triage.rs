@@ -79,10 +79,11 @@ fn feed(
             fed += 1;
             progress(m.line.number);
         })?;
-        if stats.lines >= 1_000_000 {
+        let lines = stats.lines.unwrap_or(0);
+        if lines >= 1_000_000 {
             eprintln!(
-                "\r{window:?}: {} lines read, {} matched",
-                stats.lines, stats.matched_lines
+                "\r{window:?}: {lines} lines read, {} matched",
+                stats.matched_lines
             );
         }
     }
