@@ -452,7 +452,7 @@ fn is_process(t: &str) -> bool {
 }
 
 fn extract_text(line: &str) -> Extracted<'_> {
-    let toks = tokens(line, 24);
+    let toks = tokens(line, 16);
     let mut i = 0;
     let mut timestamp = None;
     let mut syslog = false;

@@ -39,9 +39,18 @@ fn is_token_delim(b: u8) -> bool {
     is_path_delim(b) || matches!(b, b'.' | b'-' | b'+' | b'@' | b'#' | b'$' | b'%' | b'&')
 }
 
+/// Whether `s` holds `<*>`; a byte loop, as `str::contains` builds a searcher per call.
+pub(crate) fn has_wildcard(s: &str) -> bool {
+    s.as_bytes().windows(3).any(|w| w == b"<*>")
+}
+
+fn has_double_slash(s: &str) -> bool {
+    s.as_bytes().windows(2).any(|w| w == b"//")
+}
+
 /// `^(/[^/]+)+$`
 fn is_path(s: &str) -> bool {
-    s.len() > 1 && s.starts_with('/') && !s.contains("//") && !s.ends_with('/')
+    s.len() > 1 && s.starts_with('/') && !has_double_slash(s) && !s.ends_with('/')
 }
 
 const USER_STRINGS: &[&str] = &["true", "false", "null", "root", "admin"];
@@ -68,21 +77,26 @@ pub(crate) fn split_keep(s: &str, delim: impl Fn(u8) -> bool) -> impl Iterator<I
 
 fn wv(piece: &str) -> bool {
     // ^[^\s/]*<\*>[^\s/]*$ and not <*>/<*>
-    piece.contains(WILDCARD) && !piece.contains('/') && !piece.contains(char::is_whitespace)
+    has_wildcard(piece) && !piece.contains('/') && !piece.contains(char::is_whitespace)
 }
 
 /// Loghub-2.0's correction of one whitespace-free token (every rule but DS).
 pub fn correct_token(token: &str, out: &mut String) {
     let start = out.len();
     // PS, then BL/US/DG/WV on the finer split; PS output is re-split, so collect it first.
-    let mut ps = String::with_capacity(token.len());
-    for piece in split_keep(token, is_path_delim) {
-        if is_path(piece) {
-            ps.push_str(WILDCARD);
-        } else {
-            ps.push_str(piece);
+    let ps: std::borrow::Cow<'_, str> = if token.contains('/') {
+        let mut ps = String::with_capacity(token.len());
+        for piece in split_keep(token, is_path_delim) {
+            if is_path(piece) {
+                ps.push_str(WILDCARD);
+            } else {
+                ps.push_str(piece);
+            }
         }
-    }
+        ps.into()
+    } else {
+        token.into()
+    };
     for piece in split_keep(&ps, is_token_delim) {
         let is_var = USER_STRINGS.iter().any(|u| piece.eq_ignore_ascii_case(u))
             || (!piece.is_empty() && piece.bytes().all(|b| b.is_ascii_digit()))
@@ -90,12 +104,19 @@ pub fn correct_token(token: &str, out: &mut String) {
         out.push_str(if is_var { WILDCARD } else { piece });
     }
     // DV, then CV.
-    collapse(out, start, "<*>.<*>");
-    collapse(out, start, "<*><*>");
+    if has_wildcard(&out[start..]) {
+        collapse(out, start, "<*>.<*>");
+        collapse(out, start, "<*><*>");
+    }
 }
 
 fn collapse(out: &mut String, start: usize, pair: &str) {
-    while let Some(p) = out[start..].find(pair) {
+    let pair_b = pair.as_bytes();
+    loop {
+        let found = out.as_bytes()[start..]
+            .windows(pair_b.len())
+            .position(|w| w == pair_b);
+        let Some(p) = found else { break };
         let at = start + p;
         out.replace_range(at..at + pair.len(), WILDCARD);
     }
@@ -153,7 +174,7 @@ fn is_variable(core: &str) -> bool {
         return true;
     }
     // Paths, a trailing slash allowed: `/latest/meta-data/`.
-    let path = core.len() > 1 && core.starts_with('/') && !core.contains("//");
+    let path = core.len() > 1 && core.starts_with('/') && !has_double_slash(core);
     digits >= 4 || is_hexish(core) || path
 }
 
@@ -212,12 +233,17 @@ pub fn mask_token(token: &str, out: &mut String) {
         })
         .count();
     let core = &rest[..rest.len() - trail];
-    let mut pre = String::with_capacity(token.len());
-    pre.push_str(&token[..lead]);
     let url_path = core.len() > 1 && core.starts_with('/') && !core.starts_with("//");
     if !core.is_empty() && (url_path || whole_token_variable(core)) {
-        pre.push_str(WILDCARD);
-    } else {
+        // Brackets, quotes and punctuation around one variable: the correction rules leave it.
+        out.push_str(&token[..lead]);
+        out.push_str(WILDCARD);
+        out.push_str(&rest[rest.len() - trail..]);
+        return;
+    }
+    let mut pre = String::with_capacity(token.len() + 8);
+    pre.push_str(&token[..lead]);
+    {
         let chunk_delim = |b: u8| is_path_delim(b) || b == b'#';
         for piece in split_keep(core, chunk_delim) {
             if (piece.len() > 1 || !chunk_delim(piece.as_bytes()[0])) && is_variable(piece) {
@@ -235,6 +261,11 @@ const MONTH_NAMES: &[&str] = &[
     "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
 ];
 const DAY_NAMES: &[&str] = &["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+
+/// Whether a timestamp inside a message can start with `t`: a day or month name, an ISO date.
+pub(crate) fn starts_timestamp(t: &str) -> bool {
+    DAY_NAMES.contains(&t) || MONTH_NAMES.contains(&t) || is_iso_date(t)
+}
 
 fn is_clock(s: &str) -> bool {
     let s = s.trim_end_matches(['.', ',', ';', ')', ']']);
@@ -262,6 +293,9 @@ fn is_iso_date(s: &str) -> bool {
 /// 07:07:00 2005`, `Jun 17 07:07:00`, `2017-05-16 05:00:00`), or 0. A timestamp is one
 /// variable, however many tokens it takes.
 pub(crate) fn timestamp_run(tokens: &[&str]) -> usize {
+    if !tokens.first().is_some_and(|t| starts_timestamp(t)) {
+        return 0;
+    }
     let mut i = 0;
     if tokens.first().is_some_and(|t| is_iso_date(t)) {
         return if tokens.get(1).is_some_and(|t| is_clock(t)) {

@@ -3,7 +3,10 @@
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
-use crate::mask::{WILDCARD, correct_token, is_path_delim, mask_token, split_keep, timestamp_run};
+use crate::mask::{
+    WILDCARD, correct_token, has_wildcard, is_path_delim, mask_token, split_keep, starts_timestamp,
+    timestamp_run,
+};
 
 /// FNV-1a: the tree's keys are short strings, where SipHash's setup dominates.
 #[derive(Default)]
@@ -160,6 +163,7 @@ pub struct Miner {
     evicted: u64,
     masked: String,
     spans: Vec<(usize, usize)>,
+    raw: Vec<(usize, usize)>,
     key: String,
 }
 
@@ -178,6 +182,7 @@ impl Miner {
             evicted: 0,
             masked: String::new(),
             spans: Vec::new(),
+            raw: Vec::new(),
             key: String::new(),
         }
     }
@@ -243,24 +248,41 @@ impl Miner {
         self.masked.clear();
         self.spans.clear();
         let mut truncated = false;
-        let raw: Vec<&str> = message.split_ascii_whitespace().collect();
+        self.raw.clear();
+        let base = message.as_ptr() as usize;
+        self.raw.extend(
+            message
+                .split_ascii_whitespace()
+                .map(|t| (t.as_ptr() as usize - base, t.len())),
+        );
+        let tok = |k: usize, raw: &[(usize, usize)]| raw.get(k).map(|&(s, n)| &message[s..s + n]);
         let mut i = 0;
-        while i < raw.len() {
+        while i < self.raw.len() {
             if self.spans.len() + 1 >= self.config.max_tokens {
                 truncated = true;
                 break;
             }
             let start = self.masked.len();
-            let run = timestamp_run(&raw[i..]);
+            let Some(current) = tok(i, &self.raw) else {
+                break;
+            };
+            let run = if starts_timestamp(current) {
+                let window: Vec<&str> = (i..i + 7).filter_map(|k| tok(k, &self.raw)).collect();
+                timestamp_run(&window)
+            } else {
+                0
+            };
             if run > 0 {
                 // One variable for the whole timestamp, keeping its trailing punctuation.
-                let last = raw[i + run - 1];
+                let Some(last) = tok(i + run - 1, &self.raw) else {
+                    break;
+                };
                 let trail = last.len() - last.trim_end_matches(['.', ',', ';', ')', ']']).len();
                 self.masked.push_str(WILDCARD);
                 self.masked.push_str(&last[last.len() - trail..]);
                 i += run;
             } else {
-                let tok = raw[i];
+                let tok = current;
                 // A request line's path and protocol are one variable: "GET <*>".
                 if let Some(rest) = http_version_suffix(tok)
                     && let Some(&(ps, pe)) = self.spans.last()
@@ -294,7 +316,7 @@ impl Miner {
             let t = &self.masked[s..e];
             // A token holding a variable routes to the wildcard branch, as in Drain.
             self.key
-                .push_str(if t.contains(WILDCARD) { WILDCARD } else { t });
+                .push_str(if has_wildcard(t) { WILDCARD } else { t });
         }
     }
 
