@@ -446,6 +446,15 @@ fn is_identifier(t: &str) -> bool {
         })
 }
 
+/// `Error:`, `TypeError:`, `PrismaClientInitializationError:`: the message's own start, not a
+/// component.
+fn is_error_class(t: &str) -> bool {
+    let name = t.trim_end_matches(':');
+    ["Error", "Exception", "Warning", "Rejection"]
+        .iter()
+        .any(|suffix| name.ends_with(suffix))
+}
+
 /// `sshd(pam_unix)[19939]:`, `kernel:`, `app[web.1]:`.
 fn is_process(t: &str) -> bool {
     t.len() > 1 && t.ends_with(':') && is_identifier(&t[..t.len() - 1])
@@ -513,7 +522,7 @@ fn extract_text(line: &str) -> Extracted<'_> {
             } else if level.is_none() && !component_seen && is_level(t) {
                 level = Some(t.trim_end_matches(':').trim_matches(['[', ']']));
                 i += 1;
-            } else if !component_seen && is_process(t) {
+            } else if !component_seen && is_process(t) && !is_error_class(t) {
                 i += 1;
                 break;
             } else if !component_seen
