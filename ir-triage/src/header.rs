@@ -606,6 +606,14 @@ mod tests {
                 "Cannot find module 'x'",
             ),
             (
+                "2026-02-08T15:30:00.123Z ERROR Error: Cannot find module 'x'",
+                "Error: Cannot find module 'x'",
+            ),
+            (
+                "2026-02-08T15:30:00.123Z ERROR PrismaClientInitializationError: Can't reach database server",
+                "PrismaClientInitializationError: Can't reach database server",
+            ),
+            (
                 "2026-02-08T15:30:00Z [web] listening on :3000",
                 "listening on :3000",
             ),
