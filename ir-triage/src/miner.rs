@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
 use crate::mask::{
-    WILDCARD, correct_token, has_wildcard, is_path_delim, mask_token, split_keep, starts_timestamp,
+    WILDCARD, correct_token, has_wildcard, is_path_delim, mask_token, starts_timestamp,
     timestamp_run,
 };
 
@@ -48,23 +48,34 @@ fn http_version_suffix(tok: &str) -> Option<&str> {
     (n > 0).then(|| &rest[n..])
 }
 
-/// Two different tokens at one position: when they split alike on Loghub's delimiters
-/// (`rhost=<*>` and `rhost=host.example`, `(<*>)` and `(name)`), only the differing pieces
-/// become `<*>`; otherwise the whole token does.
+/// Two different tokens at one position: when their delimiters (Loghub's reduced set) are the
+/// same, only the differing text between them becomes `<*>` — `rhost=<*>` and `rhost=h.example`
+/// give `rhost=<*>`, `()` and `(name)` give `(<*>)`; otherwise the whole token does.
 fn merge_tokens(a: &str, b: &str) -> String {
-    let pa: Vec<&str> = split_keep(a, is_path_delim).collect();
-    let pb: Vec<&str> = split_keep(b, is_path_delim).collect();
-    let delim = |p: &str| p.len() == 1 && is_path_delim(p.as_bytes()[0]);
-    if pa.len() != pb.len()
-        || pa
-            .iter()
-            .zip(&pb)
-            .any(|(x, y)| (delim(x) || delim(y)) && x != y)
-    {
+    fn slots(s: &str) -> (Vec<u8>, Vec<&str>) {
+        let mut delims = Vec::new();
+        let mut texts = Vec::new();
+        let mut start = 0;
+        for (i, c) in s.bytes().enumerate() {
+            if is_path_delim(c) {
+                delims.push(c);
+                texts.push(&s[start..i]);
+                start = i + 1;
+            }
+        }
+        texts.push(&s[start..]);
+        (delims, texts)
+    }
+    let (da, ta) = slots(a);
+    let (db, tb) = slots(b);
+    if da != db {
         return WILDCARD.to_owned();
     }
     let mut joined = String::with_capacity(a.len().max(b.len()));
-    for (x, y) in pa.iter().zip(&pb) {
+    for (i, (x, y)) in ta.iter().zip(&tb).enumerate() {
+        if i > 0 {
+            joined.push(char::from(da[i - 1]));
+        }
         joined.push_str(if x == y { x } else { WILDCARD });
     }
     let mut out = String::with_capacity(joined.len());
