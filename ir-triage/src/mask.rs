@@ -222,18 +222,29 @@ pub fn mask_token(token: &str, out: &mut String) {
         .take_while(|b| matches!(b, b'[' | b'(' | b'{' | b'"' | b'\''))
         .count();
     let rest = &token[lead..];
+    // A path keeps a trailing dot (`/a/part-00590.`), as Loghub's path rule does.
+    let is_path_like = rest.starts_with('/');
     let trail = rest
         .bytes()
         .rev()
         .take_while(|b| {
-            matches!(
-                b,
-                b']' | b')' | b'}' | b'"' | b'\'' | b',' | b';' | b'.' | b':'
-            )
+            matches!(b, b']' | b')' | b'}' | b'"' | b'\'' | b',' | b';' | b':')
+                || (*b == b'.' && !is_path_like)
         })
         .count();
     let core = &rest[..rest.len() - trail];
-    let url_path = core.len() > 1 && core.starts_with('/') && !core.starts_with("//");
+    // `host:port:Word`: the address is one variable, the word stays.
+    if let Some(p) = core.rfind(':')
+        && p + 1 < core.len()
+        && core[p + 1..].bytes().all(|c| c.is_ascii_alphabetic())
+        && whole_token_variable(&core[..p])
+    {
+        out.push_str(&token[..lead]);
+        out.push_str(WILDCARD);
+        out.push_str(&rest[p..]);
+        return;
+    }
+    let url_path = core.len() > 1 && is_path_like && !core.starts_with("//");
     if !core.is_empty() && (url_path || whole_token_variable(core)) {
         // Brackets, quotes and punctuation around one variable: the correction rules leave it.
         out.push_str(&token[..lead]);
@@ -367,6 +378,9 @@ mod tests {
             ("'next/dist/server'", "'next/dist/server'"),
             ("req-38101a0b-2096-447d-96ea-a692162415ae", "<*>"),
             ("true", "<*>"),
+            ("10.251.30.85:50010:Got", "<*>:Got"),
+            ("/user/root/part-00590.", "<*>"),
+            ("/user/root/part-00590,", "<*>,"),
         ];
         for (token, want) in table {
             assert_eq!(mask(token), want, "token {token:?}");
