@@ -467,6 +467,33 @@ mod tests {
     }
 
     #[test]
+    fn differing_tokens_merge_between_equal_delimiters() {
+        assert_eq!(merge_tokens("()", "(host.example)"), "(<*>)");
+        assert_eq!(merge_tokens("rhost=<*>", "rhost=h.example"), "rhost=<*>");
+        assert_eq!(merge_tokens("tty=NODEVssh", "tty=:<*>"), "<*>");
+        assert_eq!(merge_tokens("(uid=<*>)", "LOGIN(uid=<*>)"), "<*>(uid=<*>)");
+    }
+
+    #[test]
+    fn distinct_words_stay_apart() {
+        let mut m = Miner::new(MinerConfig::default());
+        let a = m.add("VM Paused (Lifecycle Event)");
+        let b = m.add("VM Resumed (Lifecycle Event)");
+        assert_ne!(a, b);
+        let mut loose = Miner::new(MinerConfig {
+            distinct_words: false,
+            ..MinerConfig::default()
+        });
+        let a = loose.add("VM Paused (Lifecycle Event)");
+        let b = loose.add("VM Resumed (Lifecycle Event)");
+        assert_eq!(a, b);
+        assert_eq!(
+            loose.template(a).as_deref(),
+            Some("VM <*> (Lifecycle Event)")
+        );
+    }
+
+    #[test]
     fn deterministic() {
         let lines = ["a b c", "a b d", "x 1 2", "a q d", "x 3 4"];
         let run = || {
