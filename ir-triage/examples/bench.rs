@@ -254,6 +254,49 @@ fn child_flood() -> io::Result<()> {
     Ok(())
 }
 
+/// Mining throughput on real, more varied messages: the loghub2k samples (if present), header
+/// extraction included, each file mined 50 times over by a fresh miner.
+fn loghub_throughput() -> io::Result<()> {
+    let dir = std::env::var_os("IR_LOGHUB_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/data/loghub2k")
+        });
+    let Ok(datasets) = ir_triage::find_datasets(&dir) else {
+        println!(
+            "loghub throughput: NOT RUN, no datasets in {}",
+            dir.display()
+        );
+        return Ok(());
+    };
+    let mut lines = Vec::new();
+    for d in &datasets {
+        let mut reader = LineReader::new(File::open(&d.log)?);
+        while let Some(l) = reader.next_line()? {
+            lines.push(l.text().into_owned());
+        }
+    }
+    let (start, cpu) = (Instant::now(), cpu_time());
+    let mut signatures = 0;
+    for _ in 0..50 {
+        let mut miner = Miner::new(MinerConfig::default());
+        for l in &lines {
+            miner.add(&extract_auto(l).message);
+        }
+        signatures = miner.len();
+    }
+    let (wall, cpu) = (start.elapsed(), cpu_time() - cpu);
+    let n = (lines.len() * 50) as f64;
+    println!(
+        "mining loghub2k ({} datasets, {} lines x 50, {signatures} signatures), header + mining: {:.2} M lines/s wall, {:.2} M lines/cpu-s",
+        datasets.len(),
+        lines.len(),
+        n / wall.as_secs_f64() / 1e6,
+        n / cpu.as_secs_f64() / 1e6
+    );
+    Ok(())
+}
+
 fn arg(name: &str, default: u64) -> u64 {
     let args: Vec<String> = std::env::args().collect();
     args.iter()
@@ -403,6 +446,7 @@ fn bench(dir: &Path, scan_mb: u64, peak_mb: u64) -> io::Result<()> {
     );
     drop(messages);
     std::fs::remove_file(&file)?;
+    loghub_throughput()?;
 
     // 3. Peak memory of a child triaging a 1 GB file.
     let big = dir.join("peak.log");
