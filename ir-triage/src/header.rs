@@ -284,8 +284,11 @@ fn tokens(line: &str, max: usize) -> Vec<Tok<'_>> {
     out
 }
 
-fn digits(s: &str, n: usize) -> bool {
-    s.len() == n && s.bytes().all(|b| b.is_ascii_digit())
+/// Exactly `n` ASCII digits. Takes bytes so callers can test a byte range of any text without
+/// slicing a `str` inside a multi-byte character.
+fn digits(s: impl AsRef<[u8]>, n: usize) -> bool {
+    let s = s.as_ref();
+    s.len() == n && s.iter().all(u8::is_ascii_digit)
 }
 
 fn all_digits(s: &str) -> bool {
@@ -331,7 +334,7 @@ fn is_zone(s: &str) -> bool {
 /// `YYYY-MM-DD` or `YYYY/MM/DD`, returning what follows in the token.
 fn date_prefix(s: &str) -> Option<&str> {
     let b = s.as_bytes();
-    if b.len() < 10 || !digits(&s[0..4], 4) || !digits(&s[5..7], 2) || !digits(&s[8..10], 2) {
+    if b.len() < 10 || !digits(&b[0..4], 4) || !digits(&b[5..7], 2) || !digits(&b[8..10], 2) {
         return None;
     }
     if !((b[4] == b'-' && b[7] == b'-') || (b[4] == b'/' && b[7] == b'/')) {
@@ -355,7 +358,7 @@ fn timestamp_at(toks: &[Tok<'_>], i: usize) -> Option<(usize, bool)> {
             || DAYS.iter().any(|d| inner.starts_with(d))
             || MONTHS.iter().any(|m| inner.starts_with(m))
             || is_time(inner.trim_end_matches(']'))
-            || (inner.len() >= 2 && digits(&inner[..2], 2) && inner.contains('/'));
+            || (inner.len() >= 2 && digits(&inner.as_bytes()[..2], 2) && inner.contains('/'));
         if starts_like_date {
             let close = toks[i..]
                 .iter()
@@ -406,7 +409,10 @@ fn timestamp_at(toks: &[Tok<'_>], i: usize) -> Option<(usize, bool)> {
     }
     // YYYYMMDD-HH:MM:SS(:mmm) (HealthApp style), possibly glued to a `|` header.
     let head = t.split('|').next().unwrap_or(t);
-    if head.len() > 9 && digits(&head[..8], 8) && head.as_bytes()[8] == b'-' && is_time(&head[9..])
+    if head.len() > 9
+        && digits(&head.as_bytes()[..8], 8)
+        && head.as_bytes()[8] == b'-'
+        && is_time(&head[9..])
     {
         return Some((1, false));
     }
