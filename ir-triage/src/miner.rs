@@ -110,7 +110,7 @@ impl Default for MinerConfig {
     fn default() -> Self {
         Self {
             similarity: 0.5,
-            prefix_tokens: 1,
+            prefix_tokens: 2,
             max_signatures: 20_000,
             max_message: 4096,
             max_tokens: 80,
@@ -477,19 +477,19 @@ mod tests {
     #[test]
     fn distinct_words_stay_apart() {
         let mut m = Miner::new(MinerConfig::default());
-        let a = m.add("VM Paused (Lifecycle Event)");
-        let b = m.add("VM Resumed (Lifecycle Event)");
+        let a = m.add("[instance: 7] VM Paused (Lifecycle Event)");
+        let b = m.add("[instance: 8] VM Resumed (Lifecycle Event)");
         assert_ne!(a, b);
         let mut loose = Miner::new(MinerConfig {
             distinct_words: false,
             ..MinerConfig::default()
         });
-        let a = loose.add("VM Paused (Lifecycle Event)");
-        let b = loose.add("VM Resumed (Lifecycle Event)");
+        let a = loose.add("[instance: 7] VM Paused (Lifecycle Event)");
+        let b = loose.add("[instance: 8] VM Resumed (Lifecycle Event)");
         assert_eq!(a, b);
         assert_eq!(
             loose.template(a).as_deref(),
-            Some("VM <*> (Lifecycle Event)")
+            Some("[instance: <*>] VM <*> (Lifecycle Event)")
         );
     }
 
