@@ -260,8 +260,9 @@ struct Tok<'a> {
 fn tokens(line: &str, max: usize) -> Vec<Tok<'_>> {
     let mut out = Vec::with_capacity(max);
     let mut start = None;
-    for (i, c) in line.char_indices() {
-        if c.is_whitespace() {
+    // ASCII whitespace only: a byte scan, and always a char boundary.
+    for (i, c) in line.bytes().enumerate() {
+        if c.is_ascii_whitespace() {
             if let Some(s) = start.take() {
                 out.push(Tok {
                     text: &line[s..i],
