@@ -56,7 +56,8 @@ pub const POSTGRES_PORT: u16 = 5432;
 /// not even in an error.
 ///
 /// ```
-/// use ir_core::ports::{check_dsn, DsnRoute};
+/// use ir_core::model::DsnRoute;
+/// use ir_core::ports::check_dsn;
 /// use secrecy::SecretString;
 ///
 /// let check = check_dsn(&SecretString::from("postgresql://app:hunter2@db.internal:5432/web"))?;
