@@ -1,4 +1,4 @@
-//! `ir-core`'s conformance suites, run against `RailwayClient` talking to a stateful fake of
+//! `ir-testkit`'s conformance suites, run against `RailwayClient` talking to a stateful fake of
 //! Railway's GraphQL API on wiremock.
 //!
 //! The fake answers each operation the way Railway's schema shapes it (a `Deployment` node,
@@ -17,9 +17,9 @@ use common::*;
 use ir_core::clock::ManualClock;
 use ir_core::model::{Deployment, DeploymentId, DeploymentStatus, LogLevel, LogLine};
 use ir_core::ports::LogStream;
-use ir_core::testkit::conformance::{self, DeployFixture, LogFixture, VariableFixture};
-use ir_core::testkit::deployments_fixture;
 use ir_railway::RailwayClient;
+use ir_testkit::conformance::{deploy_platform, log_source, variable_store};
+use ir_testkit::{DeployFixture, LogFixture, VariableFixture, deployments_fixture};
 use serde_json::{Value, json};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
@@ -258,7 +258,7 @@ async fn railway_client_conforms_to_deploy_platform() {
         unknown: DeploymentId::new("d-does-not-exist"),
     };
 
-    conformance::deploy_platform(&railway, &fixture).await;
+    deploy_platform::run_all(&railway, &fixture).await;
 }
 
 #[tokio::test]
@@ -287,7 +287,7 @@ async fn railway_client_conforms_to_variable_store() {
         scratch: "IR_CONFORMANCE_SCRATCH".into(),
     };
 
-    conformance::variable_store(&railway, &fixture).await;
+    variable_store::run_all(&railway, &fixture).await;
 }
 
 #[tokio::test]
@@ -319,5 +319,5 @@ async fn railway_client_conforms_to_log_source() {
         lines,
     };
 
-    conformance::log_source(&railway, &fixture).await;
+    log_source::run_all(&railway, &fixture).await;
 }

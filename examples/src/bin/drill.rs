@@ -23,6 +23,7 @@ use ir_core::comms::{
 };
 use ir_core::escalation::{Due, EscalationPolicy, due};
 use ir_core::incident::{Event, EventKind, Incident};
+use ir_core::memory::{InMemoryChat, InMemoryIncidentStore, InMemoryPager, InMemoryStatusPage};
 use ir_core::model::{
     Action, ActionKind, Evidence, EvidenceId, EvidenceOutcome, Hypothesis, Observation,
 };
@@ -33,11 +34,8 @@ use ir_core::ports::{
     Pager, SetOptions, StatusPage, StatusPageUpdate, VariableStore, fingerprint,
 };
 use ir_core::postmortem::{ActionItem, Postmortem};
-use ir_core::testkit::{
-    InMemoryChat, InMemoryIncidentStore, InMemoryLogs, InMemoryPager, InMemoryStatusPage,
-    InMemoryVariables, ScriptedHealthProbe,
-};
 use ir_core::{Severity, SeverityPolicy};
+use ir_testkit::{InMemoryLogs, InMemoryVariables, ScriptedHealthProbe};
 use secrecy::ExposeSecret;
 
 type Res<T = ()> = Result<T, Box<dyn Error>>;

@@ -4,12 +4,12 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use secrecy::SecretString;
 
 use super::*;
-use crate::classify::{Reachability, Signals};
-use crate::clock::Clock as _;
-use crate::incident::{ActionState, Phase};
-use crate::model::Role;
-use crate::model::{Flag, MessageKind};
-use crate::playbook::{ApprovalPolicy, Outcome};
+use ir_core::classify::{Reachability, Signals};
+use ir_core::clock::Clock as _;
+use ir_core::incident::{ActionState, Phase};
+use ir_core::model::Role;
+use ir_core::model::{Flag, MessageKind};
+use ir_core::playbook::{ApprovalPolicy, Outcome};
 
 fn signals() -> Signals {
     Signals {
@@ -124,18 +124,17 @@ fn variables() -> MockVariableStore {
 fn database() -> MockDatabaseDiagnostics {
     let mut db = MockDatabaseDiagnostics::new();
     db.expect_connection_status().returning(|| {
-        Ok(ConnectionStatus {
-            max_connections: 100,
-            reserved_connections: 3,
-            counts: StateCounts {
+        Ok(connection_status(
+            100,
+            3,
+            StateCounts {
                 active: 2,
                 idle: 3,
                 ..StateCounts::default()
             },
-            oldest_idle: Some(Duration::from_secs(30)),
-            oldest_idle_in_transaction: None,
-            groups: vec![],
-        })
+            Some(Duration::from_secs(30)),
+            None,
+        ))
     });
     db
 }
@@ -144,7 +143,7 @@ fn providers(
     world: &World,
     deploy: MockDeployPlatform,
     healthy: Arc<AtomicBool>,
-) -> crate::playbook::Providers {
+) -> ir_core::playbook::Providers {
     world
         .providers()
         .with_deploy(Arc::new(deploy))
@@ -170,7 +169,7 @@ async fn crash_loop_after_deploy_rolls_back_to_last_known_good_and_resolves() {
         .times(3)
         .withf(|p| {
             p.dedup_key == "alert:1"
-                && p.severity == crate::Severity::P0
+                && p.severity == ir_core::Severity::P0
                 && matches!(p.role, Role::OnCall | Role::EngineeringLead | Role::Cto)
         })
         .returning(|_| Ok(()));
@@ -183,7 +182,7 @@ async fn crash_loop_after_deploy_rolls_back_to_last_known_good_and_resolves() {
         providers(&world, deploy, health_follows(&rolled_back)).with_pager(Arc::new(pager));
     let report = world
         .runner(providers, never_asked())
-        .run(world.id, &crate::playbook::Symptoms::new(signals()))
+        .run(world.id, &ir_core::playbook::Symptoms::new(signals()))
         .await
         .unwrap();
 
@@ -276,7 +275,7 @@ async fn a_failing_rollback_is_recorded_and_the_revert_pr_is_tried_next() {
     let providers = providers(&world, deploy, rolled_back).with_code(Arc::new(code));
     let report = world
         .runner(providers, Arc::new(AutoApprove::new("alice")))
-        .run(world.id, &crate::playbook::Symptoms::new(signals()))
+        .run(world.id, &ir_core::playbook::Symptoms::new(signals()))
         .await
         .unwrap();
 
@@ -340,7 +339,7 @@ async fn rollback_that_does_not_restore_health_fails_verification_and_moves_on()
     let providers = providers(&world, deploy, never_healthy).with_code(Arc::new(code));
     let report = world
         .runner(providers, never_asked())
-        .run(world.id, &crate::playbook::Symptoms::new(signals()))
+        .run(world.id, &ir_core::playbook::Symptoms::new(signals()))
         .await
         .unwrap();
     assert!(matches!(report.outcome, Outcome::NeedsHuman { .. }));
@@ -385,7 +384,7 @@ async fn approval_denied_means_no_rollback() {
         .with_policy(ApprovalPolicy::always_ask())
         .unwrap();
     let report = runner
-        .run(world.id, &crate::playbook::Symptoms::new(signals()))
+        .run(world.id, &ir_core::playbook::Symptoms::new(signals()))
         .await
         .unwrap();
     assert!(matches!(report.outcome, Outcome::NeedsHuman { .. }));
@@ -431,7 +430,7 @@ async fn a_crash_between_intent_and_outcome_is_resumed_without_a_second_rollback
     };
     let first = world
         .runner(make(deploy.clone()), never_asked())
-        .run(world.id, &crate::playbook::Symptoms::new(signals()))
+        .run(world.id, &ir_core::playbook::Symptoms::new(signals()))
         .await;
     assert_eq!(
         first.unwrap_err().kind(),
@@ -449,7 +448,7 @@ async fn a_crash_between_intent_and_outcome_is_resumed_without_a_second_rollback
     // A new process resumes from the timeline.
     let report = world
         .runner(make(deploy), never_asked())
-        .run(world.id, &crate::playbook::Symptoms::new(signals()))
+        .run(world.id, &ir_core::playbook::Symptoms::new(signals()))
         .await
         .unwrap();
     assert_resolved(&report);
@@ -489,7 +488,7 @@ async fn ambiguous_evidence_changes_nothing() {
         .with_health(Arc::new(switchable_health(healthy)));
     let report = world
         .runner(providers, never_asked())
-        .run(world.id, &crate::playbook::Symptoms::new(signals()))
+        .run(world.id, &ir_core::playbook::Symptoms::new(signals()))
         .await
         .unwrap();
     let Outcome::NeedsHuman { reason, .. } = &report.outcome else {
@@ -516,7 +515,7 @@ async fn a_lease_held_by_another_replica_stops_this_one() {
     let providers = providers(&world, deploy, rolled_back);
     let report = world
         .runner(providers, never_asked())
-        .run(world.id, &crate::playbook::Symptoms::new(signals()))
+        .run(world.id, &ir_core::playbook::Symptoms::new(signals()))
         .await
         .unwrap();
     assert!(matches!(report.outcome, Outcome::HeldElsewhere { .. }));
@@ -540,7 +539,7 @@ async fn another_writer_in_between_is_a_conflict_the_runner_reloads_from() {
     let providers = providers(&world, deploy, health_follows(&rolled_back));
     let report = world
         .runner(providers, never_asked())
-        .run(world.id, &crate::playbook::Symptoms::new(signals()))
+        .run(world.id, &ir_core::playbook::Symptoms::new(signals()))
         .await
         .unwrap();
     assert_resolved(&report);
@@ -604,7 +603,7 @@ async fn a_platform_incident_waits_escalates_to_devops_and_resolves_when_it_reco
         .with_health(Arc::new(health));
     let report = world
         .runner(providers, never_asked())
-        .run(world.id, &crate::playbook::Symptoms::new(signals()))
+        .run(world.id, &ir_core::playbook::Symptoms::new(signals()))
         .await
         .unwrap();
     let Outcome::Resolved {
@@ -653,7 +652,7 @@ async fn an_interrupted_rollback_leased_by_another_replica_stops_the_run_with_no
     };
     let first = world
         .runner(make(deploy.clone(), MockCodeHost::new()), never_asked())
-        .run(world.id, &crate::playbook::Symptoms::new(signals()))
+        .run(world.id, &ir_core::playbook::Symptoms::new(signals()))
         .await;
     assert_eq!(first.unwrap_err().kind(), ErrorKind::Unavailable);
     let key = "site_down/recent_deployment_crash_loop/rollback:d2";
@@ -664,13 +663,13 @@ async fn an_interrupted_rollback_leased_by_another_replica_stops_the_run_with_no
     code.expect_open_revert_pr().times(0);
     let report = world
         .runner(make(deploy, code), never_asked())
-        .run(world.id, &crate::playbook::Symptoms::new(signals()))
+        .run(world.id, &ir_core::playbook::Symptoms::new(signals()))
         .await
         .unwrap();
     assert_eq!(
         report.outcome,
         Outcome::HeldElsewhere {
-            key: crate::model::IdempotencyKey::new(key)
+            key: ir_core::model::IdempotencyKey::new(key)
         }
     );
     let incident = world.incident().await;
@@ -712,13 +711,10 @@ async fn a_dry_run_does_not_stop_the_real_run_from_rolling_back() {
             .with_health(Arc::new(switchable_health(rolled_back.clone())))
             .with_code(Arc::new(MockCodeHost::new()))
     };
-    let dry = crate::playbook::RunnerConfig {
-        dry_run: true,
-        ..crate::playbook::RunnerConfig::default()
-    };
+    let dry = runner_config(|c| c.dry_run = true);
     let report = world
         .runner_with(make(deploy.clone()), never_asked(), dry)
-        .run(world.id, &crate::playbook::Symptoms::new(signals()))
+        .run(world.id, &ir_core::playbook::Symptoms::new(signals()))
         .await
         .unwrap();
     let Outcome::DryRun { would_run } = &report.outcome else {
@@ -732,7 +728,7 @@ async fn a_dry_run_does_not_stop_the_real_run_from_rolling_back() {
 
     let report = world
         .runner(make(deploy), never_asked())
-        .run(world.id, &crate::playbook::Symptoms::new(signals()))
+        .run(world.id, &ir_core::playbook::Symptoms::new(signals()))
         .await
         .unwrap();
     assert_resolved(&report);
@@ -829,7 +825,7 @@ async fn a_crash_while_the_rollback_deploys_is_resumed_by_waiting_for_it() {
     };
     let first = world
         .runner(make(deploy.clone(), MockCodeHost::new()), never_asked())
-        .run(world.id, &crate::playbook::Symptoms::new(signals()))
+        .run(world.id, &ir_core::playbook::Symptoms::new(signals()))
         .await;
     assert_eq!(first.unwrap_err().kind(), ErrorKind::Unavailable);
     assert_eq!(
@@ -843,7 +839,7 @@ async fn a_crash_while_the_rollback_deploys_is_resumed_by_waiting_for_it() {
     code.expect_open_revert_pr().times(0);
     let report = world
         .runner(make(deploy, code), never_asked())
-        .run(world.id, &crate::playbook::Symptoms::new(signals()))
+        .run(world.id, &ir_core::playbook::Symptoms::new(signals()))
         .await
         .unwrap();
     assert_resolved(&report);
@@ -873,7 +869,7 @@ async fn a_platform_that_cannot_answer_on_resume_leaves_the_rollback_unresolved(
             providers(&world, deploy, rolled_back.clone()),
             never_asked(),
         )
-        .run(world.id, &crate::playbook::Symptoms::new(signals()))
+        .run(world.id, &ir_core::playbook::Symptoms::new(signals()))
         .await;
     assert_eq!(first.unwrap_err().kind(), ErrorKind::Unavailable);
 
@@ -894,7 +890,7 @@ async fn a_platform_that_cannot_answer_on_resume_leaves_the_rollback_unresolved(
                 .with_code(Arc::new(code)),
             never_asked(),
         )
-        .run(world.id, &crate::playbook::Symptoms::new(signals()))
+        .run(world.id, &ir_core::playbook::Symptoms::new(signals()))
         .await;
     assert_eq!(resumed.unwrap_err().kind(), ErrorKind::Unavailable);
     let incident = world.incident().await;
@@ -918,7 +914,7 @@ async fn a_lease_is_released_when_the_intent_cannot_be_recorded() {
     });
     let run = world
         .runner(providers(&world, deploy, rolled_back), never_asked())
-        .run(world.id, &crate::playbook::Symptoms::new(signals()))
+        .run(world.id, &ir_core::playbook::Symptoms::new(signals()))
         .await;
     assert_eq!(run.unwrap_err().kind(), ErrorKind::Unavailable);
     assert_eq!(
@@ -967,12 +963,12 @@ async fn a_p0_pages_the_on_call_engineer_once_across_a_resumed_run() {
     };
     let first = world
         .runner(make(deploy.clone()), never_asked())
-        .run(world.id, &crate::playbook::Symptoms::new(signals()))
+        .run(world.id, &ir_core::playbook::Symptoms::new(signals()))
         .await;
     assert_eq!(first.unwrap_err().kind(), ErrorKind::Unavailable);
     let report = world
         .runner(make(deploy), never_asked())
-        .run(world.id, &crate::playbook::Symptoms::new(signals()))
+        .run(world.id, &ir_core::playbook::Symptoms::new(signals()))
         .await
         .unwrap();
     assert_resolved(&report);
