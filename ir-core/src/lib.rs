@@ -3,8 +3,8 @@
 //! The domain and engine of `ir`, an incident-response runbook as a library: severity
 //! classification, incidents whose state is a fold over their timeline, escalation timers,
 //! the provider traits ("ports") adapters implement, the playbook engine and the runbook's six
-//! scenarios ([`playbook::Runner`], [`scenarios`]), the rollback procedures ([`rollback`]), and
-//! the runbook's messages, and [`memory`], the single-process backend (incident store, chat,
+//! scenarios ([`playbook::Runner`], [`scenarios`]), the rollback procedures ([`rollback`]) and
+//! the runbook's messages. [`memory`] is the single-process backend (incident store, chat,
 //! pager, status page) a service embeds when it runs one replica. No network.
 //!
 //! Conformance suites, fixtures and scripted fakes for testing are in the `ir-testkit` crate.
