@@ -3,13 +3,17 @@
 //! The domain and engine of `ir`, an incident-response runbook as a library: severity
 //! classification, incidents whose state is a fold over their timeline, escalation timers,
 //! the provider traits ("ports") adapters implement, the playbook engine and the runbook's six
-//! scenarios ([`playbook::Runner`], [`scenarios`]), the rollback procedures ([`rollback`]), and
-//! the runbook's messages. No network.
+//! scenarios ([`playbook::Runner`], [`scenarios`]), the rollback procedures ([`rollback`]) and
+//! the runbook's messages. [`memory`] is the single-process backend (incident store, chat,
+//! pager, status page) a service embeds when it runs one replica. No network.
+//!
+//! Conformance suites, fixtures and scripted fakes for testing are in the `ir-testkit` crate.
 //!
 //! ```
 //! use ir_core::classify::{classify, Reachability, Signals};
-//! use ir_core::escalation::{due, Due, EscalationPolicy, Role};
-//! use ir_core::incident::{Event, EventKind, Incident, IncidentId, Phase};
+//! use ir_core::escalation::{due, Due, EscalationPolicy};
+//! use ir_core::incident::{Event, EventKind, Incident, Phase};
+//! use ir_core::model::{IncidentId, Role};
 //! use ir_core::{Severity, SeverityPolicy};
 //!
 //! // The health watcher saw a 503.
@@ -35,7 +39,6 @@
 //!
 //! ## Features
 //! - `mock`: `mockall` mocks of every port (`MockDeployPlatform`, ...) for downstream tests.
-//! - `testkit`: in-memory ports and the per-port conformance suites.
 
 pub mod classify;
 pub mod clock;
@@ -43,6 +46,7 @@ pub mod comms;
 pub mod error;
 pub mod escalation;
 pub mod incident;
+pub mod memory;
 pub mod model;
 pub mod playbook;
 pub mod ports;
@@ -51,8 +55,6 @@ pub mod redact;
 pub mod rollback;
 pub mod scenarios;
 pub mod severity;
-#[cfg(feature = "testkit")]
-pub mod testkit;
 
 pub use error::{Error, ErrorKind, Result};
 pub use severity::{Severity, SeverityPolicy};

@@ -10,8 +10,8 @@ use ir_core::model::{DeploymentId, LogLine};
 use ir_core::playbook::signatures::LogPattern;
 use ir_core::playbook::{DiagnosisConfig, Probe, ProbeWindow, Providers, diagnose};
 use ir_core::ports::{LogQuery, LogSource, LogStream};
-use ir_core::testkit::InMemoryLogs;
 use ir_core::{Error, ErrorKind};
+use ir_testkit::InMemoryLogs;
 
 fn t0() -> Timestamp {
     "2026-02-08T15:30:00Z".parse().unwrap()

@@ -1,4 +1,4 @@
-//! The runner against the `testkit`'s stateful in-memory ports and shared incident store: a
+//! The runner against `ir_core::memory`'s incident store and `ir-testkit`'s stateful in-memory ports: a
 //! rollback really changes what the platform serves, and the resolved incident frees its page.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -7,15 +7,15 @@ use std::sync::Arc;
 use ir_core::classify::{Reachability, Signals, classify};
 use ir_core::clock::{ManualClock, Timestamp};
 use ir_core::incident::{Event, EventKind, Phase};
+use ir_core::memory::{InMemoryChat, InMemoryIncidentStore, InMemoryPager, InMemoryStatusPage};
 use ir_core::model::MessageKind;
 use ir_core::model::{Deployment, DeploymentId, DeploymentStatus, LogLine};
 use ir_core::playbook::{Outcome, Providers, Runner, RunnerConfig, Symptoms};
 use ir_core::ports::{AutoApprove, IncidentStore, LogStream};
-use ir_core::testkit::{
-    InMemoryChat, InMemoryIncidentStore, InMemoryLogs, InMemoryPager, InMemoryPlatform,
-    InMemoryStatusPage, InMemoryVariables, PlatformCall, ScriptedHealthProbe,
-};
 use ir_core::{ErrorKind, SeverityPolicy};
+use ir_testkit::{
+    InMemoryLogs, InMemoryPlatform, InMemoryVariables, PlatformCall, ScriptedHealthProbe,
+};
 
 fn t(min: i64) -> Timestamp {
     "2026-02-08T15:30:00Z".parse::<Timestamp>().unwrap() + chrono::Duration::minutes(min)

@@ -1,10 +1,11 @@
-//! The ir-core `HealthProbe` conformance suite, against `HttpHealthProbe` over a wiremock
+//! The `HealthProbe` conformance suite (`ir_testkit::conformance::health_probe`), against `HttpHealthProbe` over a wiremock
 //! server answering as the service's health endpoints do.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use http::Method;
-use ir_core::testkit::conformance::{self, HealthFixture};
 use ir_http::{HealthProbeConfig, HttpHealthProbe};
+use ir_testkit::HealthFixture;
+use ir_testkit::conformance::health_probe;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -39,7 +40,7 @@ async fn http_health_probe_conforms() {
     let server = server().await;
     let probe =
         HttpHealthProbe::new(HealthProbeConfig::builder(server.uri()).build().unwrap()).unwrap();
-    conformance::health_probe(&probe, &fixture()).await;
+    health_probe::run_all(&probe, &fixture()).await;
     // The refused paths never reached the server.
     assert_eq!(server.received_requests().await.unwrap().len(), 2);
 }
@@ -65,5 +66,5 @@ async fn http_health_probe_conforms_with_head_under_a_base_path() {
         failing_status: 503,
         ..fixture()
     };
-    conformance::health_probe(&probe, &fixture).await;
+    health_probe::run_all(&probe, &fixture).await;
 }

@@ -1,15 +1,13 @@
-//! The ir-core conformance suites on the real server: `IncidentStore` against
+//! The `ir-testkit` conformance suites on the real server: `IncidentStore` against
 //! `PgIncidentStore`, `DatabaseDiagnostics` against `PgDiagnostics`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 
-use std::sync::Arc;
-
 use ir_core::ErrorKind;
 use ir_core::ports::DatabaseDiagnostics;
-use ir_core::testkit::conformance;
 use ir_postgres::{PgConfig, PgDiagnostics};
+use ir_testkit::conformance::{database_diagnostics, incident_store};
 use secrecy::SecretString;
 use sqlx::postgres::PgPoolOptions;
 
@@ -17,7 +15,7 @@ use sqlx::postgres::PgPoolOptions;
 async fn pg_incident_store_conforms() {
     let schema = common::unique("ir_conformance");
     let store = common::store_in(&schema, "ir-conformance").await;
-    conformance::incident_store(Arc::new(store)).await;
+    incident_store::run_all(&store).await;
     common::drop_schema(&schema).await;
 }
 
@@ -25,7 +23,7 @@ async fn pg_incident_store_conforms() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn pg_incident_store_conforms_on_a_shared_schema() {
     let store = common::store_in("ir_conformance_shared", "ir-conformance").await;
-    conformance::incident_store(Arc::new(store)).await;
+    incident_store::run_all(&store).await;
 }
 
 /// The read-only diagnostics suite on the live server, PgBouncer's admin console included
@@ -35,7 +33,7 @@ async fn pg_diagnostics_conforms() {
     common::admin().await; // a clear message when no server answers
     let diagnostics =
         PgDiagnostics::new(&common::config(None, &common::unique("ir-conformance"))).unwrap();
-    conformance::database_diagnostics(&diagnostics).await;
+    database_diagnostics::run_all(&diagnostics).await;
 }
 
 /// Without PgBouncer or an application pool those calls are `Unsupported`, which the suite
@@ -52,7 +50,7 @@ async fn pg_diagnostics_conforms_without_pgbouncer_and_with_an_app_pool() {
         bare.pgbouncer_pools().await.unwrap_err().kind(),
         ErrorKind::Unsupported
     );
-    conformance::database_diagnostics(&bare).await;
+    database_diagnostics::run_all(&bare).await;
 
     let pool = PgPoolOptions::new()
         .max_connections(2)
@@ -61,5 +59,5 @@ async fn pg_diagnostics_conforms_without_pgbouncer_and_with_an_app_pool() {
         .unwrap();
     let with_pool = PgDiagnostics::new(&config).unwrap().with_app_pool(pool);
     assert!(with_pool.pool_status().await.is_ok());
-    conformance::database_diagnostics(&with_pool).await;
+    database_diagnostics::run_all(&with_pool).await;
 }

@@ -1,10 +1,15 @@
-//! `ir-core`'s conformance suites, run against `RailwayClient` talking to a stateful fake of
+//! `ir-testkit`'s conformance suites, run against `RailwayClient` talking to a stateful fake of
 //! Railway's GraphQL API on wiremock.
 //!
 //! The fake answers each operation the way Railway's schema shapes it (a `Deployment` node,
 //! `deploymentRollback: Boolean!`, `variables` as a JSON object, `[Log!]!`), keeps variables
 //! between calls so set → get → delete → get means something, and checks that every request
 //! carries the project token and the operation's exact document.
+//!
+//! Deployments are not modelled here: the fake translates the deployment operations to an
+//! `ir_testkit::InMemoryPlatform` and its answers back to Railway's JSON, so Railway's
+//! behaviour (a rollback or redeploy puts a new deployment of the chosen build live; the one it
+//! replaces becomes `REMOVED`) is written once, in `ir-testkit`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
@@ -12,27 +17,42 @@ mod common;
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 
+use futures::executor::block_on;
+
 use chrono::{DateTime, Utc};
 use common::*;
+use ir_core::ErrorKind;
 use ir_core::clock::ManualClock;
-use ir_core::model::{Deployment, DeploymentId, DeploymentStatus, LogLevel, LogLine};
-use ir_core::ports::LogStream;
-use ir_core::testkit::conformance::{self, DeployFixture, LogFixture, VariableFixture};
-use ir_core::testkit::deployments_fixture;
+use ir_core::model::{
+    Deployment, DeploymentId, DeploymentStatus, InstanceStatus, LogLevel, LogLine,
+};
+use ir_core::ports::{DeployPlatform, LogStream};
 use ir_railway::RailwayClient;
+use ir_testkit::conformance::{deploy_platform, log_source, variable_store};
+use ir_testkit::{
+    DeployFixture, InMemoryPlatform, LogFixture, VariableFixture, deployments_fixture,
+};
 use serde_json::{Value, json};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 /// What the fake Railway holds.
-#[derive(Default)]
 struct State {
-    /// Newest first, as Railway's wire JSON.
-    deployments: Vec<Value>,
+    /// The service's deployments: the model every deployment operation goes to.
+    platform: InMemoryPlatform,
     variables: BTreeMap<String, String>,
     /// Runtime logs per deployment id, oldest first.
     logs: BTreeMap<String, Vec<LogLine>>,
-    redeploys: u32,
+}
+
+impl Default for State {
+    fn default() -> Self {
+        Self {
+            platform: InMemoryPlatform::new("web", Vec::new()),
+            variables: BTreeMap::new(),
+            logs: BTreeMap::new(),
+        }
+    }
 }
 
 struct FakeRailway(Mutex<State>);
@@ -79,6 +99,36 @@ fn wire_deployment(d: &Deployment) -> Value {
     })
 }
 
+/// The Railway name of an instance status.
+fn railway_instance_status(status: &InstanceStatus) -> String {
+    match status {
+        InstanceStatus::Starting => "INITIALIZING".into(),
+        InstanceStatus::Running => "RUNNING".into(),
+        InstanceStatus::Restarting => "RESTARTING".into(),
+        InstanceStatus::Crashed => "CRASHED".into(),
+        InstanceStatus::Exited => "EXITED".into(),
+        InstanceStatus::Stopped => "STOPPED".into(),
+        InstanceStatus::Removing => "REMOVING".into(),
+        InstanceStatus::Removed => "REMOVED".into(),
+        InstanceStatus::Unknown(other) => other.clone(),
+        other => panic!("no Railway name for {other:?}"),
+    }
+}
+
+/// The model's answer to a deployment operation: `data(field, ok(value))` on success, Railway's
+/// GraphQL error for an unknown deployment.
+fn answer<T>(
+    field: &str,
+    result: ir_core::Result<T>,
+    ok: impl FnOnce(T) -> Value,
+) -> ResponseTemplate {
+    match result {
+        Ok(value) => data(field, ok(value)),
+        Err(e) if e.kind() == ErrorKind::NotFound => graphql_error("Deployment not found", field),
+        Err(e) => graphql_error(&e.to_string(), field),
+    }
+}
+
 fn wire_log(line: &LogLine) -> Value {
     json!({
         "timestamp": line.timestamp.to_rfc3339(),
@@ -111,37 +161,47 @@ impl Respond for FakeRailway {
         );
         let vars = &body["variables"];
         let mut state = self.0.lock().unwrap();
-        let find =
-            |state: &State, id: &Value| state.deployments.iter().find(|d| &d["id"] == id).cloned();
+        let platform = state.platform.clone();
+        let id = |vars: &Value| DeploymentId::new(vars["id"].as_str().unwrap_or_default());
         match operation {
             "ServiceInstance" => {
                 assert_eq!(vars["serviceId"], SERVICE);
-                let active: Vec<Value> = state
-                    .deployments
+                let status = block_on(platform.service_status()).unwrap();
+                let instances: Vec<Value> = status
+                    .instances
                     .iter()
-                    .filter(|d| d["status"] == "SUCCESS")
-                    .take(1)
+                    .enumerate()
+                    .map(|(i, s)| json!({ "id": format!("i-{}", i + 1), "status": railway_instance_status(s) }))
+                    .collect();
+                let active: Vec<Value> = status
+                    .active_deployments
+                    .iter()
                     .map(|d| {
-                        let mut d = d.clone();
-                        d["instances"] = json!([{ "id": "i-1", "status": "RUNNING" }]);
+                        let mut d = wire_deployment(d);
+                        d["instances"] = json!(instances);
                         d
                     })
                     .collect();
                 data(
                     "serviceInstance",
                     json!({
-                        "serviceName": "web",
-                        "latestDeployment": state.deployments.first(),
+                        "serviceName": status.service_name,
+                        "latestDeployment": status.latest_deployment.as_ref().map(wire_deployment),
                         "activeDeployments": active,
                     }),
                 )
             }
             "Deployments" => {
                 assert_eq!(vars["input"]["serviceId"], SERVICE);
+                let all: Vec<Value> = block_on(platform.list_deployments(usize::MAX))
+                    .unwrap()
+                    .iter()
+                    .map(wire_deployment)
+                    .collect();
                 let first = vars["first"].as_u64().unwrap() as usize;
                 let start: usize = vars["after"].as_str().map_or(0, |c| c.parse().unwrap());
-                let end = (start + first).min(state.deployments.len());
-                let edges: Vec<Value> = state.deployments[start..end]
+                let end = (start + first).min(all.len());
+                let edges: Vec<Value> = all[start..end]
                     .iter()
                     .enumerate()
                     .map(|(i, node)| json!({ "cursor": (start + i + 1).to_string(), "node": node }))
@@ -151,7 +211,7 @@ impl Respond for FakeRailway {
                     json!({
                         "edges": edges,
                         "pageInfo": {
-                            "hasNextPage": end < state.deployments.len(),
+                            "hasNextPage": end < all.len(),
                             "hasPreviousPage": start > 0,
                             "startCursor": (start + 1).to_string(),
                             "endCursor": end.to_string(),
@@ -159,29 +219,32 @@ impl Respond for FakeRailway {
                     }),
                 )
             }
-            "Deployment" => match find(&state, &vars["id"]) {
-                Some(d) => data("deployment", d),
-                None => graphql_error("Deployment not found", "deployment"),
-            },
-            "DeploymentRollback" => match find(&state, &vars["id"]) {
-                Some(d) => data("deploymentRollback", d["canRollback"].clone()),
-                None => graphql_error("Deployment not found", "deploymentRollback"),
-            },
-            "DeploymentRestart" => match find(&state, &vars["id"]) {
-                Some(_) => data("deploymentRestart", json!(true)),
-                None => graphql_error("Deployment not found", "deploymentRestart"),
-            },
-            "DeploymentRedeploy" => match find(&state, &vars["id"]) {
-                Some(mut d) => {
-                    state.redeploys += 1;
-                    let id = format!("d-redeploy-{}", state.redeploys);
-                    d["id"] = json!(id);
-                    d["status"] = json!("INITIALIZING");
-                    state.deployments.insert(0, d);
-                    data("deploymentRedeploy", json!({ "id": id }))
+            "Deployment" => answer(
+                "deployment",
+                block_on(platform.deployment(&id(vars))),
+                |d| wire_deployment(&d),
+            ),
+            "DeploymentRollback" => {
+                // Railway answers `false` for a deployment it will not roll back to.
+                match block_on(platform.deployment(&id(vars))) {
+                    Ok(d) if !d.can_rollback => data("deploymentRollback", json!(false)),
+                    _ => answer(
+                        "deploymentRollback",
+                        block_on(platform.rollback(&id(vars))),
+                        |()| json!(true),
+                    ),
                 }
-                None => graphql_error("Deployment not found", "deploymentRedeploy"),
-            },
+            }
+            "DeploymentRestart" => answer(
+                "deploymentRestart",
+                block_on(platform.restart(&id(vars))),
+                |()| json!(true),
+            ),
+            "DeploymentRedeploy" => answer(
+                "deploymentRedeploy",
+                block_on(platform.redeploy(&id(vars))),
+                |new_id| json!({ "id": new_id.as_str() }),
+            ),
             "Variables" => data("variables", json!(state.variables)),
             "VariableUpsert" => {
                 let input = &vars["input"];
@@ -248,7 +311,7 @@ async fn fake_railway(state: State) -> (MockServer, RailwayClient) {
 async fn railway_client_conforms_to_deploy_platform() {
     let deployments = deployments_fixture(5, start());
     let state = State {
-        deployments: deployments.iter().map(wire_deployment).collect(),
+        platform: InMemoryPlatform::new("web", deployments.clone()),
         ..State::default()
     };
     let (_server, railway) = fake_railway(state).await;
@@ -258,7 +321,7 @@ async fn railway_client_conforms_to_deploy_platform() {
         unknown: DeploymentId::new("d-does-not-exist"),
     };
 
-    conformance::deploy_platform(&railway, &fixture).await;
+    deploy_platform::run_all(&railway, &fixture).await;
 }
 
 #[tokio::test]
@@ -287,7 +350,7 @@ async fn railway_client_conforms_to_variable_store() {
         scratch: "IR_CONFORMANCE_SCRATCH".into(),
     };
 
-    conformance::variable_store(&railway, &fixture).await;
+    variable_store::run_all(&railway, &fixture).await;
 }
 
 #[tokio::test]
@@ -319,5 +382,46 @@ async fn railway_client_conforms_to_log_source() {
         lines,
     };
 
-    conformance::log_source(&railway, &fixture).await;
+    log_source::run_all(&railway, &fixture).await;
+}
+
+/// Railway's rollback as the one model has it, read back through the client: a new deployment
+/// of the chosen build goes live and the one it replaces becomes `REMOVED`.
+#[tokio::test]
+async fn railway_rollback_puts_a_new_deployment_of_the_build_live() {
+    let deployments = deployments_fixture(3, start());
+    let platform = InMemoryPlatform::new("web", deployments.clone());
+    let state = State {
+        platform: platform.clone(),
+        ..State::default()
+    };
+    let (_server, railway) = fake_railway(state).await;
+    let target = &deployments[2];
+
+    railway.rollback(&target.id).await.unwrap();
+
+    let listed = railway.list_deployments(10).await.unwrap();
+    assert_eq!(listed.len(), 4, "{listed:?}");
+    assert_ne!(listed[0].id, target.id, "a new deployment, not the old one");
+    assert_eq!(
+        listed[0].commit_sha, target.commit_sha,
+        "of the chosen build"
+    );
+    assert_eq!(listed[0].status, DeploymentStatus::Active);
+    assert_eq!(listed[1].id, deployments[0].id);
+    assert_eq!(
+        listed[1].status,
+        DeploymentStatus::Removed,
+        "the one it replaced"
+    );
+    let status = railway.service_status().await.unwrap();
+    assert_eq!(
+        status
+            .active_deployments
+            .iter()
+            .map(|d| d.id.clone())
+            .collect::<Vec<_>>(),
+        [listed[0].id.clone()]
+    );
+    assert_eq!(platform.active(), Some(listed[0].id.clone()));
 }

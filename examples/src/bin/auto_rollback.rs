@@ -12,13 +12,11 @@ use ir_core::SeverityPolicy;
 use ir_core::classify::{Reachability, Signals, classify};
 use ir_core::clock::{ManualClock, Timestamp};
 use ir_core::incident::{Event, EventKind};
+use ir_core::memory::{InMemoryChat, InMemoryIncidentStore, InMemoryPager, InMemoryStatusPage};
 use ir_core::model::{Deployment, DeploymentId, DeploymentStatus, LogLine};
 use ir_core::playbook::{Outcome, Providers, Runner, Symptoms};
 use ir_core::ports::{AutoApprove, IncidentStore, LogStream};
-use ir_core::testkit::{
-    InMemoryChat, InMemoryIncidentStore, InMemoryLogs, InMemoryPager, InMemoryPlatform,
-    InMemoryStatusPage, InMemoryVariables, ScriptedHealthProbe,
-};
+use ir_testkit::{InMemoryLogs, InMemoryPlatform, InMemoryVariables, ScriptedHealthProbe};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Box<dyn Error>> {

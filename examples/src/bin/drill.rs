@@ -24,6 +24,7 @@ use async_trait::async_trait;
 use ir_core::classify::{Capability, Outage, Signals, classify};
 use ir_core::clock::{Clock, ManualClock, Timestamp};
 use ir_core::incident::{Event, EventKind};
+use ir_core::memory::{InMemoryChat, InMemoryIncidentStore, InMemoryPager, InMemoryStatusPage};
 use ir_core::model::{
     Deployment, DeploymentId, DeploymentStatus, HealthReport, LogLevel, LogLine, TrackedIssue,
 };
@@ -31,9 +32,8 @@ use ir_core::playbook::Providers;
 use ir_core::playbook::{Outcome, Runner};
 use ir_core::ports::{AutoApprove, HealthProbe, IncidentStore, LogStream, VariableStore};
 use ir_core::postmortem::{ActionItem, Postmortem};
-use ir_core::testkit::{InMemoryChat, InMemoryIncidentStore, InMemoryPager, InMemoryStatusPage};
-use ir_core::testkit::{InMemoryErrorTracker, InMemoryLogs, InMemoryPlatform, InMemoryVariables};
 use ir_core::{Result as IrResult, SeverityPolicy};
+use ir_testkit::{InMemoryErrorTracker, InMemoryLogs, InMemoryPlatform, InMemoryVariables};
 use secrecy::ExposeSecret;
 
 type Res<T = ()> = Result<T, Box<dyn Error>>;

@@ -3,8 +3,10 @@
 //!
 //! Every trait is object safe and `Send + Sync + Debug + 'static`, so it is held as
 //! `Arc<dyn Trait>`. With the `mock` feature each has a `mockall` mock (`MockDeployPlatform`,
-//! ...); in-memory implementations live in `ir_core::memory`, and the conformance suites every
-//! implementation runs in the `ir-testkit` crate.
+//! ...). The single-process incident store, chat, pager and status page are in
+//! [`crate::memory`]; in-memory providers with scripted state, fixtures, and the conformance
+//! suites every implementation runs (one module per port, one function per rule) are in the
+//! `ir-testkit` crate.
 
 mod approver;
 mod code;

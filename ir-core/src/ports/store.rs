@@ -67,7 +67,8 @@ pub struct Lease {
 
 /// Where incidents live.
 ///
-/// Semantics every implementation shares (checked by the `testkit` conformance suite):
+/// Semantics every implementation shares (checked by `ir_testkit::conformance::incident_store`,
+/// one function per rule):
 /// - `open` is idempotent per dedup key while the incident is open: one incident however many
 ///   callers open it at once. An incident stops holding its key once a `Resolved` or `Closed`
 ///   event is appended; the next `open` of that key creates a new incident.

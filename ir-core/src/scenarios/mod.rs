@@ -28,8 +28,6 @@ mod error_spike;
 mod latency;
 mod pool;
 mod site_down;
-#[cfg(test)]
-mod tests;
 
 pub use auth_secret::AuthSecretMissing;
 pub use build_failure::BuildFailure;

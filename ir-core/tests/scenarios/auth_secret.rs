@@ -5,10 +5,10 @@ use base64::Engine as _;
 use secrecy::{ExposeSecret, SecretString};
 
 use super::*;
-use crate::classify::{Capability, Outage, Signals};
-use crate::incident::{ActionState, Phase};
-use crate::model::ActionKind;
-use crate::playbook::{Outcome, Symptoms};
+use ir_core::classify::{Capability, Outage, Signals};
+use ir_core::incident::{ActionState, Phase};
+use ir_core::model::ActionKind;
+use ir_core::playbook::{Outcome, Symptoms};
 
 fn signals() -> Signals {
     Signals {
@@ -122,7 +122,7 @@ fn ok() -> Result<()> {
 /// The happy path's world and run.
 async fn fix_missing_secret() -> (
     World,
-    crate::playbook::RunReport,
+    ir_core::playbook::RunReport,
     Arc<Mutex<Option<String>>>,
 ) {
     let world = World::open("Login broken", &signals(), 3).await;

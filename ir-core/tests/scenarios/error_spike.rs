@@ -4,11 +4,11 @@ use std::sync::{Arc, Mutex};
 use secrecy::{ExposeSecret, SecretString};
 
 use super::*;
-use crate::classify::Signals;
-use crate::incident::{ActionState, Phase};
-use crate::model::ActionKind;
-use crate::model::Role;
-use crate::playbook::{Outcome, RunnerConfig, Symptoms};
+use ir_core::classify::Signals;
+use ir_core::incident::{ActionState, Phase};
+use ir_core::model::ActionKind;
+use ir_core::model::Role;
+use ir_core::playbook::{Outcome, Symptoms};
 
 fn signals() -> Signals {
     Signals {
@@ -412,10 +412,7 @@ async fn with_the_tracker_down_the_rollback_holds_but_the_root_cause_must_be_def
     );
 
     // Deferring the root cause explicitly resolves it; the rollback is not repeated.
-    let config = RunnerConfig {
-        defer_unknown_root_cause: true,
-        ..RunnerConfig::default()
-    };
+    let config = runner_config(|c| c.defer_unknown_root_cause = true);
     let again = world
         .runner_with(providers(platform(fixed, 0)), approve(0), config)
         .run(world.id, &symptoms())
@@ -468,7 +465,7 @@ async fn a_resumed_run_does_not_take_the_undo_of_a_flag_for_a_mitigation_to_veri
             .map(|a| &a.action.kind),
         Some(ActionKind::RestoreVariable { .. })
     ));
-    let verifications = |incident: &crate::incident::Incident| -> Vec<&'static str> {
+    let verifications = |incident: &ir_core::incident::Incident| -> Vec<&'static str> {
         incident
             .timeline()
             .iter()

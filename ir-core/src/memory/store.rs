@@ -1,23 +1,18 @@
-//! In-memory `IncidentStore`, `ChatNotifier`, `Pager` and `StatusPage`.
+//! The in-memory `IncidentStore`.
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_trait::async_trait;
 
 use crate::clock::{Clock, SystemClock};
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, Result};
 use crate::incident::{Event, EventKind, RecordedEvent};
 use crate::model::IncidentId;
-use crate::ports::{
-    ChatMessage, ChatNotifier, IncidentStore, Lease, MessageRef, Opened, Page, Pager, StatusPage,
-    StatusPageUpdate, StoredIncident,
-};
+use crate::ports::{IncidentStore, Lease, Opened, StoredIncident};
 
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(PoisonError::into_inner)
-}
+use super::lock;
 
 #[derive(Debug)]
 struct Entry {
@@ -35,7 +30,14 @@ struct StoreState {
     tokens: HashMap<String, u64>,
 }
 
-/// An `IncidentStore` in process memory: one process, nothing kept across restarts.
+/// An `IncidentStore` in process memory: the backend of a service that runs one replica and
+/// keeps nothing across restarts.
+///
+/// It keeps every promise of the port: one open incident per dedup key (also under concurrent
+/// opens), optimistic appends that write nothing on `Conflict`, the key released by a
+/// `Resolved` or `Closed` event, leases with growing fencing tokens that lapse on its clock.
+/// Clones share the same incidents. Several replicas need a shared store instead (for example
+/// `ir-postgres`'s `PgIncidentStore`).
 #[derive(Debug, Clone)]
 pub struct InMemoryIncidentStore {
     state: Arc<Mutex<StoreState>>,
@@ -206,132 +208,6 @@ impl IncidentStore for InMemoryIncidentStore {
         {
             state.leases.remove(&lease.key);
         }
-        Ok(())
-    }
-}
-
-/// A `ChatNotifier` that keeps every message posted.
-#[derive(Debug, Clone, Default)]
-pub struct InMemoryChat {
-    messages: Arc<Mutex<Vec<ChatMessage>>>,
-}
-
-impl InMemoryChat {
-    /// An empty chat.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Every message posted, in order.
-    pub fn messages(&self) -> Vec<ChatMessage> {
-        lock(&self.messages).clone()
-    }
-}
-
-#[async_trait]
-impl ChatNotifier for InMemoryChat {
-    async fn post(&self, message: &ChatMessage) -> Result<MessageRef> {
-        if message.channel.trim().is_empty() {
-            return Err(
-                Error::new(ErrorKind::NotFound, "channel_not_found: empty channel name")
-                    .with_provider("memory")
-                    .with_operation("post"),
-            );
-        }
-        let mut messages = lock(&self.messages);
-        messages.push(message.clone());
-        Ok(MessageRef {
-            channel: message.channel.clone(),
-            id: Some(messages.len().to_string()),
-        })
-    }
-}
-
-/// A page as the in-memory pager saw it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PagerEvent {
-    /// A page was triggered.
-    Triggered(Page),
-    /// The page with this dedup key was resolved.
-    Resolved(String),
-}
-
-/// A `Pager` that keeps every trigger and resolve.
-#[derive(Debug, Clone, Default)]
-pub struct InMemoryPager {
-    events: Arc<Mutex<Vec<PagerEvent>>>,
-}
-
-impl InMemoryPager {
-    /// An empty pager.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Every trigger and resolve, in order.
-    pub fn events(&self) -> Vec<PagerEvent> {
-        lock(&self.events).clone()
-    }
-
-    /// Dedup keys triggered and not resolved since.
-    pub fn open_pages(&self) -> Vec<String> {
-        let mut open: Vec<String> = Vec::new();
-        for event in lock(&self.events).iter() {
-            match event {
-                PagerEvent::Triggered(p) if !open.contains(&p.dedup_key) => {
-                    open.push(p.dedup_key.clone())
-                }
-                PagerEvent::Resolved(k) => open.retain(|o| o != k),
-                PagerEvent::Triggered(_) => {}
-            }
-        }
-        open
-    }
-}
-
-#[async_trait]
-impl Pager for InMemoryPager {
-    async fn trigger(&self, page: &Page) -> Result<()> {
-        if page.summary.chars().count() > 1024 {
-            return Err(
-                Error::invalid_input("page summary is longer than 1024 characters")
-                    .with_provider("memory")
-                    .with_operation("trigger"),
-            );
-        }
-        lock(&self.events).push(PagerEvent::Triggered(page.clone()));
-        Ok(())
-    }
-
-    async fn resolve(&self, dedup_key: &str) -> Result<()> {
-        lock(&self.events).push(PagerEvent::Resolved(dedup_key.to_owned()));
-        Ok(())
-    }
-}
-
-/// A `StatusPage` that keeps every update.
-#[derive(Debug, Clone, Default)]
-pub struct InMemoryStatusPage {
-    updates: Arc<Mutex<Vec<StatusPageUpdate>>>,
-}
-
-impl InMemoryStatusPage {
-    /// An empty status page.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Every update, in order.
-    pub fn updates(&self) -> Vec<StatusPageUpdate> {
-        lock(&self.updates).clone()
-    }
-}
-
-#[async_trait]
-impl StatusPage for InMemoryStatusPage {
-    async fn publish(&self, update: &StatusPageUpdate) -> Result<()> {
-        let mut updates = lock(&self.updates);
-        updates.push(update.clone());
         Ok(())
     }
 }

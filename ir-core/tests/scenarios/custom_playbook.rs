@@ -4,10 +4,10 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
 use super::*;
-use crate::classify::Signals;
-use crate::model::{ActionKind, Hypothesis};
-use crate::playbook::signatures::LogPattern;
-use crate::playbook::{
+use ir_core::classify::Signals;
+use ir_core::model::{ActionKind, Hypothesis};
+use ir_core::playbook::signatures::LogPattern;
+use ir_core::playbook::{
     Context, EvidenceSet, Mitigation, Outcome, Plan, Playbook, Probe, Remedy, Scorer, Symptoms,
     Verification,
 };

@@ -2,9 +2,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::*;
-use crate::classify::Signals;
-use crate::incident::ActionState;
-use crate::playbook::{Outcome, Symptoms};
+use ir_core::classify::Signals;
+use ir_core::incident::ActionState;
+use ir_core::playbook::{Outcome, Symptoms};
 
 fn signals() -> Signals {
     Signals {
@@ -104,18 +104,17 @@ fn quiet_db() -> MockDatabaseDiagnostics {
     db.expect_slow_queries()
         .returning(|_| Ok(SlowQueries::Available(vec![])));
     db.expect_connection_status().returning(|| {
-        Ok(ConnectionStatus {
-            max_connections: 100,
-            reserved_connections: 3,
-            counts: StateCounts {
+        Ok(connection_status(
+            100,
+            3,
+            StateCounts {
                 active: 3,
                 idle: 5,
                 ..StateCounts::default()
             },
-            oldest_idle: None,
-            oldest_idle_in_transaction: None,
-            groups: vec![],
-        })
+            None,
+            None,
+        ))
     });
     db
 }
@@ -341,7 +340,7 @@ async fn user_reports_after_the_fix_keep_the_incident_open() {
         .with_logs(Arc::new(logs(OOM)))
         .with_database(Arc::new(quiet_db()))
         .with_health(Arc::new(slow_health(fast)));
-    let mut reports = crate::playbook::MockUserReports::new();
+    let mut reports = ir_core::playbook::MockUserReports::new();
     reports
         .expect_count_since()
         .times(1)
@@ -359,14 +358,14 @@ async fn user_reports_after_the_fix_keep_the_incident_open() {
     assert_eq!(reason, "2 user report(s) since the mitigation");
     assert_eq!(
         world.incident().await.phase(),
-        crate::incident::Phase::Monitoring
+        ir_core::incident::Phase::Monitoring
     );
 }
 
 #[tokio::test]
 async fn a_p2_alerts_the_team_in_chat_and_pages_no_one() {
     let world = World::open("Slow pages", &signals(), 10).await;
-    assert_eq!(world.incident().await.severity(), crate::Severity::P2);
+    assert_eq!(world.incident().await.severity(), ir_core::Severity::P2);
     let fast = Arc::new(AtomicBool::new(false));
     let mut pager = MockPager::new();
     pager.expect_trigger().times(0);
@@ -388,12 +387,12 @@ async fn a_p2_alerts_the_team_in_chat_and_pages_no_one() {
     assert!(
         incident
             .escalated_roles()
-            .contains(&crate::model::Role::Team)
+            .contains(&ir_core::model::Role::Team)
     );
     assert!(
         !incident
             .escalated_roles()
-            .contains(&crate::model::Role::OnCall)
+            .contains(&ir_core::model::Role::OnCall)
     );
     assert!(
         world.said().iter().any(|m| m.contains("Engineering Team")),

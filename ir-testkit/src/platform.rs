@@ -1,25 +1,22 @@
 //! In-memory `DeployPlatform`, `VariableStore`, `LogSource` and a scripted `HealthProbe`.
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_trait::async_trait;
 use secrecy::SecretString;
 
-use crate::clock::Timestamp;
-use crate::error::{Error, Result};
-use crate::model::{
+use ir_core::error::{Error, Result};
+use ir_core::model::{
     Deployment, DeploymentId, DeploymentStatus, HealthOutcome, HealthReport, InstanceStatus,
     LogLine, ServiceStatus,
 };
-use crate::ports::{
+use ir_core::ports::{
     DeployPlatform, HealthProbe, LogQuery, LogSource, LogStream, SetOptions, VariableStore,
 };
 
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(PoisonError::into_inner)
-}
+use crate::lock;
 
 /// A mutating call the in-memory platform received.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -398,20 +395,6 @@ impl HealthProbe for ScriptedHealthProbe {
             None => HealthReport::answered(url, 404, latency, "not found"),
         })
     }
-}
-
-/// A deployment fixture: `n` successful deployments one minute apart ending at `newest`, ids
-/// `d-1` (oldest) .. `d-n`, each with a commit and rollback allowed.
-pub fn deployments_fixture(n: usize, newest: Timestamp) -> Vec<Deployment> {
-    (1..=n)
-        .map(|i| {
-            let age = chrono::Duration::minutes((n - i) as i64);
-            Deployment::new(format!("d-{i}"), DeploymentStatus::Active, newest - age)
-                .with_commit(format!("{:040x}", i * 0x1111), Some(format!("change {i}")))
-                .with_capabilities(true, true)
-        })
-        .rev()
-        .collect()
 }
 
 #[cfg(test)]

@@ -4,10 +4,10 @@ use std::sync::{Arc, Mutex};
 use secrecy::{ExposeSecret, SecretString};
 
 use super::*;
-use crate::classify::Signals;
-use crate::incident::{ActionState, Phase};
-use crate::model::{ActionKind, Risk};
-use crate::playbook::{Outcome, Symptoms};
+use ir_core::classify::Signals;
+use ir_core::incident::{ActionState, Phase};
+use ir_core::model::{ActionKind, Risk};
+use ir_core::playbook::{Outcome, Symptoms};
 
 const DIRECT: &str = "postgresql://app:s3cr3t-db-pass@db.internal:5432/web";
 const BOUNCED: &str = "postgresql://app:s3cr3t-db-pass@db.internal:6432/web";
@@ -42,18 +42,17 @@ fn status(db: Db) -> ConnectionStatus {
         Db::Leaking => (10, 85, 45 * 60),
         Db::Healthy => (8, 4, 30),
     };
-    ConnectionStatus {
-        max_connections: 100,
-        reserved_connections: 3,
-        counts: StateCounts {
+    connection_status(
+        100,
+        3,
+        StateCounts {
             active,
             idle,
             ..StateCounts::default()
         },
-        oldest_idle: Some(Duration::from_secs(oldest)),
-        oldest_idle_in_transaction: None,
-        groups: vec![],
-    }
+        Some(Duration::from_secs(oldest)),
+        None,
+    )
 }
 
 /// A database that is `before` until `fixed`, then `after`.

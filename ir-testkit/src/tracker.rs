@@ -1,18 +1,16 @@
 //! In-memory `ErrorTracker`.
 
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_trait::async_trait;
 
-use crate::clock::{Timestamp, to_chrono};
-use crate::error::{Error, Result};
-use crate::model::{ErrorBucket, TimeWindow, TrackedIssue};
-use crate::ports::ErrorTracker;
+use ir_core::clock::Timestamp;
+use ir_core::error::{Error, Result};
+use ir_core::model::{ErrorBucket, TimeWindow, TrackedIssue};
+use ir_core::ports::ErrorTracker;
 
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(PoisonError::into_inner)
-}
+use crate::{lock, to_chrono};
 
 /// The most buckets one [`ErrorTracker::error_counts`] call answers with; a finer interval is
 /// `InvalidInput`, as a hosted tracker refuses too many data points.
@@ -34,8 +32,9 @@ struct TrackerState {
 ///
 /// ```
 /// use std::time::Duration;
-/// use ir_core::ports::{ErrorTracker, TimeWindow, TrackedIssue};
-/// use ir_core::testkit::InMemoryErrorTracker;
+/// use ir_core::model::{TimeWindow, TrackedIssue};
+/// use ir_core::ports::ErrorTracker;
+/// use ir_testkit::InMemoryErrorTracker;
 ///
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() -> ir_core::Result<()> {
@@ -211,11 +210,11 @@ mod tests {
         let window = TimeWindow::new(at(0), at(60 * 24));
         for interval in [Duration::ZERO, Duration::from_millis(1)] {
             let err = tracker.error_counts(window, interval).await.unwrap_err();
-            assert_eq!(err.kind(), crate::ErrorKind::InvalidInput, "{interval:?}");
+            assert_eq!(err.kind(), ir_core::ErrorKind::InvalidInput, "{interval:?}");
         }
         let reversed = TimeWindow::new(at(10), at(0));
         let err = tracker.new_issues(reversed).await.unwrap_err();
-        assert_eq!(err.kind(), crate::ErrorKind::InvalidInput);
+        assert_eq!(err.kind(), ir_core::ErrorKind::InvalidInput);
         let empty = TimeWindow::new(at(0), at(0));
         assert!(
             tracker

@@ -2,9 +2,9 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
 use super::*;
-use crate::classify::Signals;
-use crate::incident::ActionState;
-use crate::playbook::{Outcome, Symptoms};
+use ir_core::classify::Signals;
+use ir_core::incident::ActionState;
+use ir_core::playbook::{Outcome, Symptoms};
 
 const TSC: &str = "./app/dashboard/page.tsx:4:28\nType error: Cannot find module 'lib/utils/formatDate' or its corresponding type declarations.\n\n  4 | import { formatDate } from 'lib/utils/formatDate'\nError: Process completed with exit code 1.";
 
@@ -67,7 +67,7 @@ fn providers(
     world: &World,
     code: MockCodeHost,
     commit_message: &'static str,
-) -> crate::playbook::Providers {
+) -> ir_core::playbook::Providers {
     world
         .providers()
         .with_code(Arc::new(code))
@@ -164,7 +164,7 @@ async fn a_deleted_file_prefers_a_revert_which_approval_denies_so_the_issue_is_f
     approver
         .expect_decide()
         .times(1)
-        .withf(|r| matches!(&r.action.kind, crate::model::ActionKind::OpenRevertPr { commit_sha, .. } if commit_sha == "abc1234def5678"))
+        .withf(|r| matches!(&r.action.kind, ir_core::model::ActionKind::OpenRevertPr { commit_sha, .. } if commit_sha == "abc1234def5678"))
         .returning(|_| {
             Ok(Decision::Rejected {
                 by: "alice".into(),

@@ -6,16 +6,13 @@ use std::sync::Arc;
 use secrecy::SecretString;
 
 use super::*;
-use crate::classify::{Capability, Outage, Reachability, Signals};
-use crate::incident::{ActionState, Phase};
-use crate::model::ActionKind;
-use crate::playbook::{Outcome, RunnerConfig, Symptoms};
+use ir_core::classify::{Capability, Outage, Reachability, Signals};
+use ir_core::incident::{ActionState, Phase};
+use ir_core::model::ActionKind;
+use ir_core::playbook::{Outcome, RunnerConfig, Symptoms};
 
 fn dry() -> RunnerConfig {
-    RunnerConfig {
-        dry_run: true,
-        ..RunnerConfig::default()
-    }
+    runner_config(|c| c.dry_run = true)
 }
 
 fn deploy_read_only() -> MockDeployPlatform {
@@ -62,18 +59,17 @@ fn code_read_only() -> MockCodeHost {
 fn db_read_only() -> MockDatabaseDiagnostics {
     let mut db = MockDatabaseDiagnostics::new();
     db.expect_connection_status().returning(|| {
-        Ok(ConnectionStatus {
-            max_connections: 100,
-            reserved_connections: 3,
-            counts: StateCounts {
+        Ok(connection_status(
+            100,
+            3,
+            StateCounts {
                 active: 12,
                 idle: 85,
                 ..StateCounts::default()
             },
-            oldest_idle: Some(Duration::from_secs(50 * 60)),
-            oldest_idle_in_transaction: None,
-            groups: vec![],
-        })
+            Some(Duration::from_secs(50 * 60)),
+            None,
+        ))
     });
     db.expect_pool_status().returning(|| {
         Ok(PoolStatus {

@@ -1,19 +1,17 @@
 //! In-memory `CodeHost`.
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 
-use crate::error::{Error, Result};
-use crate::model::{FailedJob, WorkflowRun};
-use crate::ports::{
+use ir_core::error::{Error, Result};
+use ir_core::model::{FailedJob, WorkflowRun};
+use ir_core::ports::{
     CodeDeployment, CodeHost, IssueRef, NewIssue, PullRequestRef, RevertRequest, RunQuery,
 };
 
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(PoisonError::into_inner)
-}
+use crate::lock;
 
 /// An issue the in-memory code host filed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -61,7 +59,7 @@ struct CodeState {
 ///
 /// ```
 /// use ir_core::ports::{CodeHost, NewIssue};
-/// use ir_core::testkit::InMemoryCodeHost;
+/// use ir_testkit::InMemoryCodeHost;
 ///
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() -> ir_core::Result<()> {

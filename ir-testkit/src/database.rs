@@ -1,20 +1,18 @@
 //! In-memory `DatabaseDiagnostics`.
 
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_trait::async_trait;
 
-use crate::error::{Error, Result};
-use crate::model::{ConnectionStatus, PgBouncerPool, PoolStatus, SlowQueries};
-use crate::ports::{
+use ir_core::error::{Error, Result};
+use ir_core::model::{ConnectionStatus, PgBouncerPool, PoolStatus, SlowQueries};
+use ir_core::ports::{
     BackendInfo, DatabaseDiagnostics, PgBouncerStats, RefusalReason, TerminateRequest,
     TerminationReport,
 };
 
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(PoisonError::into_inner)
-}
+use crate::lock;
 
 /// A server backend the [`InMemoryDatabase`] holds, with what the termination guards need.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -88,8 +86,9 @@ struct DatabaseState {
 ///
 /// ```
 /// use std::time::Duration;
-/// use ir_core::ports::{ConnectionStatus, DatabaseDiagnostics, TerminateRequest};
-/// use ir_core::testkit::{InMemoryDatabase, MemoryBackend};
+/// use ir_core::model::ConnectionStatus;
+/// use ir_core::ports::{DatabaseDiagnostics, TerminateRequest};
+/// use ir_testkit::{InMemoryDatabase, MemoryBackend};
 ///
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() -> ir_core::Result<()> {

@@ -1,5 +1,7 @@
 //! Scenario tests: the runner driving each playbook against `mockall` mocks of the ports, on a
-//! manual clock, with a small in-memory incident store.
+//! manual clock, with `ir_core::memory`'s incident store behind `ir_testkit::FaultyStore` (a
+//! failed append, an interleaved writer, a lease another replica holds).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod auth_secret;
 mod build_failure;
@@ -10,179 +12,52 @@ mod latency;
 mod pool;
 mod site_down;
 
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use async_trait::async_trait;
+use ir_core::classify::{Signals, classify};
+use ir_core::clock::{ManualClock, Timestamp};
+use ir_core::error::{Error, ErrorKind, Result};
+use ir_core::incident::{Event, EventKind, Incident};
+use ir_core::memory::InMemoryIncidentStore;
+use ir_core::model::*;
+use ir_core::model::{IncidentId, MessageKind};
+use ir_core::playbook::{Providers, Runner, RunnerConfig};
+use ir_core::ports::*;
+use ir_core::severity::SeverityPolicy;
+use ir_testkit::FaultyStore;
 
-use crate::classify::{Signals, classify};
-use crate::clock::{ManualClock, Timestamp};
-use crate::error::{Error, ErrorKind, Result};
-use crate::incident::{Event, EventKind, Incident, RecordedEvent};
-use crate::model::*;
-use crate::model::{IncidentId, MessageKind};
-use crate::playbook::{Providers, Runner, RunnerConfig};
-use crate::ports::*;
-use crate::severity::SeverityPolicy;
-
-pub(super) fn t(min: i64) -> Timestamp {
+pub(crate) fn t(min: i64) -> Timestamp {
     "2026-02-08T15:30:00Z".parse::<Timestamp>().unwrap() + chrono::Duration::minutes(min)
 }
 
-type FailWhen = Box<dyn Fn(&[Event]) -> bool + Send>;
-
-/// A minimal incident store: versions, leases, and a switch that fails one append (a crash
-/// between a port call and the record of its outcome).
-#[derive(Default)]
-pub(super) struct MemStore {
-    incidents: Mutex<HashMap<IncidentId, StoredIncident>>,
-    leases: Mutex<HashMap<String, Lease>>,
-    fail_once: Mutex<Option<FailWhen>>,
-    interleave: Mutex<Option<Event>>,
-    appends: Mutex<u32>,
+/// A connection status (the struct is `#[non_exhaustive]` outside `ir-core`).
+pub(crate) fn connection_status(
+    max_connections: u32,
+    reserved_connections: u32,
+    counts: StateCounts,
+    oldest_idle: Option<Duration>,
+    oldest_idle_in_transaction: Option<Duration>,
+) -> ConnectionStatus {
+    let mut status = ConnectionStatus::new(max_connections, reserved_connections);
+    status.counts = counts;
+    status.oldest_idle = oldest_idle;
+    status.oldest_idle_in_transaction = oldest_idle_in_transaction;
+    status
 }
 
-impl std::fmt::Debug for MemStore {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("MemStore")
-    }
-}
-
-impl MemStore {
-    pub(super) fn fail_next_append_where(&self, f: impl Fn(&[Event]) -> bool + Send + 'static) {
-        *self.fail_once.lock().unwrap() = Some(Box::new(f));
-    }
-
-    /// Another replica appends `event` just before the next append, which then conflicts.
-    pub(super) fn interleave_before_next_append(&self, event: Event) {
-        *self.interleave.lock().unwrap() = Some(event);
-    }
-
-    /// Who holds the lease on `key`, if anyone.
-    pub(super) fn lease_holder(&self, key: &str) -> Option<String> {
-        self.leases
-            .lock()
-            .unwrap()
-            .get(key)
-            .map(|l| l.holder.clone())
-    }
-
-    pub(super) fn hold_lease(&self, key: &str, holder: &str) {
-        self.leases.lock().unwrap().insert(
-            key.into(),
-            Lease {
-                key: key.into(),
-                holder: holder.into(),
-                expires_at: t(24 * 60),
-                token: 1,
-            },
-        );
-    }
-}
-
-#[async_trait]
-impl IncidentStore for MemStore {
-    async fn open(&self, dedup_key: &str, detected: Event) -> Result<Opened> {
-        let id = IncidentId::random();
-        self.incidents.lock().unwrap().insert(
-            id,
-            StoredIncident {
-                id,
-                dedup_key: dedup_key.into(),
-                events: vec![RecordedEvent {
-                    seq: 1,
-                    event: detected,
-                }],
-            },
-        );
-        Ok(Opened { id, created: true })
-    }
-
-    async fn append(&self, id: IncidentId, expected: u64, events: Vec<Event>) -> Result<u64> {
-        let fail = {
-            let mut slot = self.fail_once.lock().unwrap();
-            match slot.as_ref() {
-                Some(f) if f(&events) => {
-                    *slot = None;
-                    true
-                }
-                _ => false,
-            }
-        };
-        if fail {
-            return Err(Error::new(ErrorKind::Unavailable, "store went away"));
-        }
-        *self.appends.lock().unwrap() += 1;
-        let mut all = self.incidents.lock().unwrap();
-        let stored = all
-            .get_mut(&id)
-            .ok_or_else(|| Error::not_found("no such incident"))?;
-        if let Some(other) = self.interleave.lock().unwrap().take() {
-            let seq = stored.version() + 1;
-            stored.events.push(RecordedEvent { seq, event: other });
-        }
-        if stored.version() != expected {
-            return Err(Error::conflict("stale version"));
-        }
-        for event in events {
-            let seq = stored.version() + 1;
-            stored.events.push(RecordedEvent { seq, event });
-        }
-        Ok(stored.version())
-    }
-
-    async fn load(&self, id: IncidentId) -> Result<StoredIncident> {
-        self.incidents
-            .lock()
-            .unwrap()
-            .get(&id)
-            .cloned()
-            .ok_or_else(|| Error::not_found("no such incident"))
-    }
-
-    async fn list_open(&self) -> Result<Vec<IncidentId>> {
-        Ok(self.incidents.lock().unwrap().keys().copied().collect())
-    }
-
-    async fn acquire_lease(
-        &self,
-        key: &str,
-        holder: &str,
-        _ttl: Duration,
-    ) -> Result<Option<Lease>> {
-        let mut leases = self.leases.lock().unwrap();
-        match leases.get(key) {
-            Some(l) if l.holder != holder => Ok(None),
-            _ => {
-                let lease = Lease {
-                    key: key.into(),
-                    holder: holder.into(),
-                    expires_at: t(60),
-                    token: 1,
-                };
-                leases.insert(key.into(), lease.clone());
-                Ok(Some(lease))
-            }
-        }
-    }
-
-    async fn release_lease(&self, lease: &Lease) -> Result<()> {
-        let mut leases = self.leases.lock().unwrap();
-        if leases
-            .get(&lease.key)
-            .is_some_and(|l| l.holder == lease.holder)
-        {
-            leases.remove(&lease.key);
-        }
-        Ok(())
-    }
+/// The default runner configuration with `change` applied (the struct is `#[non_exhaustive]`
+/// outside `ir-core`).
+pub(crate) fn runner_config(change: impl FnOnce(&mut RunnerConfig)) -> RunnerConfig {
+    let mut config = RunnerConfig::default();
+    change(&mut config);
+    config
 }
 
 /// One incident, its clock and store, and what was said about it.
-pub(super) struct World {
+pub(crate) struct World {
     pub clock: ManualClock,
-    pub store: Arc<MemStore>,
+    pub store: Arc<FaultyStore>,
     pub id: IncidentId,
     pub chat: Arc<Mutex<Vec<ChatMessage>>>,
     pub status: Arc<Mutex<Vec<StatusPageUpdate>>>,
@@ -190,9 +65,11 @@ pub(super) struct World {
 
 impl World {
     /// An incident detected at `t(0)` whose problem started `onset_before` minutes earlier.
-    pub(super) async fn open(title: &str, signals: &Signals, onset_before: i64) -> Self {
+    pub(crate) async fn open(title: &str, signals: &Signals, onset_before: i64) -> Self {
         let clock = ManualClock::at(t(0));
-        let store = Arc::new(MemStore::default());
+        let store = Arc::new(FaultyStore::new(Arc::new(
+            InMemoryIncidentStore::with_clock(Arc::new(clock.clone())),
+        )));
         let classification = classify(signals, &SeverityPolicy::runbook());
         let detected = Event::new(
             t(0),
@@ -215,7 +92,7 @@ impl World {
     }
 
     /// Providers with a chat and a status page that record what they are sent.
-    pub(super) fn providers(&self) -> Providers {
+    pub(crate) fn providers(&self) -> Providers {
         let mut chat = MockChatNotifier::new();
         let log = self.chat.clone();
         chat.expect_post().returning(move |m| {
@@ -236,15 +113,15 @@ impl World {
             .with_status_page(Arc::new(page))
     }
 
-    pub(super) fn runner(&self, providers: Providers, approver: Arc<dyn Approver>) -> Runner {
-        self.runner_with_playbooks(providers, approver, crate::scenarios::builtin())
+    pub(crate) fn runner(&self, providers: Providers, approver: Arc<dyn Approver>) -> Runner {
+        self.runner_with_playbooks(providers, approver, ir_core::scenarios::builtin())
     }
 
     fn runner_with_playbooks(
         &self,
         providers: Providers,
         approver: Arc<dyn Approver>,
-        playbooks: Vec<Arc<dyn crate::playbook::Playbook>>,
+        playbooks: Vec<Arc<dyn ir_core::playbook::Playbook>>,
     ) -> Runner {
         Runner::new(
             self.store.clone(),
@@ -255,7 +132,7 @@ impl World {
         .with_approver(approver)
     }
 
-    pub(super) fn runner_with(
+    pub(crate) fn runner_with(
         &self,
         providers: Providers,
         approver: Arc<dyn Approver>,
@@ -266,17 +143,17 @@ impl World {
             .unwrap()
     }
 
-    pub(super) async fn incident(&self) -> Incident {
+    pub(crate) async fn incident(&self) -> Incident {
         self.store.load(self.id).await.unwrap().incident().unwrap()
     }
 
     /// The stored timeline as JSON, the way it would be persisted.
-    pub(super) async fn timeline_json(&self) -> String {
+    pub(crate) async fn timeline_json(&self) -> String {
         serde_json::to_string(&self.store.load(self.id).await.unwrap()).unwrap()
     }
 
     /// Every text sent to chat or the status page.
-    pub(super) fn said(&self) -> Vec<String> {
+    pub(crate) fn said(&self) -> Vec<String> {
         let mut out: Vec<String> = self
             .chat
             .lock()
@@ -291,16 +168,16 @@ impl World {
 
 /// Fails with the outcome unless the run resolved the incident.
 #[track_caller]
-pub(super) fn assert_resolved(report: &crate::playbook::RunReport) {
+pub(crate) fn assert_resolved(report: &ir_core::playbook::RunReport) {
     assert!(
-        matches!(report.outcome, crate::playbook::Outcome::Resolved { .. }),
+        matches!(report.outcome, ir_core::playbook::Outcome::Resolved { .. }),
         "{:?}",
         report.outcome
     );
 }
 
 /// The detail of every `ActionSucceeded` event, in timeline order.
-pub(super) fn success_details(incident: &Incident) -> Vec<String> {
+pub(crate) fn success_details(incident: &Incident) -> Vec<String> {
     incident
         .timeline()
         .iter()
@@ -312,7 +189,7 @@ pub(super) fn success_details(incident: &Incident) -> Vec<String> {
 }
 
 /// The timeline's event names without messages, escalations, flags and notes: the steps.
-pub(super) fn steps(incident: &Incident) -> Vec<&'static str> {
+pub(crate) fn steps(incident: &Incident) -> Vec<&'static str> {
     incident
         .timeline()
         .iter()
@@ -322,7 +199,7 @@ pub(super) fn steps(incident: &Incident) -> Vec<&'static str> {
 }
 
 /// `steps` with runs of evidence collapsed to one entry.
-pub(super) fn step_outline(incident: &Incident) -> Vec<&'static str> {
+pub(crate) fn step_outline(incident: &Incident) -> Vec<&'static str> {
     let mut out: Vec<&'static str> = Vec::new();
     for s in steps(incident) {
         if s == "evidence_collected" && out.last() == Some(&"evidence_collected") {
@@ -334,12 +211,12 @@ pub(super) fn step_outline(incident: &Incident) -> Vec<&'static str> {
 }
 
 /// The kinds of message posted, in order.
-pub(super) fn message_kinds(incident: &Incident) -> Vec<MessageKind> {
+pub(crate) fn message_kinds(incident: &Incident) -> Vec<MessageKind> {
     incident.messages().map(|(_, k, _)| k).collect()
 }
 
 /// The happy path's outline: diagnosis, assessment, one action, verified, resolved.
-pub(super) const RESOLVED_OUTLINE: [&str; 11] = [
+pub(crate) const RESOLVED_OUTLINE: [&str; 11] = [
     "detected",
     "acknowledged",
     "investigation_started",
@@ -354,7 +231,7 @@ pub(super) const RESOLVED_OUTLINE: [&str; 11] = [
 ];
 
 /// A health probe answering `healthy` or 503 depending on a switch.
-pub(super) fn switchable_health(healthy: Arc<std::sync::atomic::AtomicBool>) -> MockHealthProbe {
+pub(crate) fn switchable_health(healthy: Arc<std::sync::atomic::AtomicBool>) -> MockHealthProbe {
     let mut health = MockHealthProbe::new();
     health.expect_check().returning(move |path| {
         let ok = healthy.load(std::sync::atomic::Ordering::SeqCst);
@@ -369,13 +246,13 @@ pub(super) fn switchable_health(healthy: Arc<std::sync::atomic::AtomicBool>) -> 
 }
 
 /// An approver that must not be asked.
-pub(super) fn never_asked() -> Arc<dyn Approver> {
+pub(crate) fn never_asked() -> Arc<dyn Approver> {
     let mut a = MockApprover::new();
     a.expect_decide().times(0);
     Arc::new(a)
 }
 
-pub(super) fn deployment(id: &str, status: DeploymentStatus, min: i64) -> Deployment {
+pub(crate) fn deployment(id: &str, status: DeploymentStatus, min: i64) -> Deployment {
     Deployment::new(id, status, t(min))
         .with_capabilities(true, true)
         .with_commit(
@@ -385,7 +262,7 @@ pub(super) fn deployment(id: &str, status: DeploymentStatus, min: i64) -> Deploy
 }
 
 /// Asserts `secret` appears nowhere in the stored timeline, chat or status page.
-pub(super) async fn assert_never_said(world: &World, secret: &str) {
+pub(crate) async fn assert_never_said(world: &World, secret: &str) {
     assert!(secret.len() >= 8, "a real secret to look for");
     let json = world.timeline_json().await;
     assert!(!json.contains(secret), "the secret is in the timeline");
@@ -397,11 +274,11 @@ pub(super) async fn assert_never_said(world: &World, secret: &str) {
 /// A `tracing` subscriber that keeps every span and event field, formatted, so a test can
 /// search the logs for a secret.
 #[derive(Clone, Default)]
-pub(super) struct CapturedLogs(Arc<Mutex<String>>);
+pub(crate) struct CapturedLogs(Arc<Mutex<String>>);
 
 impl CapturedLogs {
     /// The process-wide capture, installed as the global subscriber on first use.
-    pub(super) fn global() -> Self {
+    pub(crate) fn global() -> Self {
         static GLOBAL: std::sync::OnceLock<CapturedLogs> = std::sync::OnceLock::new();
         GLOBAL
             .get_or_init(|| {
@@ -413,7 +290,7 @@ impl CapturedLogs {
             .clone()
     }
 
-    pub(super) fn text(&self) -> String {
+    pub(crate) fn text(&self) -> String {
         self.0.lock().unwrap().clone()
     }
 }
