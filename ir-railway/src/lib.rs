@@ -9,7 +9,7 @@
 //! `railway logs` become calls.
 //!
 //! ```no_run
-//! use ir_core::ports::{DeployPlatform, DeploymentStatus};
+//! use ir_core::ports::DeployPlatform;
 //! use ir_railway::RailwayClient;
 //!
 //! # async fn run() -> Result<(), ir_core::Error> {
@@ -23,10 +23,10 @@
 //!     println!("{} {:?} {} {}", d.id, d.status, d.created_at, d.commit_sha.as_deref().unwrap_or("-"));
 //! }
 //!
-//! // `railway rollback`: to the newest earlier deployment that went live. Railway marks a
-//! // deployment that served and was then replaced REMOVED, so both count as successful.
+//! // `railway rollback`: to the newest earlier deployment that went live (Railway's SUCCESS
+//! // or REMOVED, a deployment that served and was then replaced).
 //! let last_good = recent.iter().skip(1).find(|d| {
-//!     d.can_rollback && matches!(d.status, DeploymentStatus::Active | DeploymentStatus::Removed)
+//!     d.can_rollback && d.status.served_traffic()
 //! });
 //! if let Some(good) = last_good {
 //!     railway.rollback(&good.id).await?;
