@@ -76,7 +76,9 @@ impl SentryConfig {
     /// | `SENTRY_ENVIRONMENT` | the environment to watch (optional; default all) |
     /// | `SENTRY_URL` | the Sentry host, for self-hosted Sentry or a region such as `https://de.sentry.io/` (optional; default [`DEFAULT_BASE_URL`]) |
     ///
-    /// These are the names `sentry-cli` reads. Nothing else is read: page size, page cap and
+    /// `SENTRY_AUTH_TOKEN`, `SENTRY_ORG`, `SENTRY_PROJECT` and `SENTRY_URL` are the names
+    /// `sentry-cli` reads; `SENTRY_ENVIRONMENT` is the one Sentry's SDKs read, so a watcher
+    /// beside the service watches the service's environment. Nothing else is read: page size, page cap and
     /// [`ClientOptions`] keep their defaults (set them with the builder). A blank value
     /// counts as unset.
     ///
