@@ -96,10 +96,12 @@ pub struct ErrorBucket {
 /// window's length), so a rare issue going from 1 to 3 events is noise, not a spike.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct SpikeRule {
-    /// How many times its baseline rate an issue's rate must reach (default 3).
+    /// How many times its baseline rate an issue's rate must reach (default 3). A factor that
+    /// is not a number (NaN) makes nothing spike.
     pub factor: f64,
     /// The fewest events the baseline is taken to hold, per window-length (default 10): with
-    /// the defaults an issue needs at least 30 events in the window to spike.
+    /// the defaults an issue needs at least 30 events in the window to spike. Whatever the
+    /// floor, the baseline counts as at least one event, so a ratio is always finite.
     pub floor: u64,
 }
 
