@@ -218,3 +218,37 @@ async fn debug_of_config_client_and_error_leaves_the_token_out() {
     assert!(!text.contains(TOKEN), "{text}");
     assert!(text.contains("<redacted>"), "{text}");
 }
+
+#[tokio::test]
+async fn a_timed_out_listing_is_retried_as_every_sentry_call_is_a_get() {
+    let server = MockServer::start().await;
+    // An answer far slower than the attempt timeout; on a busy machine the last request may
+    // not reach the server before it times out, so the server only bounds the count.
+    get(ISSUES_PATH, &new_issues_query())
+        .respond_with(ok("[]").set_delay(Duration::from_secs(5)))
+        .expect(..=2)
+        .mount(&server)
+        .await;
+    // Real time: the attempt timeout must cut a request the server is still holding (on a
+    // manual clock it fires only when something moves time; see ir-http's tests).
+    let client = ir_sentry::SentryClient::new(
+        config(&server, &ManualClock::at(now()))
+            .with_client_options(
+                ir_http::ClientOptions::default()
+                    .with_clock(std::sync::Arc::new(ir_core::clock::SystemClock))
+                    .with_attempt_timeout(Duration::from_millis(100))
+                    .with_retry_policy(
+                        RetryPolicy::default()
+                            .with_max_attempts(2)
+                            .with_initial_backoff(Duration::from_millis(10)),
+                    ),
+            )
+            .build()
+            .unwrap(),
+    )
+    .unwrap();
+    let err = client.new_issues(window()).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Timeout, "{err}");
+    assert_eq!(err.operation(), Some("new_issues"));
+    assert!(err.message().contains("(2 attempts)"), "{err}");
+}

@@ -290,3 +290,30 @@ async fn top_issues_stops_paging_at_the_limit() {
     let ids: Vec<_> = top.iter().map(|i| (i.id.as_str(), i.count)).collect();
     assert_eq!(ids, [("8011", 89), ("8012", 88), ("8021", 79)]);
 }
+
+#[tokio::test]
+async fn a_next_link_to_another_host_is_read_for_its_cursor_only() {
+    let server = MockServer::start().await;
+    let elsewhere = "<https://collector.example.net/api/0/organizations/acme/issues/?&cursor=0:0:1>; \
+        rel=\"previous\"; results=\"false\"; cursor=\"0:0:1\", \
+        <https://collector.example.net/api/0/organizations/acme/issues/?&cursor=0:100:0>; \
+        rel=\"next\"; results=\"true\"; cursor=\"0:100:0\"";
+    get(ISSUES_PATH, &new_issues_query())
+        .respond_with(ok(&resource("issues_page_1.json")).insert_header("link", elsewhere))
+        .expect(1)
+        .mount(&server)
+        .await;
+    get(ISSUES_PATH, &with_cursor("0:100:0"))
+        .respond_with(
+            ok(&resource("issues_page_2.json")).insert_header("link", link(&server, 100, false)),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    let issues = client(&server).new_issues(window()).await.unwrap();
+    assert_eq!(
+        issues.len(),
+        4,
+        "the second page came from the configured host"
+    );
+}
