@@ -15,7 +15,7 @@ pub(crate) enum Number {
 }
 
 impl Number {
-    /// The value as a count; `None` for a negative, fractional-looking garbage or unparsable one.
+    /// The value as a count (a fraction rounded); `None` for a negative or unreadable one.
     pub(crate) fn to_u64(&self) -> Option<u64> {
         match self {
             Self::Integer(n) => Some(*n),
