@@ -350,14 +350,15 @@ pub fn retry_after(headers: &HeaderMap, now: DateTime<Utc>) -> Option<Duration> 
 }
 
 /// How long until the rate-limit window resets, from `X-RateLimit-Reset` (or the IETF draft's
-/// `RateLimit-Reset`).
+/// `RateLimit-Reset`, or Sentry's `X-Sentry-Rate-Limit-Reset`).
 ///
 /// Providers disagree on the unit: GitHub sends epoch seconds, others a delay in seconds. A
 /// value above 1,000,000,000 is read as epoch seconds, anything smaller as a delay.
 pub fn rate_limit_reset(headers: &HeaderMap, now: DateTime<Utc>) -> Option<Duration> {
     let value = headers
         .get("x-ratelimit-reset")
-        .or_else(|| headers.get("ratelimit-reset"))?
+        .or_else(|| headers.get("ratelimit-reset"))
+        .or_else(|| headers.get("x-sentry-rate-limit-reset"))?
         .to_str()
         .ok()?
         .trim();
@@ -480,6 +481,13 @@ mod tests {
         assert_eq!(
             rate_limit_reset(&headers(&[("ratelimit-reset", "1.5")]), now()),
             Some(Duration::from_millis(1500))
+        );
+        assert_eq!(
+            rate_limit_reset(
+                &headers(&[("x-sentry-rate-limit-reset", "1770564612")]),
+                now()
+            ),
+            Some(Duration::from_secs(12))
         );
         assert_eq!(
             rate_limit_reset(&headers(&[("x-ratelimit-reset", "NaN")]), now()),

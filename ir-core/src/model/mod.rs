@@ -26,4 +26,6 @@ pub use evidence::{Evidence, EvidenceId, EvidenceOutcome, Hypothesis, Observatio
 pub use health::{HealthOutcome, HealthReport};
 pub use incident::{ChecklistItem, Flag, IncidentId, MessageKind, Role, StatusPageStatus};
 pub use logs::{LogLevel, LogLine};
-pub use tracker::{ErrorBucket, TimeWindow, TrackedIssue};
+pub use tracker::{
+    ErrorBucket, IssueSpike, IssueTrends, SpikeRule, TimeWindow, TrackedIssue, issue_trends,
+};
