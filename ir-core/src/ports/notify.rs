@@ -68,6 +68,18 @@ pub trait Pager: Send + Sync + fmt::Debug + 'static {
     /// # Errors
     /// As [`trigger`](Self::trigger).
     async fn resolve(&self, dedup_key: &str) -> Result<()>;
+
+    /// Acknowledges the page with `dedup_key` (the runbook's "Acknowledge PagerDuty alert"):
+    /// the pager stops escalating it, and it stays open until [`resolve`](Self::resolve).
+    ///
+    /// The default does nothing and succeeds, for pagers without an acknowledge step.
+    ///
+    /// # Errors
+    /// As [`trigger`](Self::trigger).
+    async fn acknowledge(&self, dedup_key: &str) -> Result<()> {
+        let _ = dedup_key;
+        Ok(())
+    }
 }
 
 /// One status-page update.
