@@ -38,6 +38,30 @@ pub trait ChatNotifier: Send + Sync + fmt::Debug + 'static {
     /// # Errors
     /// `NotFound` for an unknown channel; `Unauthenticated`; `RateLimited`; `Unavailable`.
     async fn post(&self, message: &ChatMessage) -> Result<MessageRef>;
+
+    /// Posts `message` as a reply in the thread of `parent` (a [`MessageRef`] an earlier
+    /// [`post`](Self::post) returned, e.g. the initial notification), so status updates and
+    /// the resolution stay under it. The reply goes to `parent`'s channel.
+    ///
+    /// The default posts `message` on its own, for chats without threads.
+    ///
+    /// # Errors
+    /// As [`post`](Self::post).
+    async fn reply(&self, parent: &MessageRef, message: &ChatMessage) -> Result<MessageRef> {
+        let _ = parent;
+        self.post(message).await
+    }
+
+    /// Replaces the text of the posted message `posted` with `message`'s.
+    ///
+    /// The default posts `message` as a new message, for chats that cannot edit.
+    ///
+    /// # Errors
+    /// As [`post`](Self::post); `NotFound` when `posted` no longer exists.
+    async fn update(&self, posted: &MessageRef, message: &ChatMessage) -> Result<MessageRef> {
+        let _ = posted;
+        self.post(message).await
+    }
 }
 
 /// A page to a role.
