@@ -128,4 +128,24 @@ pub trait StatusPage: Send + Sync + fmt::Debug + 'static {
     /// # Errors
     /// `Unauthenticated`; `RateLimited`; `Unavailable`.
     async fn publish(&self, update: &StatusPageUpdate) -> Result<()>;
+
+    /// [`publish`](Self::publish), returning the provider's id of the public incident the
+    /// update went to, for the runner to record. `incident_id` is such an id recorded earlier
+    /// for the same `incident_key` (read back after a restart or on another replica): the
+    /// update then goes to that incident instead of one the implementation looks up or
+    /// creates.
+    ///
+    /// The default ignores `incident_id`, calls [`publish`](Self::publish) and returns `None`
+    /// (no provider id).
+    ///
+    /// # Errors
+    /// As [`publish`](Self::publish); `NotFound` when `incident_id` names no incident.
+    async fn publish_to(
+        &self,
+        update: &StatusPageUpdate,
+        incident_id: Option<String>,
+    ) -> Result<Option<String>> {
+        let _ = incident_id;
+        self.publish(update).await.map(|()| None)
+    }
 }
