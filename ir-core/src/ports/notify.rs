@@ -38,6 +38,30 @@ pub trait ChatNotifier: Send + Sync + fmt::Debug + 'static {
     /// # Errors
     /// `NotFound` for an unknown channel; `Unauthenticated`; `RateLimited`; `Unavailable`.
     async fn post(&self, message: &ChatMessage) -> Result<MessageRef>;
+
+    /// Posts `message` as a reply in the thread of `parent` (a [`MessageRef`] an earlier
+    /// [`post`](Self::post) returned, e.g. the initial notification), so status updates and
+    /// the resolution stay under it. The reply goes to `parent`'s channel.
+    ///
+    /// The default posts `message` on its own, for chats without threads.
+    ///
+    /// # Errors
+    /// As [`post`](Self::post).
+    async fn reply(&self, parent: &MessageRef, message: &ChatMessage) -> Result<MessageRef> {
+        let _ = parent;
+        self.post(message).await
+    }
+
+    /// Replaces the text of the posted message `posted` with `message`'s.
+    ///
+    /// The default posts `message` as a new message, for chats that cannot edit.
+    ///
+    /// # Errors
+    /// As [`post`](Self::post); `NotFound` when `posted` no longer exists.
+    async fn update(&self, posted: &MessageRef, message: &ChatMessage) -> Result<MessageRef> {
+        let _ = posted;
+        self.post(message).await
+    }
 }
 
 /// A page to a role.
@@ -68,6 +92,18 @@ pub trait Pager: Send + Sync + fmt::Debug + 'static {
     /// # Errors
     /// As [`trigger`](Self::trigger).
     async fn resolve(&self, dedup_key: &str) -> Result<()>;
+
+    /// Acknowledges the page with `dedup_key` (the runbook's "Acknowledge PagerDuty alert"):
+    /// the pager stops escalating it, and it stays open until [`resolve`](Self::resolve).
+    ///
+    /// The default does nothing and succeeds, for pagers without an acknowledge step.
+    ///
+    /// # Errors
+    /// As [`trigger`](Self::trigger).
+    async fn acknowledge(&self, dedup_key: &str) -> Result<()> {
+        let _ = dedup_key;
+        Ok(())
+    }
 }
 
 /// One status-page update.
@@ -92,4 +128,24 @@ pub trait StatusPage: Send + Sync + fmt::Debug + 'static {
     /// # Errors
     /// `Unauthenticated`; `RateLimited`; `Unavailable`.
     async fn publish(&self, update: &StatusPageUpdate) -> Result<()>;
+
+    /// [`publish`](Self::publish), returning the provider's id of the public incident the
+    /// update went to, for the runner to record. `incident_id` is such an id recorded earlier
+    /// for the same `incident_key` (read back after a restart or on another replica): the
+    /// update then goes to that incident instead of one the implementation looks up or
+    /// creates.
+    ///
+    /// The default ignores `incident_id`, calls [`publish`](Self::publish) and returns `None`
+    /// (no provider id).
+    ///
+    /// # Errors
+    /// As [`publish`](Self::publish); `NotFound` when `incident_id` names no incident.
+    async fn publish_to(
+        &self,
+        update: &StatusPageUpdate,
+        incident_id: Option<String>,
+    ) -> Result<Option<String>> {
+        let _ = incident_id;
+        self.publish(update).await.map(|()| None)
+    }
 }
