@@ -23,6 +23,49 @@ pub struct CodeDeployment {
     pub environment: String,
     /// When it was created.
     pub created_at: Timestamp,
+    /// The state of its latest status, when the host reports one (`None`: no status yet).
+    #[serde(default)]
+    pub state: Option<CodeDeploymentState>,
+}
+
+/// The state of a deployment's latest status. Unknown values are kept.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum CodeDeploymentState {
+    /// Waiting to start.
+    Pending,
+    /// Queued.
+    Queued,
+    /// Running.
+    InProgress,
+    /// Deployed.
+    Success,
+    /// The deployment failed.
+    Failure,
+    /// The deployment could not run.
+    Error,
+    /// Replaced by a later deployment.
+    Inactive,
+    /// Anything else.
+    #[serde(untagged)]
+    Unknown(String),
+}
+
+impl CodeDeploymentState {
+    /// Parses the host's snake-case state.
+    pub fn parse(s: &str) -> Self {
+        match s {
+            "pending" => Self::Pending,
+            "queued" => Self::Queued,
+            "in_progress" => Self::InProgress,
+            "success" => Self::Success,
+            "failure" => Self::Failure,
+            "error" => Self::Error,
+            "inactive" => Self::Inactive,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
 }
 
 impl CodeDeployment {
@@ -40,7 +83,14 @@ impl CodeDeployment {
             git_ref: git_ref.into(),
             environment: environment.into(),
             created_at,
+            state: None,
         }
+    }
+
+    /// Sets the state of the latest status.
+    pub fn with_state(mut self, state: CodeDeploymentState) -> Self {
+        self.state = Some(state);
+        self
     }
 }
 
@@ -109,7 +159,8 @@ pub struct PullRequestRef {
 #[cfg_attr(any(test, feature = "mock"), mockall::automock)]
 #[async_trait]
 pub trait CodeHost: Send + Sync + fmt::Debug + 'static {
-    /// Up to `limit` deployments, newest first.
+    /// Up to `limit` deployments, newest first, each with the state of its latest status when
+    /// the host reports one.
     ///
     /// # Errors
     /// `Unauthenticated`, `NotFound` (private repository without access), `RateLimited`,
@@ -141,4 +192,27 @@ pub trait CodeHost: Send + Sync + fmt::Debug + 'static {
     /// As [`create_issue`](Self::create_issue); `Conflict` when the revert cannot be made
     /// without a merge.
     async fn open_revert_pr(&self, request: &RevertRequest) -> Result<PullRequestRef>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deployment_states_parse_and_keep_unknown_values() {
+        assert_eq!(
+            CodeDeploymentState::parse("in_progress"),
+            CodeDeploymentState::InProgress
+        );
+        assert_eq!(
+            CodeDeploymentState::parse("success"),
+            CodeDeploymentState::Success
+        );
+        assert_eq!(
+            CodeDeploymentState::parse("paused"),
+            CodeDeploymentState::Unknown("paused".into())
+        );
+        let json = serde_json::to_string(&CodeDeploymentState::Unknown("paused".into()));
+        assert_eq!(json.ok().as_deref(), Some("\"paused\""));
+    }
 }

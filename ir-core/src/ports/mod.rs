@@ -19,7 +19,8 @@ mod variables;
 
 pub use approver::{ApprovalRequest, Approver, AutoApprove, CallbackApprover, Decision, DenyAll};
 pub use code::{
-    CodeDeployment, CodeHost, IssueRef, NewIssue, PullRequestRef, RevertRequest, RunQuery,
+    CodeDeployment, CodeDeploymentState, CodeHost, IssueRef, NewIssue, PullRequestRef,
+    RevertRequest, RunQuery,
 };
 pub use database::{
     BackendInfo, DatabaseDiagnostics, PGBOUNCER_PORT, POSTGRES_PORT, PgBouncerStats, RefusalReason,
