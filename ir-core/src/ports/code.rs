@@ -6,8 +6,8 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
 use crate::clock::Timestamp;
-use crate::error::Result;
-use crate::model::{FailedJob, WorkflowRun};
+use crate::error::{Error, Result};
+use crate::model::{FailedJob, IdempotencyKey, WorkflowRun};
 
 /// A deployment as the code host records it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -153,6 +153,206 @@ pub struct PullRequestRef {
     pub head_branch: String,
 }
 
+/// How two commits relate, as a comparison reports it. Unknown values are kept.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum CompareStatus {
+    /// Head is ahead of base.
+    Ahead,
+    /// Head is behind base.
+    Behind,
+    /// Both have commits the other lacks.
+    Diverged,
+    /// The same commit.
+    Identical,
+    /// Anything else.
+    #[serde(untagged)]
+    Unknown(String),
+}
+
+impl CompareStatus {
+    /// Parses the host's value.
+    pub fn parse(s: &str) -> Self {
+        match s {
+            "ahead" => Self::Ahead,
+            "behind" => Self::Behind,
+            "diverged" => Self::Diverged,
+            "identical" => Self::Identical,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+/// What happened to one file between two commits. Unknown values are kept.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum FileChange {
+    /// Created in head (it was never committed in base).
+    Added,
+    /// Deleted in head.
+    Removed,
+    /// Changed.
+    Modified,
+    /// Moved (see [`ChangedFile::previous_filename`]).
+    Renamed,
+    /// Copied from another file.
+    Copied,
+    /// Mode or type changed.
+    Changed,
+    /// Listed without change.
+    Unchanged,
+    /// Anything else.
+    #[serde(untagged)]
+    Unknown(String),
+}
+
+impl FileChange {
+    /// Parses the host's value.
+    pub fn parse(s: &str) -> Self {
+        match s {
+            "added" => Self::Added,
+            "removed" => Self::Removed,
+            "modified" => Self::Modified,
+            "renamed" => Self::Renamed,
+            "copied" => Self::Copied,
+            "changed" => Self::Changed,
+            "unchanged" => Self::Unchanged,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+/// One file changed between two commits.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct ChangedFile {
+    /// Path in head (in base for a removed file).
+    pub filename: String,
+    /// What happened to it.
+    pub change: FileChange,
+    /// The path it had before a rename or copy.
+    pub previous_filename: Option<String>,
+    /// Lines added.
+    pub additions: u64,
+    /// Lines deleted.
+    pub deletions: u64,
+}
+
+impl ChangedFile {
+    /// A changed file without line counts.
+    pub fn new(filename: impl Into<String>, change: FileChange) -> Self {
+        Self {
+            filename: filename.into(),
+            change,
+            previous_filename: None,
+            additions: 0,
+            deletions: 0,
+        }
+    }
+}
+
+/// Two commits compared: how they relate and the files that differ.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Comparison {
+    /// How head relates to base.
+    pub status: CompareStatus,
+    /// Commits in head and not in base.
+    pub ahead_by: u64,
+    /// Commits in base and not in head.
+    pub behind_by: u64,
+    /// The files that differ (a host may cap the list, GitHub at 300).
+    pub files: Vec<ChangedFile>,
+    /// Link for people.
+    pub url: String,
+}
+
+impl Comparison {
+    /// A comparison.
+    pub fn new(
+        status: CompareStatus,
+        ahead_by: u64,
+        behind_by: u64,
+        files: Vec<ChangedFile>,
+    ) -> Self {
+        Self {
+            status,
+            ahead_by,
+            behind_by,
+            files,
+            url: String::new(),
+        }
+    }
+}
+
+/// What kind of item `ir` filed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FiledKind {
+    /// An issue.
+    Issue,
+    /// A pull request.
+    PullRequest,
+}
+
+/// An issue or pull request `ir` filed earlier, found by the idempotency key it carries.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct FiledItem {
+    /// Issue or pull request.
+    pub kind: FiledKind,
+    /// Its number.
+    pub number: u64,
+    /// Link for people.
+    pub url: String,
+    /// `open` or `closed`.
+    pub state: String,
+}
+
+impl FiledItem {
+    /// A filed item.
+    pub fn new(
+        kind: FiledKind,
+        number: u64,
+        url: impl Into<String>,
+        state: impl Into<String>,
+    ) -> Self {
+        Self {
+            kind,
+            number,
+            url: url.into(),
+            state: state.into(),
+        }
+    }
+}
+
+/// The hidden marker `ir` puts in the body of what it files for the action `key`:
+/// `<!-- ir:key=<key> -->`, with every character outside `A-Z a-z 0-9 . _ : / -` written as
+/// `%XX` (so a key can neither end the comment nor break the search for it).
+/// [`CodeHost::find_filed`] looks for it.
+///
+/// ```
+/// use ir_core::model::IdempotencyKey;
+/// use ir_core::ports::filed_marker;
+///
+/// assert_eq!(filed_marker(&IdempotencyKey::new("revert-abc123")), "<!-- ir:key=revert-abc123 -->");
+/// assert_eq!(filed_marker(&IdempotencyKey::new("a b-->")), "<!-- ir:key=a%20b--%3E -->");
+/// ```
+pub fn filed_marker(key: &IdempotencyKey) -> String {
+    let mut marker = String::from("<!-- ir:key=");
+    for byte in key.as_str().bytes() {
+        if byte.is_ascii_alphanumeric() || b"._:/-".contains(&byte) {
+            marker.push(char::from(byte));
+        } else {
+            marker.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    marker.push_str(" -->");
+    marker
+}
+
 /// The repository, its CI and its issue tracker.
 ///
 /// An implementation is bound to one repository by its configuration.
@@ -192,6 +392,31 @@ pub trait CodeHost: Send + Sync + fmt::Debug + 'static {
     /// As [`create_issue`](Self::create_issue); `Conflict` when the revert cannot be made
     /// without a merge.
     async fn open_revert_pr(&self, request: &RevertRequest) -> Result<PullRequestRef>;
+
+    /// Compares `base` with `head` (commits, branches or tags): how they relate and the files
+    /// that differ, to tell a file deleted from one never committed.
+    ///
+    /// # Errors
+    /// As [`deployments`](Self::deployments); `NotFound` for an unknown commit; `Unsupported`
+    /// (the default) when the host cannot compare.
+    async fn compare(&self, base: &str, head: &str) -> Result<Comparison> {
+        let _ = (base, head);
+        Err(Error::unsupported("this code host cannot compare commits"))
+    }
+
+    /// The issue or pull request filed earlier for the action `key`: one whose body carries
+    /// [`filed_marker`]`(key)`. A runner resuming after a crash asks before filing again.
+    /// `None` when there is none.
+    ///
+    /// # Errors
+    /// As [`deployments`](Self::deployments); `Unsupported` (the default) when the host cannot
+    /// look it up.
+    async fn find_filed(&self, key: &IdempotencyKey) -> Result<Option<FiledItem>> {
+        let _ = key;
+        Err(Error::unsupported(
+            "this code host cannot find what was filed before",
+        ))
+    }
 }
 
 #[cfg(test)]
