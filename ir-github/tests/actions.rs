@@ -8,7 +8,7 @@ use common::*;
 use ir_core::ErrorKind;
 use ir_core::model::RunConclusion;
 use ir_core::ports::{CodeHost, RunQuery};
-use wiremock::matchers::{header_exists, method, path, query_param, query_param_is_missing};
+use wiremock::matchers::{header_exists, method, path, query_param};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
 fn query(limit: usize) -> RunQuery {
@@ -26,10 +26,11 @@ async fn runs_of_a_workflow_file_newest_first_unknown_conclusions_kept() {
         "GET",
         "/repos/acme/web/actions/workflows/cd-production.yml/runs",
     )
-    .and(query_param("per_page", "100"))
-    .and(query_param("branch", "main"))
-    .and(query_param("exclude_pull_requests", "true"))
-    .and(query_param_is_missing("status"))
+    .and(query_is(&[
+        ("per_page", "100"),
+        ("branch", "main"),
+        ("exclude_pull_requests", "true"),
+    ]))
     .respond_with(ok_json(&resource("workflow_runs.json")))
     .expect(1)
     .mount(&server)
@@ -68,8 +69,11 @@ async fn failed_only_asks_for_completed_runs_and_keeps_failures() {
         "GET",
         "/repos/acme/web/actions/workflows/cd-production.yml/runs",
     )
-    .and(query_param("status", "completed"))
-    .and(query_param_is_missing("branch"))
+    .and(query_is(&[
+        ("per_page", "100"),
+        ("status", "completed"),
+        ("exclude_pull_requests", "true"),
+    ]))
     .respond_with(ok_json(&resource("workflow_runs.json")))
     .expect(1)
     .mount(&server)
@@ -88,7 +92,10 @@ async fn failed_only_asks_for_completed_runs_and_keeps_failures() {
 async fn every_workflow_when_none_is_named() {
     let server = MockServer::start().await;
     api("GET", "/repos/acme/web/actions/runs")
-        .and(query_param("per_page", "100"))
+        .and(query_is(&[
+            ("per_page", "100"),
+            ("exclude_pull_requests", "true"),
+        ]))
         .respond_with(ok_json(&resource("workflow_runs.json")))
         .expect(1)
         .mount(&server)
@@ -206,8 +213,7 @@ async fn log_host(expect_calls: u64) -> MockServer {
 
 async fn jobs(server: &MockServer) {
     api("GET", "/repos/acme/web/actions/runs/7003/jobs")
-        .and(query_param("filter", "latest"))
-        .and(query_param("per_page", "100"))
+        .and(query_is(&[("filter", "latest"), ("per_page", "100")]))
         .respond_with(ok_json(&resource("jobs.json")))
         .expect(1)
         .mount(server)

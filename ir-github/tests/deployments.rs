@@ -7,11 +7,10 @@ mod common;
 use common::*;
 use ir_core::ports::{CodeDeploymentState, CodeHost};
 use wiremock::MockServer;
-use wiremock::matchers::query_param;
 
 async fn statuses(server: &MockServer, id: u64, file: &str) {
     api("GET", &format!("/repos/acme/web/deployments/{id}/statuses"))
-        .and(query_param("per_page", "1"))
+        .and(query_is(&[("per_page", "1")]))
         .respond_with(ok_json(&resource(file)))
         .expect(1)
         .mount(server)
@@ -22,7 +21,7 @@ async fn statuses(server: &MockServer, id: u64, file: &str) {
 async fn deployments_with_their_latest_status() {
     let server = MockServer::start().await;
     api("GET", "/repos/acme/web/deployments")
-        .and(query_param("per_page", "2"))
+        .and(query_is(&[("per_page", "2")]))
         .respond_with(ok_json(&resource("deployments_page_1.json")).insert_header(
             "link",
             link_next(&server, "/repositories/77/deployments?per_page=2&page=2").as_str(),
@@ -54,7 +53,7 @@ async fn deployments_with_their_latest_status() {
 async fn three_pages_an_unknown_state_and_no_status() {
     let server = MockServer::start().await;
     api("GET", "/repos/acme/web/deployments")
-        .and(query_param("per_page", "5"))
+        .and(query_is(&[("per_page", "5")]))
         .respond_with(ok_json(&resource("deployments_page_1.json")).insert_header(
             "link",
             link_next(&server, "/repositories/77/deployments?page=2").as_str(),
@@ -63,7 +62,7 @@ async fn three_pages_an_unknown_state_and_no_status() {
         .mount(&server)
         .await;
     api("GET", "/repositories/77/deployments")
-        .and(query_param("page", "2"))
+        .and(query_is(&[("page", "2")]))
         .respond_with(ok_json(&resource("deployments_page_2.json")).insert_header(
             "link",
             link_next(&server, "/repositories/77/deployments?page=3").as_str(),
@@ -72,7 +71,7 @@ async fn three_pages_an_unknown_state_and_no_status() {
         .mount(&server)
         .await;
     api("GET", "/repositories/77/deployments")
-        .and(query_param("page", "3"))
+        .and(query_is(&[("page", "3")]))
         .respond_with(ok_json(&resource("deployments_page_3.json")))
         .expect(1)
         .mount(&server)

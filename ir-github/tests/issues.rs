@@ -110,10 +110,12 @@ async fn validation_errors_are_in_the_message() {
 
 async fn recent(server: &MockServer) {
     api("GET", "/repos/acme/web/issues")
-        .and(query_param("state", "all"))
-        .and(query_param("sort", "created"))
-        .and(query_param("direction", "desc"))
-        .and(query_param("per_page", "100"))
+        .and(query_is(&[
+            ("state", "all"),
+            ("sort", "created"),
+            ("direction", "desc"),
+            ("per_page", "100"),
+        ]))
         .respond_with(ok_json(&resource("recent_issues.json")))
         .expect(1)
         .mount(server)
@@ -140,10 +142,13 @@ async fn find_filed_searches_issues_then_pull_requests_for_the_exact_marker() {
     let server = MockServer::start().await;
     recent(&server).await;
     api("GET", "/search/issues")
-        .and(query_param(
-            "q",
-            "repo:acme/web is:issue in:body \"ir:key=issue-rotate-key\"",
-        ))
+        .and(query_is(&[
+            (
+                "q",
+                "repo:acme/web is:issue in:body \"ir:key=issue-rotate-key\"",
+            ),
+            ("per_page", "20"),
+        ]))
         .respond_with(ok_json(&resource("search_found.json")))
         .expect(1)
         .mount(&server)

@@ -9,7 +9,7 @@ use ir_core::ErrorKind;
 use ir_core::model::IdempotencyKey;
 use ir_core::ports::{CodeHost, RevertRequest, filed_marker};
 use serde_json::json;
-use wiremock::matchers::{body_json, header, query_param};
+use wiremock::matchers::{body_json, header};
 use wiremock::{MockServer, ResponseTemplate};
 
 const SHA: &str = "9f2c1a7e5b3d4c6a8e0f1b2c3d4e5f6a7b8c9d0e";
@@ -33,7 +33,7 @@ fn document() -> String {
 
 async fn pulls(server: &MockServer, file: &str) {
     api("GET", &format!("/repos/acme/web/commits/{SHA}/pulls"))
-        .and(query_param("per_page", "100"))
+        .and(query_is(&[("per_page", "100")]))
         .respond_with(ok_json(&resource(file)))
         .expect(1)
         .mount(server)

@@ -70,3 +70,17 @@ pub fn link_next(server: &MockServer, next: &str) -> String {
         server.uri()
     )
 }
+
+/// Matches a request whose query is exactly `pairs` (in any order), nothing more.
+pub fn query_is(pairs: &[(&str, &str)]) -> impl Fn(&wiremock::Request) -> bool + use<> {
+    let mut want: Vec<(String, String)> = pairs
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
+    want.sort();
+    move |request: &wiremock::Request| {
+        let mut got: Vec<(String, String)> = request.url.query_pairs().into_owned().collect();
+        got.sort();
+        got == want
+    }
+}
