@@ -422,6 +422,54 @@ pub trait CodeHost: Send + Sync + fmt::Debug + 'static {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::ErrorKind;
+
+    /// A host implementing only the required methods.
+    #[derive(Debug)]
+    struct Bare;
+
+    #[async_trait]
+    impl CodeHost for Bare {
+        async fn deployments(&self, _: usize) -> Result<Vec<CodeDeployment>> {
+            Ok(Vec::new())
+        }
+        async fn workflow_runs(&self, _: &RunQuery) -> Result<Vec<WorkflowRun>> {
+            Ok(Vec::new())
+        }
+        async fn failed_jobs(&self, _: u64) -> Result<Vec<FailedJob>> {
+            Ok(Vec::new())
+        }
+        async fn create_issue(&self, _: &NewIssue) -> Result<IssueRef> {
+            Err(Error::unsupported("no issues"))
+        }
+        async fn open_revert_pr(&self, _: &RevertRequest) -> Result<PullRequestRef> {
+            Err(Error::unsupported("no reverts"))
+        }
+    }
+
+    #[tokio::test]
+    async fn compare_and_find_filed_default_to_unsupported() {
+        let host: &dyn CodeHost = &Bare;
+        let compare = host.compare("a", "b").await.map(|_| ());
+        assert_eq!(compare.map_err(|e| e.kind()), Err(ErrorKind::Unsupported));
+        let found = host.find_filed(&IdempotencyKey::new("k")).await.map(|_| ());
+        assert_eq!(found.map_err(|e| e.kind()), Err(ErrorKind::Unsupported));
+    }
+
+    #[test]
+    fn the_marker_escapes_what_could_end_the_comment() {
+        assert_eq!(
+            filed_marker(&IdempotencyKey::new("issue:inc-42/action-3")),
+            "<!-- ir:key=issue:inc-42/action-3 -->"
+        );
+        assert_eq!(
+            filed_marker(&IdempotencyKey::new("x -->\n")),
+            "<!-- ir:key=x%20--%3E%0A -->"
+        );
+        assert_eq!(FileChange::parse("removed"), FileChange::Removed);
+        assert_eq!(FileChange::parse("new"), FileChange::Unknown("new".into()));
+        assert_eq!(CompareStatus::parse("diverged"), CompareStatus::Diverged);
+    }
 
     #[test]
     fn deployment_states_parse_and_keep_unknown_values() {
