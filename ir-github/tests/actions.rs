@@ -328,3 +328,27 @@ async fn failed_jobs_of_an_unknown_run_is_not_found() {
     assert_eq!(err.kind(), ErrorKind::NotFound);
     assert_eq!(err.operation(), Some("list_jobs_for_workflow_run"));
 }
+
+#[tokio::test]
+async fn an_unreachable_log_host_error_does_not_quote_the_signed_url() {
+    let server = MockServer::start().await;
+    api("GET", "/repos/acme/web/actions/jobs/90002/logs")
+        .respond_with(ResponseTemplate::new(302).insert_header(
+            "location",
+            "http://127.0.0.1:1/pipelines/logs/90002.txt?sig=s1gn3d-secret",
+        ))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let err = client(&server).job_log(90002).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Unavailable);
+    assert_eq!(err.operation(), Some("download_job_log_file"));
+    let mut text = format!("{err} {err:?}");
+    let mut source = std::error::Error::source(&err);
+    while let Some(s) = source {
+        text.push_str(&format!(" {s} {s:?}"));
+        source = s.source();
+    }
+    assert!(!text.contains("s1gn3d-secret"), "{text}");
+    assert!(!text.contains(TOKEN), "{text}");
+}
