@@ -373,6 +373,7 @@ pub struct HttpClientBuilder {
     default_headers: HeaderMap,
     max_body_bytes: usize,
     follow_redirects: Option<usize>,
+    throttle_floor: Option<Duration>,
 }
 
 impl HttpClientBuilder {
@@ -398,6 +399,15 @@ impl HttpClientBuilder {
     /// The largest body read before the answer is rejected as `Protocol` (default 32 MiB).
     pub fn with_max_body_bytes(mut self, bytes: usize) -> Self {
         self.max_body_bytes = bytes;
+        self
+    }
+
+    /// The wait after a throttled answer (429, or 403 with the limit exhausted) that names no
+    /// wait of its own (no `Retry-After`, no reset header). Unset (the default), such an answer
+    /// is retried after the policy's backoff. GitHub asks for at least a minute. A floor that
+    /// does not fit in the overall deadline means the answer is returned instead of retried.
+    pub fn with_throttle_floor(mut self, wait: Duration) -> Self {
+        self.throttle_floor = Some(wait);
         self
     }
 
@@ -444,6 +454,7 @@ impl HttpClientBuilder {
                 auth_header,
                 options: self.options,
                 max_body_bytes: self.max_body_bytes,
+                throttle_floor: self.throttle_floor,
             }),
         })
     }
@@ -496,6 +507,7 @@ struct Inner {
     auth_header: Option<(HeaderName, HeaderValue)>,
     options: ClientOptions,
     max_body_bytes: usize,
+    throttle_floor: Option<Duration>,
 }
 
 impl fmt::Debug for HttpClient {
@@ -536,6 +548,7 @@ impl HttpClient {
             default_headers: HeaderMap::new(),
             max_body_bytes: 32 * 1024 * 1024,
             follow_redirects: None,
+            throttle_floor: None,
         }
     }
 
@@ -646,6 +659,12 @@ impl HttpClient {
     }
 
     /// The largest body an attempt reads.
+    /// The wait after a throttled answer that names none (see
+    /// [`HttpClientBuilder::with_throttle_floor`]).
+    pub(crate) fn throttle_floor(&self) -> Option<Duration> {
+        self.inner.throttle_floor
+    }
+
     pub(crate) fn max_body_bytes(&self) -> usize {
         self.inner.max_body_bytes
     }

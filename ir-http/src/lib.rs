@@ -61,7 +61,7 @@
 //! | outcome | retried when |
 //! |---|---|
 //! | could not connect (refused, DNS, connect timeout) | always: the request never left |
-//! | `429`, or `403` with `x-ratelimit-remaining: 0` | always: the server refused it unprocessed |
+//! | `429`, or `403` with `x-ratelimit-remaining: 0` or a `Retry-After` | always: the server refused it unprocessed (waiting what the server asked, else the [throttle floor](HttpClientBuilder::with_throttle_floor) when set) |
 //! | `502`, `503`, `504` | only when the request is idempotent ([`Request::with_idempotent`]) |
 //! | attempt timed out, connection lost mid-request | only when the request is idempotent |
 //! | anything else | never |

@@ -7,7 +7,7 @@
 //! | outcome | retried when |
 //! |---|---|
 //! | could not connect (refused, DNS, connect timeout) | always: the request never left |
-//! | `429`, or `403` with `x-ratelimit-remaining: 0` | always: the server refused it unprocessed |
+//! | `429`, or `403` with `x-ratelimit-remaining: 0` or a `Retry-After` | always: the server refused it unprocessed; the wait is the server's (`Retry-After`, then the reset header), else the client's [throttle floor](crate::HttpClientBuilder::with_throttle_floor), never less than the backoff |
 //! | `502`, `503`, `504` | only when the request is idempotent |
 //! | attempt timed out, connection lost mid-request | only when the request is idempotent |
 //! | anything else | never |
@@ -176,7 +176,12 @@ pub(crate) async fn send(client: &HttpClient, request: &Request) -> Result<Respo
         let Verdict::Retry {
             reason,
             server_wait,
-        } = verdict(&outcome, request.is_idempotent(), now)
+        } = verdict(
+            &outcome,
+            request.is_idempotent(),
+            now,
+            client.throttle_floor(),
+        )
         else {
             return finish(client, request, outcome, attempt_no, cut_by_deadline);
         };
@@ -272,14 +277,21 @@ fn deadline_error(client: &HttpClient, request: &Request, attempts: u32, total: 
 }
 
 /// The retry table in the module docs.
-fn verdict(outcome: &Attempt, idempotent: bool, now: DateTime<Utc>) -> Verdict {
+///
+/// A throttled answer that names no wait of its own waits `throttle_floor` when set.
+fn verdict(
+    outcome: &Attempt,
+    idempotent: bool,
+    now: DateTime<Utc>,
+    throttle_floor: Option<Duration>,
+) -> Verdict {
     match outcome {
         Attempt::Answered(response) => {
             let status = response.status();
             if is_throttled(status, response.headers()) {
                 Verdict::Retry {
                     reason: "rate limited",
-                    server_wait: server_wait(response.headers(), now),
+                    server_wait: server_wait(response.headers(), now).or(throttle_floor),
                 }
             } else if idempotent
                 && matches!(
@@ -373,6 +385,11 @@ pub fn rate_limit_reset(headers: &HeaderMap, now: DateTime<Utc>) -> Option<Durat
     } else {
         Some(Duration::from_secs_f64(number))
     }
+}
+
+/// Whether the response carries a `Retry-After` header (whatever its value).
+pub(crate) fn retry_after_present(headers: &HeaderMap) -> bool {
+    headers.contains_key(RETRY_AFTER)
 }
 
 /// Whether the response says the rate limit is exhausted (`x-ratelimit-remaining: 0`).

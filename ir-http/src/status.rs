@@ -4,7 +4,7 @@
 //! |---|---|
 //! | 2xx | none: not an error |
 //! | 401 | `Unauthenticated` |
-//! | 403 with `x-ratelimit-remaining: 0` | `RateLimited` |
+//! | 403 with `x-ratelimit-remaining: 0` or a `Retry-After` (GitHub's primary and secondary limits) | `RateLimited` |
 //! | other 403 | `PermissionDenied` |
 //! | 404, 410 | `NotFound` |
 //! | 408 | `Timeout` |
@@ -21,7 +21,7 @@ use http::StatusCode;
 use http::header::HeaderMap;
 use ir_core::ErrorKind;
 
-use crate::retry::rate_limit_exhausted;
+use crate::retry::{rate_limit_exhausted, retry_after_present};
 
 /// The [`ErrorKind`] an HTTP status means, or `None` for a success (2xx).
 ///
@@ -45,7 +45,9 @@ pub fn error_kind(status: StatusCode, headers: &HeaderMap) -> Option<ErrorKind> 
     let kind = match status.as_u16() {
         200..=299 => return None,
         401 => ErrorKind::Unauthenticated,
-        403 if rate_limit_exhausted(headers) => ErrorKind::RateLimited,
+        403 if rate_limit_exhausted(headers) || retry_after_present(headers) => {
+            ErrorKind::RateLimited
+        }
         403 => ErrorKind::PermissionDenied,
         404 | 410 => ErrorKind::NotFound,
         408 => ErrorKind::Timeout,
@@ -59,10 +61,11 @@ pub fn error_kind(status: StatusCode, headers: &HeaderMap) -> Option<ErrorKind> 
 }
 
 /// Whether a response with this status and these headers was throttled (429, or 403 with the
-/// rate limit exhausted).
+/// rate limit exhausted or a `Retry-After`).
 pub(crate) fn is_throttled(status: StatusCode, headers: &HeaderMap) -> bool {
     status == StatusCode::TOO_MANY_REQUESTS
-        || (status == StatusCode::FORBIDDEN && rate_limit_exhausted(headers))
+        || (status == StatusCode::FORBIDDEN
+            && (rate_limit_exhausted(headers) || retry_after_present(headers)))
 }
 
 #[cfg(test)]
@@ -75,6 +78,8 @@ mod tests {
         let plain = HeaderMap::new();
         let mut exhausted = HeaderMap::new();
         exhausted.insert("x-ratelimit-remaining", HeaderValue::from_static("0"));
+        let mut asked_to_wait = HeaderMap::new();
+        asked_to_wait.insert("retry-after", HeaderValue::from_static("30"));
         let rows: &[(u16, &HeaderMap, Option<ErrorKind>)] = &[
             (200, &plain, None),
             (201, &plain, None),
@@ -85,6 +90,7 @@ mod tests {
             (401, &plain, Some(ErrorKind::Unauthenticated)),
             (403, &plain, Some(ErrorKind::PermissionDenied)),
             (403, &exhausted, Some(ErrorKind::RateLimited)),
+            (403, &asked_to_wait, Some(ErrorKind::RateLimited)),
             (404, &plain, Some(ErrorKind::NotFound)),
             (408, &plain, Some(ErrorKind::Timeout)),
             (409, &plain, Some(ErrorKind::Conflict)),
@@ -112,6 +118,10 @@ mod tests {
             &HeaderMap::new()
         ));
         assert!(is_throttled(StatusCode::FORBIDDEN, &exhausted));
+        let mut asked_to_wait = HeaderMap::new();
+        asked_to_wait.insert("retry-after", HeaderValue::from_static("30"));
+        assert!(is_throttled(StatusCode::FORBIDDEN, &asked_to_wait));
+        assert!(!is_throttled(StatusCode::BAD_REQUEST, &asked_to_wait));
         assert!(!is_throttled(StatusCode::FORBIDDEN, &HeaderMap::new()));
         assert!(!is_throttled(StatusCode::SERVICE_UNAVAILABLE, &exhausted));
     }

@@ -733,3 +733,88 @@ async fn a_server_wait_shorter_than_the_backoff_gives_way_to_it() {
     // max(1 s, 600 ms) + max(1 s, 1.2 s) + max(1 s, 2.4 s).
     assert_eq!(elapsed(&clock), Duration::from_millis(4600));
 }
+
+#[tokio::test]
+async fn a_403_with_retry_after_is_a_rate_limit_and_is_retried() {
+    // GitHub's secondary rate limit: 403 with `retry-after`, the primary limit untouched.
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/things"))
+        .respond_with(
+            ResponseTemplate::new(403)
+                .insert_header("retry-after", "30")
+                .insert_header("x-ratelimit-remaining", "4990"),
+        )
+        .up_to_n_times(1)
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/things"))
+        .respond_with(ResponseTemplate::new(201))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let clock = ManualClock::at(start());
+    let client = builder(options(&clock)).build().unwrap();
+    let response = client
+        .send(Request::post(url(&server, "/things")))
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 201);
+    assert_eq!(elapsed(&clock), Duration::from_secs(30));
+}
+
+#[tokio::test]
+async fn a_throttled_answer_without_a_wait_waits_the_throttle_floor() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/things"))
+        .respond_with(ResponseTemplate::new(429))
+        .up_to_n_times(1)
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/things"))
+        .respond_with(ResponseTemplate::new(200))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let clock = ManualClock::at(start());
+    let policy = RetryPolicy::default()
+        .with_jitter(false)
+        .with_total_timeout(Duration::from_secs(300));
+    let client = builder(options(&clock).with_retry_policy(policy))
+        .with_throttle_floor(Duration::from_secs(60))
+        .build()
+        .unwrap();
+    let response = client
+        .send(Request::get(url(&server, "/things")))
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    assert_eq!(elapsed(&clock), Duration::from_secs(60));
+}
+
+#[tokio::test]
+async fn a_throttle_floor_past_the_deadline_returns_the_answer() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/things"))
+        .respond_with(ResponseTemplate::new(429))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let clock = ManualClock::at(start());
+    let client = builder(options(&clock))
+        .with_throttle_floor(Duration::from_secs(60))
+        .build()
+        .unwrap();
+    let response = client
+        .send(Request::get(url(&server, "/things")))
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 429);
+    assert_eq!(elapsed(&clock), Duration::ZERO);
+}

@@ -21,7 +21,9 @@ mod variables;
 
 pub use approver::{ApprovalRequest, Approver, AutoApprove, CallbackApprover, Decision, DenyAll};
 pub use code::{
-    CodeDeployment, CodeHost, IssueRef, NewIssue, PullRequestRef, RevertRequest, RunQuery,
+    ChangedFile, CodeDeployment, CodeDeploymentState, CodeHost, CompareStatus, Comparison,
+    FileChange, FiledItem, FiledKind, IssueRef, NewIssue, PullRequestRef, RevertRequest, RunQuery,
+    filed_marker,
 };
 pub use database::{
     BackendInfo, DatabaseDiagnostics, PGBOUNCER_PORT, POSTGRES_PORT, PgBouncerStats, RefusalReason,
