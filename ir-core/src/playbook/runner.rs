@@ -884,23 +884,26 @@ impl Drive<'_> {
             // The policy's confidence is that of the hypothesis this action mitigates: the top
             // one first, and never more than the top one.
             let confidence = hypothesis.confidence.min(top);
-            let decided = tokio::time::timeout(
-                self.r.config.approval_timeout,
-                decide(
-                    &self.r.policy,
-                    self.r.approver.as_ref(),
-                    &request,
-                    confidence,
-                ),
-            )
-            .await
-            .unwrap_or_else(|_| Approval::Rejected {
-                by: "approver".into(),
-                reason: format!(
-                    "no decision within {}",
-                    crate::comms::format::duration_long(self.r.config.approval_timeout)
-                ),
-            });
+            let decided = self
+                .r
+                .clock
+                .timeout(
+                    self.r.config.approval_timeout,
+                    decide(
+                        &self.r.policy,
+                        self.r.approver.as_ref(),
+                        &request,
+                        confidence,
+                    ),
+                )
+                .await
+                .unwrap_or_else(|_| Approval::Rejected {
+                    by: "approver".into(),
+                    reason: format!(
+                        "no decision within {}",
+                        crate::comms::format::duration_long(self.r.config.approval_timeout)
+                    ),
+                });
             match decided {
                 Approval::Approved { by } => {
                     self.journal
