@@ -3,7 +3,7 @@
 //! The domain and engine of `ir`, an incident-response runbook as a library: severity
 //! classification, incidents whose state is a fold over their timeline, escalation timers,
 //! the provider traits ("ports") adapters implement, the playbook engine and the runbook's six
-//! scenarios ([`playbook::Runner`], [`scenarios`]), the rollback procedures ([`rollback`]), and
+//! scenarios ([`runner::Runner`], [`scenarios`]), the rollback procedures ([`rollback`]), and
 //! the runbook's messages. No network.
 //!
 //! ```
@@ -49,6 +49,7 @@ pub mod ports;
 pub mod postmortem;
 pub mod redact;
 pub mod rollback;
+pub mod runner;
 pub mod scenarios;
 pub mod severity;
 #[cfg(feature = "testkit")]

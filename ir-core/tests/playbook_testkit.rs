@@ -9,8 +9,9 @@ use ir_core::clock::{ManualClock, Timestamp};
 use ir_core::incident::{Event, EventKind, Phase};
 use ir_core::model::MessageKind;
 use ir_core::model::{Deployment, DeploymentId, DeploymentStatus, LogLine};
-use ir_core::playbook::{Outcome, Providers, Runner, RunnerConfig, Symptoms};
+use ir_core::playbook::{Providers, Symptoms};
 use ir_core::ports::{AutoApprove, IncidentStore, LogStream};
+use ir_core::runner::{Outcome, Runner, RunnerConfig};
 use ir_core::testkit::{
     InMemoryChat, InMemoryIncidentStore, InMemoryLogs, InMemoryPager, InMemoryPlatform,
     InMemoryStatusPage, InMemoryVariables, PlatformCall, ScriptedHealthProbe,

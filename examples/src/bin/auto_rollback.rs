@@ -13,8 +13,9 @@ use ir_core::classify::{Reachability, Signals, classify};
 use ir_core::clock::{ManualClock, Timestamp};
 use ir_core::incident::{Event, EventKind};
 use ir_core::model::{Deployment, DeploymentId, DeploymentStatus, LogLine};
-use ir_core::playbook::{Outcome, Providers, Runner, Symptoms};
+use ir_core::playbook::{Providers, Symptoms};
 use ir_core::ports::{AutoApprove, IncidentStore, LogStream};
+use ir_core::runner::{Outcome, Runner};
 use ir_core::testkit::{
     InMemoryChat, InMemoryIncidentStore, InMemoryLogs, InMemoryPager, InMemoryPlatform,
     InMemoryStatusPage, InMemoryVariables, ScriptedHealthProbe,

@@ -351,7 +351,7 @@ impl Probe {
     ///
     /// # Errors
     /// The port's error, or `Unsupported` when the port is not configured. The diagnosis turns
-    /// either into [`EvidenceOutcome::Unavailable`](super::EvidenceOutcome::Unavailable).
+    /// either into [`EvidenceOutcome::Unavailable`](crate::model::EvidenceOutcome::Unavailable).
     pub async fn run(&self, providers: &Providers, window: ProbeWindow) -> Result<Observation> {
         match self {
             Self::ServiceStatus => Ok(Observation::ServiceStatus(

@@ -8,7 +8,8 @@ use super::*;
 use crate::classify::{Capability, Outage, Signals};
 use crate::incident::{ActionState, Phase};
 use crate::model::ActionKind;
-use crate::playbook::{Outcome, Symptoms};
+use crate::playbook::Symptoms;
+use crate::runner::Outcome;
 
 fn signals() -> Signals {
     Signals {
@@ -120,11 +121,7 @@ fn ok() -> Result<()> {
 }
 
 /// The happy path's world and run.
-async fn fix_missing_secret() -> (
-    World,
-    crate::playbook::RunReport,
-    Arc<Mutex<Option<String>>>,
-) {
+async fn fix_missing_secret() -> (World, crate::runner::RunReport, Arc<Mutex<Option<String>>>) {
     let world = World::open("Login broken", &signals(), 3).await;
     let fixed = Arc::new(AtomicBool::new(false));
     let captured = Arc::new(Mutex::new(None));

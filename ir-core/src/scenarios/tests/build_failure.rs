@@ -4,7 +4,8 @@ use std::sync::atomic::AtomicBool;
 use super::*;
 use crate::classify::Signals;
 use crate::incident::ActionState;
-use crate::playbook::{Outcome, Symptoms};
+use crate::playbook::Symptoms;
+use crate::runner::Outcome;
 
 const TSC: &str = "./app/dashboard/page.tsx:4:28\nType error: Cannot find module 'lib/utils/formatDate' or its corresponding type declarations.\n\n  4 | import { formatDate } from 'lib/utils/formatDate'\nError: Process completed with exit code 1.";
 

@@ -8,9 +8,9 @@ use crate::classify::Signals;
 use crate::model::{ActionKind, Hypothesis};
 use crate::playbook::signatures::LogPattern;
 use crate::playbook::{
-    Context, EvidenceSet, Mitigation, Outcome, Plan, Playbook, Probe, Remedy, Scorer, Symptoms,
-    Verification,
+    Context, EvidenceSet, Mitigation, Plan, Playbook, Probe, Remedy, Scorer, Symptoms, Verification,
 };
+use crate::runner::Outcome;
 
 /// "The disk is full": a scenario the runbook does not have.
 #[derive(Debug)]

@@ -9,7 +9,8 @@ use super::*;
 use crate::classify::{Capability, Outage, Reachability, Signals};
 use crate::incident::{ActionState, Phase};
 use crate::model::ActionKind;
-use crate::playbook::{Outcome, RunnerConfig, Symptoms};
+use crate::playbook::Symptoms;
+use crate::runner::{Outcome, RunnerConfig};
 
 fn dry() -> RunnerConfig {
     RunnerConfig {

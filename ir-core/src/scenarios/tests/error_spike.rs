@@ -8,7 +8,8 @@ use crate::classify::Signals;
 use crate::incident::{ActionState, Phase};
 use crate::model::ActionKind;
 use crate::model::Role;
-use crate::playbook::{Outcome, RunnerConfig, Symptoms};
+use crate::playbook::Symptoms;
+use crate::runner::{Outcome, RunnerConfig};
 
 fn signals() -> Signals {
     Signals {

@@ -4,7 +4,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use super::*;
 use crate::classify::Signals;
 use crate::incident::ActionState;
-use crate::playbook::{Outcome, Symptoms};
+use crate::playbook::Symptoms;
+use crate::runner::Outcome;
 
 fn signals() -> Signals {
     Signals {
@@ -341,7 +342,7 @@ async fn user_reports_after_the_fix_keep_the_incident_open() {
         .with_logs(Arc::new(logs(OOM)))
         .with_database(Arc::new(quiet_db()))
         .with_health(Arc::new(slow_health(fast)));
-    let mut reports = crate::playbook::MockUserReports::new();
+    let mut reports = crate::runner::MockUserReports::new();
     reports
         .expect_count_since()
         .times(1)

@@ -22,8 +22,9 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::incident::{Event, EventKind, Incident, RecordedEvent};
 use crate::model::*;
 use crate::model::{IncidentId, MessageKind};
-use crate::playbook::{Providers, Runner, RunnerConfig};
+use crate::playbook::Providers;
 use crate::ports::*;
+use crate::runner::{Runner, RunnerConfig};
 use crate::severity::SeverityPolicy;
 
 pub(super) fn t(min: i64) -> Timestamp {
@@ -291,9 +292,9 @@ impl World {
 
 /// Fails with the outcome unless the run resolved the incident.
 #[track_caller]
-pub(super) fn assert_resolved(report: &crate::playbook::RunReport) {
+pub(super) fn assert_resolved(report: &crate::runner::RunReport) {
     assert!(
-        matches!(report.outcome, crate::playbook::Outcome::Resolved { .. }),
+        matches!(report.outcome, crate::runner::Outcome::Resolved { .. }),
         "{:?}",
         report.outcome
     );

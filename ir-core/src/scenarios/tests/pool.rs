@@ -8,7 +8,8 @@ use crate::classify::Signals;
 use crate::clock::Clock as _;
 use crate::incident::{ActionState, Phase};
 use crate::model::{ActionKind, Risk};
-use crate::playbook::{Outcome, Symptoms};
+use crate::playbook::Symptoms;
+use crate::runner::Outcome;
 
 const DIRECT: &str = "postgresql://app:s3cr3t-db-pass@db.internal:5432/web";
 const BOUNCED: &str = "postgresql://app:s3cr3t-db-pass@db.internal:6432/web";

@@ -9,7 +9,8 @@ use crate::clock::Clock as _;
 use crate::incident::{ActionState, Phase};
 use crate::model::Role;
 use crate::model::{Flag, MessageKind};
-use crate::playbook::{ApprovalPolicy, Outcome};
+use crate::playbook::ApprovalPolicy;
+use crate::runner::Outcome;
 
 fn signals() -> Signals {
     Signals {
@@ -712,9 +713,9 @@ async fn a_dry_run_does_not_stop_the_real_run_from_rolling_back() {
             .with_health(Arc::new(switchable_health(rolled_back.clone())))
             .with_code(Arc::new(MockCodeHost::new()))
     };
-    let dry = crate::playbook::RunnerConfig {
+    let dry = crate::runner::RunnerConfig {
         dry_run: true,
-        ..crate::playbook::RunnerConfig::default()
+        ..crate::runner::RunnerConfig::default()
     };
     let report = world
         .runner_with(make(deploy.clone()), never_asked(), dry)

@@ -1,8 +1,9 @@
 //! The runbook's messages as the runner sends them: what the runner knows at each step,
-//! turned into [`comms`](crate::comms) messages and rendered by its templates.
+//! turned into [`comms`](crate::comms) messages, rendered by its templates, sent and recorded.
 
 use std::time::Duration;
 
+use super::Drive;
 use crate::clock::Timestamp;
 use crate::comms::{
     self, Acknowledgement, InitialAssessment, InitialNotification, Message, MitigationApplied,
@@ -14,6 +15,7 @@ use crate::model::MessageKind;
 use crate::model::Role;
 use crate::model::StatusPageStatus;
 use crate::model::{ActionKind, Hypothesis};
+use crate::ports::{ChatMessage, StatusPageUpdate};
 
 /// A message the runner wants sent.
 #[derive(Debug, Clone)]
@@ -182,4 +184,70 @@ pub(crate) fn render(
         text: rendered.text,
         mrkdwn: Some(rendered.mrkdwn),
     })
+}
+
+impl Drive<'_> {
+    /// Sends a message (chat or status page) and records it. A message that cannot be sent is
+    /// noted, never fatal.
+    pub(super) async fn post(&mut self, msg: Outgoing) -> Result<()> {
+        let rendered = match render(
+            &self.r.templates,
+            self.incident(),
+            self.now(),
+            &self.r.config.actor,
+            &msg,
+        ) {
+            Ok(r) => r,
+            Err(e) => {
+                return self
+                    .journal
+                    .push(EventKind::note(format!("could not render a message: {e}")))
+                    .await;
+            }
+        };
+        let sent = match &msg {
+            Outgoing::StatusPage(status) => match &self.r.providers.status_page {
+                None => return Ok(()),
+                Some(page) => page
+                    .publish(&StatusPageUpdate {
+                        incident_key: self.incident().dedup_key().to_owned(),
+                        title: self.incident().title().to_owned(),
+                        status: *status,
+                        body: rendered.text.clone(),
+                    })
+                    .await
+                    .map(|()| "status-page".to_owned()),
+            },
+            _ => match &self.r.providers.chat {
+                None => return Ok(()),
+                Some(chat) => chat
+                    .post(&ChatMessage {
+                        channel: self.r.config.channel.clone(),
+                        text: rendered.text.clone(),
+                        mrkdwn: rendered.mrkdwn.clone(),
+                    })
+                    .await
+                    .map(|r| r.channel),
+            },
+        };
+        match sent {
+            Ok(channel) => {
+                self.journal
+                    .push(EventKind::MessagePosted {
+                        kind: rendered.kind,
+                        channel,
+                        text: rendered.text,
+                    })
+                    .await
+            }
+            Err(e) => {
+                self.journal
+                    .push(EventKind::note(format!(
+                        "could not post {:?}: {e}",
+                        rendered.kind
+                    )))
+                    .await
+            }
+        }
+    }
 }
