@@ -5,7 +5,8 @@
 //! an event that would make an illegal move is refused with a [`TransitionError`].
 //!
 //! ```
-//! use ir_core::incident::{Event, EventKind, Incident, IncidentId, Phase};
+//! use ir_core::incident::{Event, EventKind, Incident, Phase};
+//! use ir_core::model::IncidentId;
 //! use ir_core::classify::{classify, Reachability, Signals};
 //! use ir_core::SeverityPolicy;
 //!

@@ -8,8 +8,9 @@
 //!
 //! ```
 //! use ir_core::classify::{classify, Reachability, Signals};
-//! use ir_core::escalation::{due, Due, EscalationPolicy, Role};
-//! use ir_core::incident::{Event, EventKind, Incident, IncidentId, Phase};
+//! use ir_core::escalation::{due, Due, EscalationPolicy};
+//! use ir_core::incident::{Event, EventKind, Incident, Phase};
+//! use ir_core::model::{IncidentId, Role};
 //! use ir_core::{Severity, SeverityPolicy};
 //!
 //! // The health watcher saw a 503.

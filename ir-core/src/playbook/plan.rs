@@ -278,7 +278,8 @@ pub trait Playbook: Send + Sync + fmt::Debug + 'static {
 /// `c(1 - w)`. Both stay within `0..=1`, and independent evidence adds up without overflowing.
 ///
 /// ```
-/// use ir_core::playbook::{EvidenceId, Scorer};
+/// use ir_core::model::EvidenceId;
+/// use ir_core::playbook::Scorer;
 ///
 /// let e1 = EvidenceId::new("E1");
 /// let e2 = EvidenceId::new("E2");

@@ -34,7 +34,8 @@ pub const MAX_LOG_MATCHES: usize = 50;
 /// use std::sync::Arc;
 /// use std::time::Duration;
 /// use ir_core::playbook::Providers;
-/// use ir_core::ports::{HealthProbe, HealthReport};
+/// use ir_core::model::HealthReport;
+/// use ir_core::ports::HealthProbe;
 ///
 /// #[derive(Debug)]
 /// struct AlwaysUp;
