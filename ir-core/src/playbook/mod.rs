@@ -22,4 +22,4 @@ pub use plan::{
     Context, Mitigation, NewValue, Plan, Playbook, Remedy, Scorer, Symptoms, ids, rank,
 };
 pub use probe::{MAX_LOG_MATCHES, Probe, ProbeWindow, Providers};
-pub use verify::{Baseline, Check, Round, Verification};
+pub use verify::{Baseline, Round};

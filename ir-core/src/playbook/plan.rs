@@ -9,11 +9,10 @@ use serde::{Deserialize, Serialize};
 
 use super::diagnosis::EvidenceSet;
 use super::probe::{Probe, ProbeWindow};
-use super::verify::Verification;
 use crate::classify::Signals;
 use crate::clock::Timestamp;
 use crate::incident::Incident;
-use crate::model::{ActionKind, Risk};
+use crate::model::{ActionKind, Risk, Verification};
 use crate::model::{EvidenceId, Hypothesis};
 use crate::severity::Thresholds;
 

@@ -7,7 +7,8 @@ use crate::clock::{to_chrono, to_std};
 use crate::error::Result;
 use crate::incident::EventKind;
 use crate::model::{Action, Hypothesis, Role, StatusPageStatus, TimeWindow};
-use crate::playbook::verify::{Check, Verification, check_round, quantile};
+use crate::model::{Check, Verification};
+use crate::playbook::verify::{check_round, quantile};
 
 impl Drive<'_> {
     /// Polls the verification; on success monitors and resolves, on failure escalates and

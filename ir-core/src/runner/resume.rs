@@ -5,10 +5,10 @@ use super::{Drive, Outcome, Tried};
 use crate::clock::Timestamp;
 use crate::error::Result;
 use crate::incident::{ActionState, EventKind, Phase};
+use crate::model::Verification;
 use crate::model::{Action, Hypothesis, IdempotencyKey};
 use crate::playbook::execute;
 use crate::playbook::execute::Reconciled;
-use crate::playbook::verify::Verification;
 
 impl Drive<'_> {
     /// Actions whose intent was recorded but not their outcome: re-read provider state.

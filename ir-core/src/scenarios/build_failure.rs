@@ -11,12 +11,11 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use super::common::{self, clip, short};
+use crate::model::Verification;
 use crate::model::{ActionKind, EvidenceId, Hypothesis};
 use crate::model::{DeploymentStatus, FailedJob, WorkflowRun};
 use crate::playbook::signatures::{is_case_mismatch, missing_module};
-use crate::playbook::{
-    Context, EvidenceSet, Mitigation, Plan, Playbook, Probe, Remedy, Scorer, Verification,
-};
+use crate::playbook::{Context, EvidenceSet, Mitigation, Plan, Playbook, Probe, Remedy, Scorer};
 
 /// Scenario 3: Missing File Imports (Build Failure).
 #[derive(Debug, Clone)]

@@ -114,7 +114,7 @@ pub(crate) fn rollback_mitigations(
     onset: Timestamp,
     bad: Option<&Deployment>,
     base_branch: &str,
-    verification: crate::playbook::Verification,
+    verification: crate::model::Verification,
 ) -> Vec<crate::playbook::Mitigation> {
     use crate::model::ActionKind;
     use crate::playbook::{Mitigation, Remedy};

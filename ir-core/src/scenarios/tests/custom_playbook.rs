@@ -5,10 +5,11 @@ use std::sync::atomic::AtomicBool;
 
 use super::*;
 use crate::classify::Signals;
+use crate::model::Verification;
 use crate::model::{ActionKind, Hypothesis};
 use crate::playbook::signatures::LogPattern;
 use crate::playbook::{
-    Context, EvidenceSet, Mitigation, Plan, Playbook, Probe, Remedy, Scorer, Symptoms, Verification,
+    Context, EvidenceSet, Mitigation, Plan, Playbook, Probe, Remedy, Scorer, Symptoms,
 };
 use crate::runner::Outcome;
 
