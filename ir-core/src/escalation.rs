@@ -398,14 +398,12 @@ mod tests {
             EventKind::Acknowledged { by: "a".into() },
             EventKind::InvestigationStarted,
             EventKind::HypothesisPosted { hypotheses: vec![] },
-            EventKind::ActionProposed {
-                action: crate::model::Action::new(
-                    "a",
-                    ActionKind::Restart {
-                        deployment: crate::model::DeploymentId::new("d"),
-                    },
-                ),
-            },
+            EventKind::proposed(crate::model::Action::new(
+                "a",
+                ActionKind::Restart {
+                    deployment: crate::model::DeploymentId::new("d"),
+                },
+            )),
             EventKind::ActionApproved {
                 key: key.clone(),
                 by: "p".into(),

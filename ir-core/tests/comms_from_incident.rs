@@ -113,12 +113,7 @@ fn scripted(steps: usize) -> Incident {
                 ],
             },
         ),
-        ev(
-            t(15, 40),
-            EventKind::ActionProposed {
-                action: set_secret(),
-            },
-        ),
+        ev(t(15, 40), EventKind::proposed(set_secret())),
         ev(
             t(15, 40),
             EventKind::ActionApproved {

@@ -404,7 +404,7 @@ async fn main() -> Res {
         },
     );
     let key = action.key.clone();
-    drill.record(EventKind::ActionProposed { action }).await?;
+    drill.record(EventKind::proposed(action)).await?;
     drill
         .record(EventKind::ActionApproved {
             key: key.clone(),
@@ -551,7 +551,7 @@ async fn main() -> Res {
             EventKind::EvidenceCollected { evidence } => {
                 format!("evidence_collected {} ({})", evidence.id, evidence.probe)
             }
-            EventKind::ActionProposed { action } => {
+            EventKind::ActionProposed { action, .. } => {
                 format!("action_proposed {}: {}", action.key, action.kind.describe())
             }
             other => other.name().to_owned(),

@@ -7,6 +7,7 @@ use crate::clock::Timestamp;
 use crate::error::ErrorKind;
 use crate::model::{
     Action, ChecklistItem, Evidence, Flag, Hypothesis, IdempotencyKey, MessageKind, Role,
+    Verification,
 };
 use crate::severity::Severity;
 
@@ -63,9 +64,30 @@ pub enum EventKind {
         hypotheses: Vec<Hypothesis>,
     },
     /// A mitigation was proposed.
+    ///
+    /// A playbook's mitigation records the hypothesis it mitigates and how it will be verified,
+    /// so that a resumed run verifies (and resolves on) what was decided, never re-planning;
+    /// an action that is not a mitigation (the undo of a change that did not help) has neither.
+    /// Build it with [`EventKind::proposed`] or [`EventKind::proposed_mitigation`].
     ActionProposed {
         /// The action.
         action: Action,
+        /// The hypothesis the action mitigates; `None` when it is not a mitigation.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        mitigates: Option<Hypothesis>,
+        /// How to tell the action worked; `None` when it is not verified.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        verification: Option<Verification>,
+    },
+    /// A playbook's recommendations for people about one hypothesis (an index to add, a
+    /// circuit breaker to build), recorded once per hypothesis.
+    Recommended {
+        /// The playbook whose hypothesis it is.
+        playbook: String,
+        /// The hypothesis' cause.
+        cause: String,
+        /// The recommendations, in the playbook's order.
+        recommendations: Vec<String>,
     },
     /// A proposed action was approved.
     ActionApproved {
@@ -182,6 +204,30 @@ impl EventKind {
         }
     }
 
+    /// An `ActionProposed` for an action that is not a playbook's mitigation (nothing to
+    /// verify).
+    pub fn proposed(action: Action) -> Self {
+        Self::ActionProposed {
+            action,
+            mitigates: None,
+            verification: None,
+        }
+    }
+
+    /// An `ActionProposed` for a playbook's mitigation of `hypothesis`, verified by
+    /// `verification`.
+    pub fn proposed_mitigation(
+        action: Action,
+        hypothesis: Hypothesis,
+        verification: Verification,
+    ) -> Self {
+        Self::ActionProposed {
+            action,
+            mitigates: Some(hypothesis),
+            verification: Some(verification),
+        }
+    }
+
     /// Shorthand for a `Note`.
     pub fn note(text: impl Into<String>) -> Self {
         Self::Note { text: text.into() }
@@ -199,6 +245,7 @@ impl EventKind {
             Self::EvidenceCollected { .. } => "evidence_collected",
             Self::HypothesisPosted { .. } => "hypothesis_posted",
             Self::ActionProposed { .. } => "action_proposed",
+            Self::Recommended { .. } => "recommended",
             Self::ActionApproved { .. } => "action_approved",
             Self::ActionRejected { .. } => "action_rejected",
             Self::ActionStarted { .. } => "action_started",

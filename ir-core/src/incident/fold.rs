@@ -74,7 +74,7 @@ impl Incident {
                     Ok(())
                 }
             }
-            EventKind::ActionProposed { action } => {
+            EventKind::ActionProposed { action, .. } => {
                 if !phase.is_open() {
                     refuse("actions are proposed while the incident is open".into())
                 } else if self.actions.contains_key(&action.key) {
@@ -143,7 +143,11 @@ impl Incident {
             EventKind::Flagged { flag } => {
                 self.flags.insert(*flag);
             }
-            EventKind::ActionProposed { action } => {
+            EventKind::ActionProposed {
+                action,
+                mitigates,
+                verification,
+            } => {
                 self.action_order.push(action.key.clone());
                 self.actions.insert(
                     action.key.clone(),
@@ -154,6 +158,8 @@ impl Incident {
                         proposed_at: at,
                         started_at: None,
                         finished_at: None,
+                        mitigates: mitigates.clone(),
+                        verification: verification.clone(),
                     },
                 );
             }
@@ -175,14 +181,38 @@ impl Incident {
                 }
             }
             EventKind::ActionSucceeded { key, .. } => {
-                self.set_action(key, ActionState::Succeeded, at)
+                self.set_action(key, ActionState::Succeeded, at);
+                // A mitigation (not a dry run's, nor an undo) now needs its verification.
+                if self
+                    .actions
+                    .get(key)
+                    .is_some_and(|r| !r.dry_run && r.verification.is_some())
+                {
+                    self.pending = Some((key.clone(), false));
+                }
+            }
+            EventKind::Recommended {
+                playbook, cause, ..
+            } => {
+                self.recommended.insert((playbook.clone(), cause.clone()));
             }
             EventKind::ActionFailed { key, .. } => self.set_action(key, ActionState::Failed, at),
-            EventKind::MitigationVerified { .. } => self.enter(Phase::Monitoring, at),
-            EventKind::VerificationFailed { .. } if self.phase == Phase::Monitoring => {
-                self.phase = Phase::Mitigating;
+            EventKind::MitigationVerified { .. } => {
+                if let Some((_, verified)) = &mut self.pending {
+                    *verified = true;
+                }
+                self.enter(Phase::Monitoring, at);
             }
-            EventKind::Resolved { .. } => self.enter(Phase::Resolved, at),
+            EventKind::VerificationFailed { .. } => {
+                self.pending = None;
+                if self.phase == Phase::Monitoring {
+                    self.phase = Phase::Mitigating;
+                }
+            }
+            EventKind::Resolved { .. } => {
+                self.pending = None;
+                self.enter(Phase::Resolved, at);
+            }
             EventKind::Closed => self.enter(Phase::Closed, at),
             _ => {}
         }

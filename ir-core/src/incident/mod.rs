@@ -43,13 +43,14 @@ use serde::{Deserialize, Serialize};
 use crate::classify::Classification;
 use crate::clock::Timestamp;
 use crate::model::{
-    Action, Evidence, Flag, Hypothesis, IdempotencyKey, IncidentId, MessageKind, Role,
+    Action, Evidence, Flag, Hypothesis, IdempotencyKey, IncidentId, MessageKind, Role, Verification,
 };
 use crate::severity::Severity;
 
 pub use events::{Event, EventKind, RecordedEvent};
 pub use fold::TransitionError;
 pub use metrics::{SlaBreach, SlaTarget};
+pub use queries::Pending;
 
 /// Where an incident is in its lifecycle, in order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -145,6 +146,10 @@ pub struct ActionRecord {
     pub started_at: Option<Timestamp>,
     /// When it finished, if it did.
     pub finished_at: Option<Timestamp>,
+    /// The hypothesis it mitigates, when a playbook proposed it as a mitigation.
+    pub mitigates: Option<Hypothesis>,
+    /// How it is verified, when it is.
+    pub verification: Option<Verification>,
 }
 
 /// An incident: a fold over its timeline.
@@ -163,6 +168,11 @@ pub struct Incident {
     flags: BTreeSet<Flag>,
     actions: BTreeMap<IdempotencyKey, ActionRecord>,
     action_order: Vec<IdempotencyKey>,
+    /// The last succeeded mitigation, while its verification or monitoring is unfinished, and
+    /// whether it was verified.
+    pending: Option<(IdempotencyKey, bool)>,
+    /// The hypotheses (playbook, cause) whose recommendations were recorded.
+    recommended: BTreeSet<(String, String)>,
     events: Vec<RecordedEvent>,
 }
 
@@ -208,6 +218,8 @@ impl Incident {
             flags: BTreeSet::new(),
             actions: BTreeMap::new(),
             action_order: Vec::new(),
+            pending: None,
+            recommended: BTreeSet::new(),
             events: vec![RecordedEvent {
                 seq: 1,
                 event: detected,

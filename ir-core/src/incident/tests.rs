@@ -53,7 +53,7 @@ fn walk_to_resolved() -> Incident {
         ev(2, EventKind::Acknowledged { by: "alice".into() }),
         ev(3, EventKind::InvestigationStarted),
         ev(8, EventKind::HypothesisPosted { hypotheses: vec![] }),
-        ev(9, EventKind::ActionProposed { action: rollback() }),
+        ev(9, EventKind::proposed(rollback())),
         ev(
             9,
             EventKind::ActionApproved {
@@ -153,8 +153,7 @@ fn an_action_runs_only_after_approval_and_finishes_once() {
     i.record(ev(1, EventKind::InvestigationStarted)).unwrap();
     i.record(ev(2, EventKind::HypothesisPosted { hypotheses: vec![] }))
         .unwrap();
-    i.record(ev(2, EventKind::ActionProposed { action: rollback() }))
-        .unwrap();
+    i.record(ev(2, EventKind::proposed(rollback()))).unwrap();
     let key = rollback().key;
     assert!(
         i.record(ev(
@@ -166,10 +165,7 @@ fn an_action_runs_only_after_approval_and_finishes_once() {
         ))
         .is_err()
     );
-    assert!(
-        i.record(ev(3, EventKind::ActionProposed { action: rollback() }))
-            .is_err()
-    );
+    assert!(i.record(ev(3, EventKind::proposed(rollback()))).is_err());
     i.record(ev(
         3,
         EventKind::ActionApproved {

@@ -96,9 +96,7 @@ impl Drive<'_> {
         .with_risk(Risk::Reversible);
         self.journal
             .record(vec![
-                EventKind::ActionProposed {
-                    action: restore.clone(),
-                },
+                EventKind::proposed(restore.clone()),
                 EventKind::ActionApproved {
                     key: key.clone(),
                     by: "policy: undo of our own change that did not help".into(),

@@ -37,15 +37,21 @@ impl Drive<'_> {
                 continue;
             };
             let plan = pb.plan(&self.ctx(), &hypothesis, &self.evidence);
+            // Recorded once per hypothesis: the fold knows which were.
+            if !plan.recommendations.is_empty()
+                && !self
+                    .incident()
+                    .recommended(&hypothesis.playbook, &hypothesis.cause)
+            {
+                self.journal
+                    .push(EventKind::Recommended {
+                        playbook: hypothesis.playbook.clone(),
+                        cause: hypothesis.cause.clone(),
+                        recommendations: plan.recommendations.clone(),
+                    })
+                    .await?;
+            }
             for rec in &plan.recommendations {
-                let text = format!("Recommendation ({}): {rec}", hypothesis.cause);
-                let already =
-                    self.incident().timeline().iter().any(
-                        |e| matches!(&e.event.kind, EventKind::Note { text: t } if *t == text),
-                    );
-                if !already {
-                    self.journal.push(EventKind::note(text)).await?;
-                }
                 if !self.recommendations.contains(rec) {
                     self.recommendations.push(rec.clone());
                 }
@@ -116,9 +122,11 @@ impl Drive<'_> {
             None => match self.prepare(&key, &mitigation).await {
                 Ok(action) => {
                     self.journal
-                        .push(EventKind::ActionProposed {
-                            action: action.clone(),
-                        })
+                        .push(EventKind::proposed_mitigation(
+                            action.clone(),
+                            hypothesis.clone(),
+                            mitigation.verification.clone(),
+                        ))
                         .await?;
                     action
                 }

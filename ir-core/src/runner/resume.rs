@@ -4,9 +4,9 @@
 use super::{Drive, Outcome, Tried};
 use crate::clock::Timestamp;
 use crate::error::Result;
-use crate::incident::{ActionState, EventKind, Phase};
+use crate::incident::{EventKind, Pending};
 use crate::model::Verification;
-use crate::model::{Action, Hypothesis, IdempotencyKey};
+use crate::model::{Action, Hypothesis};
 use crate::playbook::execute;
 use crate::playbook::execute::Reconciled;
 
@@ -17,15 +17,14 @@ impl Drive<'_> {
     /// the run stops with [`Outcome::HeldElsewhere`] rather than trying another mitigation
     /// while that one is in flight.
     pub(super) async fn resume_interrupted(&mut self) -> Result<Option<Outcome>> {
+        let detected = self.incident().detected_at();
         let interrupted: Vec<(Action, Timestamp, bool)> = self
             .incident()
-            .actions()
-            .filter(|a| a.state == ActionState::Started)
+            .interrupted_actions()
             .map(|a| {
                 (
                     a.action.clone(),
-                    a.started_at
-                        .unwrap_or_else(|| self.incident().detected_at()),
+                    a.started_at.unwrap_or(detected),
                     a.dry_run,
                 )
             })
@@ -96,36 +95,25 @@ impl Drive<'_> {
     }
 
     /// A succeeded mitigation with no verification after it (crash after the outcome), or a
-    /// verified one whose monitoring did not finish. Only the playbooks' mitigations count: not
-    /// a dry run's actions, nor the undo of a change that did not help.
+    /// verified one whose monitoring did not finish ([`Incident::pending_verification`]): it is
+    /// verified, or monitored, with the verification and hypothesis recorded when it was
+    /// proposed. Nothing is planned again.
+    ///
+    /// [`Incident::pending_verification`]: crate::incident::Incident::pending_verification
     pub(super) async fn finish_pending_verification(&mut self) -> Result<Option<Outcome>> {
-        let mut pending: Option<IdempotencyKey> = None;
-        let mut verified = false;
-        for e in self.incident().timeline() {
-            match &e.event.kind {
-                EventKind::ActionSucceeded { key, .. } => {
-                    let dry = self.incident().action(key).is_some_and(|a| a.dry_run);
-                    if !dry && self.planned_mitigation(key).is_some() {
-                        pending = Some(key.clone());
-                        verified = false;
-                    }
-                }
-                EventKind::MitigationVerified { .. } => verified = true,
-                EventKind::VerificationFailed { .. } => {
-                    pending = None;
-                    verified = false;
-                }
-                _ => {}
-            }
-        }
-        let Some(key) = pending else {
+        let Some(pending) = self.incident().pending_verification() else {
             return Ok(None);
         };
-        let Some(record) = self.incident().action(&key).cloned() else {
-            return Ok(None);
-        };
-        let (hypothesis, verification) = self.find_mitigation(&key);
-        let outcome = if verified && self.incident().phase() == Phase::Monitoring {
+        let monitor = matches!(pending, Pending::Monitor(_));
+        let record = pending.action().clone();
+        // Recorded with the proposal; a timeline written before that was recorded falls back
+        // to the leading hypothesis.
+        let hypothesis = record.mitigates.clone().unwrap_or_else(|| self.leading());
+        let verification = record
+            .verification
+            .clone()
+            .unwrap_or_else(|| Verification::health(self.r.config.health_path.clone()));
+        let outcome = if monitor {
             self.monitor_and_resolve(&record.action, &hypothesis, &verification)
                 .await?
         } else {
@@ -138,39 +126,15 @@ impl Drive<'_> {
         })
     }
 
-    /// The hypothesis and verification of the playbook mitigation `key` was proposed for,
-    /// re-planned from the evidence; `None` for any other action (an undo).
-    pub(super) fn planned_mitigation(
-        &self,
-        key: &IdempotencyKey,
-    ) -> Option<(Hypothesis, Verification)> {
-        let ctx = self.ctx();
-        self.hypotheses.iter().find_map(|h| {
-            let pb = self.r.playbook(&h.playbook)?;
-            let plan = pb.plan(&ctx, h, &self.evidence);
-            plan.mitigations
-                .iter()
-                .find(|m| m.key == key.as_str())
-                .map(|m| (h.clone(), m.verification.clone()))
-        })
-    }
-
-    /// [`Drive::planned_mitigation`], or the leading hypothesis and a health check.
-    pub(super) fn find_mitigation(&self, key: &IdempotencyKey) -> (Hypothesis, Verification) {
-        if let Some(found) = self.planned_mitigation(key) {
-            return found;
-        }
-        let fallback = self.hypotheses.first().cloned().unwrap_or(Hypothesis {
+    /// The leading hypothesis, or an unknown cause.
+    fn leading(&self) -> Hypothesis {
+        self.hypotheses.first().cloned().unwrap_or(Hypothesis {
             playbook: "unknown".into(),
             cause: "unknown".into(),
             summary: "cause not identified".into(),
             confidence: 0.0,
             supporting: Vec::new(),
             contradicting: Vec::new(),
-        });
-        (
-            fallback,
-            Verification::health(self.r.config.health_path.clone()),
-        )
+        })
     }
 }

@@ -139,9 +139,12 @@ async fn missing_file_gets_an_issue_naming_it_while_production_keeps_serving() {
     let notes: Vec<String> = incident
         .timeline()
         .iter()
-        .filter_map(|e| match &e.event.kind {
-            EventKind::Note { text } => Some(text.clone()),
-            _ => None,
+        .flat_map(|e| match &e.event.kind {
+            EventKind::Note { text } => vec![text.clone()],
+            EventKind::Recommended {
+                recommendations, ..
+            } => recommendations.clone(),
+            _ => Vec::new(),
         })
         .collect();
     assert!(

@@ -173,7 +173,7 @@ async fn memory_growth_is_restarted_and_p95_comes_back_under_the_slo() {
     );
     assert!(
         incident.timeline().iter().any(
-            |e| matches!(&e.event.kind, EventKind::Note { text } if text.contains("heap dump"))
+            |e| matches!(&e.event.kind, EventKind::Recommended { recommendations, .. } if recommendations.iter().any(|r| r.contains("heap dump")))
         )
     );
 }

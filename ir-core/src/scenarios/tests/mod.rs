@@ -318,7 +318,12 @@ pub(super) fn steps(incident: &Incident) -> Vec<&'static str> {
         .timeline()
         .iter()
         .map(|e| e.event.kind.name())
-        .filter(|n| !matches!(*n, "message_posted" | "escalated" | "flagged" | "note"))
+        .filter(|n| {
+            !matches!(
+                *n,
+                "message_posted" | "escalated" | "flagged" | "note" | "recommended"
+            )
+        })
         .collect()
 }
 

@@ -285,7 +285,7 @@ async fn a_leak_terminates_only_idle_connections_once_approved() {
             .starts_with("terminated 80 idle connection(s)")
     );
     assert!(incident.timeline().iter().any(
-        |e| matches!(&e.event.kind, EventKind::Note { text } if text.contains("context managers"))
+        |e| matches!(&e.event.kind, EventKind::Recommended { recommendations, .. } if recommendations.iter().any(|r| r.contains("context managers")))
     ));
 }
 
