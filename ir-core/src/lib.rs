@@ -38,6 +38,7 @@
 //! - `mock`: `mockall` mocks of every port (`MockDeployPlatform`, ...) for downstream tests.
 //! - `testkit`: in-memory ports and the per-port conformance suites.
 
+pub mod actions;
 pub mod classify;
 pub mod clock;
 pub mod comms;

@@ -395,7 +395,7 @@ async fn main() -> Res {
     // 15:40 — the mitigation: 32 random bytes, base64 (`openssl rand -base64 32`), recorded
     // only as a fingerprint.
     drill.advance_to("15:40")?;
-    let secret = ir_core::playbook::random_base64(32)?;
+    let secret = ir_core::actions::random_base64(32)?;
     let action = Action::new(
         "set-nextauth-secret",
         ActionKind::SetVariable {

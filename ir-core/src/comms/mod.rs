@@ -45,7 +45,6 @@ pub(crate) mod templates;
 
 pub use message::{
     Acknowledgement, IncidentResolved, InitialAssessment, InitialNotification, Message,
-    MitigationApplied, ResolutionNotification, StatusPageMessage, StatusUpdate, past_tense,
-    phase_status,
+    MitigationApplied, ResolutionNotification, StatusPageMessage, StatusUpdate, phase_status,
 };
 pub use templates::{Rendered, Templates};

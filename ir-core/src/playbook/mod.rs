@@ -9,7 +9,6 @@
 
 pub(crate) mod approval;
 pub(crate) mod diagnosis;
-pub(crate) mod execute;
 pub(crate) mod plan;
 pub(crate) mod probe;
 pub mod signatures;
@@ -17,7 +16,6 @@ pub(crate) mod verify;
 
 pub use approval::{Approval, ApprovalPolicy, PolicyVerdict};
 pub use diagnosis::{Cited, DiagnosisConfig, EvidenceSet, dedup_probes, diagnose};
-pub use execute::random_base64;
 pub use plan::{
     Context, Mitigation, NewValue, Plan, Playbook, Remedy, Scorer, Symptoms, ids, rank,
 };

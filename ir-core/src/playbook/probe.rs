@@ -140,13 +140,9 @@ with! {
     with_status_page, status_page: StatusPage;
 }
 
-pub(crate) fn missing(port: &str) -> Error {
-    Error::unsupported(format!("no {port} is configured"))
-}
-
 macro_rules! port {
     ($providers:expr, $field:ident, $name:literal) => {
-        $providers.$field.as_ref().ok_or_else(|| missing($name))?
+        $crate::error::configured($providers.$field.as_deref(), $name)?
     };
 }
 #[allow(unused_imports)]

@@ -5,10 +5,10 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use super::probe::{Providers, missing};
+use super::probe::Providers;
 use super::signatures::is_auth_server_configuration_error;
 use crate::clock::Timestamp;
-use crate::error::Result;
+use crate::error::{Result, configured};
 use crate::model::{Check, ErrorBucket, TimeWindow};
 
 /// Errors per interval before the incident: what "back to baseline" means.
@@ -123,10 +123,7 @@ async fn run_check(
     use CheckResult::{Fail, Pass, Skipped};
     Ok(match check {
         Check::Healthy { path } | Check::AuthWorks { path } => {
-            let health = providers
-                .health
-                .as_ref()
-                .ok_or_else(|| missing("HealthProbe"))?;
+            let health = configured(providers.health.as_deref(), "HealthProbe")?;
             let report = health.check(path).await?;
             let latency = Some(report.latency);
             let config_error = matches!(check, Check::AuthWorks { .. })
@@ -146,10 +143,7 @@ async fn run_check(
             }
         }
         Check::LatencyUnder { path, max } => {
-            let health = providers
-                .health
-                .as_ref()
-                .ok_or_else(|| missing("HealthProbe"))?;
+            let health = configured(providers.health.as_deref(), "HealthProbe")?;
             let report = health.check(path).await?;
             if !report.is_healthy() {
                 Fail(format!("{path} unhealthy"), Some(report.latency))
@@ -172,10 +166,7 @@ async fn run_check(
                     "error rate not compared: no baseline before onset".into(),
                 ));
             };
-            let tracker = providers
-                .errors
-                .as_ref()
-                .ok_or_else(|| missing("ErrorTracker"))?;
+            let tracker = configured(providers.errors.as_deref(), "ErrorTracker")?;
             let window = TimeWindow::ending_at(now, *interval);
             let buckets = tracker.error_counts(window, *interval).await?;
             let count: u64 = buckets.iter().map(|b| b.count).sum();
@@ -193,10 +184,7 @@ async fn run_check(
             }
         }
         Check::PoolHealthy => {
-            let db = providers
-                .database
-                .as_ref()
-                .ok_or_else(|| missing("DatabaseDiagnostics"))?;
+            let db = configured(providers.database.as_deref(), "DatabaseDiagnostics")?;
             let (conns, pools, pool) = futures::join!(
                 db.connection_status(),
                 db.pgbouncer_pools(),

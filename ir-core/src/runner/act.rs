@@ -3,10 +3,10 @@
 
 use super::Drive;
 use super::messages::Outgoing;
-use crate::error::Result;
+use crate::actions;
+use crate::error::{Error, Result};
 use crate::incident::EventKind;
 use crate::model::{Action, ActionKind, IdempotencyKey, Risk, Role};
-use crate::playbook::{execute, probe};
 use crate::rollback::VariableChange;
 
 impl Drive<'_> {
@@ -42,14 +42,7 @@ impl Drive<'_> {
         }
         let payload = self.payloads.get(key).cloned().unwrap_or_default();
         tracing::info!(incident = %self.incident().id(), action = %key, what = %action.kind.describe(), "executing action");
-        let result = execute::execute(
-            &self.r.providers,
-            self.r.clock.as_ref(),
-            action,
-            &payload,
-            &self.r.config.rollback_wait,
-        )
-        .await;
+        let result = actions::execute(self.action_env(), action, &payload).await;
         match &result {
             Ok(done) => tracing::info!(action = %key, detail = %done.detail, "action succeeded"),
             Err(e) => tracing::warn!(action = %key, error = %e, "action failed"),
@@ -151,7 +144,7 @@ impl Drive<'_> {
             .await?;
         let result = match &self.r.providers.variables {
             Some(store) => change.restore(store.as_ref()).await,
-            None => Err(probe::missing("VariableStore")),
+            None => Err(Error::unsupported("no VariableStore is configured")),
         };
         let event = match result {
             Ok(()) => EventKind::ActionSucceeded {

@@ -5,7 +5,6 @@ use std::sync::Arc;
 
 use super::Drive;
 use super::messages::Outgoing;
-use super::mitigate::describe_remedy;
 use crate::error::Result;
 use crate::incident::{EventKind, Phase};
 use crate::model::{Hypothesis, StatusPageStatus};
@@ -150,7 +149,7 @@ impl Drive<'_> {
             .mitigations
             .iter()
             .take(1)
-            .map(|m| describe_remedy(&m.remedy))
+            .map(|m| m.remedy.describe())
             .collect();
         steps.extend(plan.recommendations.iter().take(2).cloned());
         steps

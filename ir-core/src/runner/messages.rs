@@ -7,7 +7,7 @@ use super::Drive;
 use crate::clock::Timestamp;
 use crate::comms::{
     self, Acknowledgement, InitialAssessment, InitialNotification, Message, MitigationApplied,
-    ResolutionNotification, StatusPageMessage, StatusUpdate, Templates, past_tense,
+    ResolutionNotification, StatusPageMessage, StatusUpdate, Templates,
 };
 use crate::error::Result;
 use crate::incident::{EventKind, Incident};
@@ -131,7 +131,7 @@ pub(crate) fn render(
             monitor_for,
         } => MitigationApplied {
             at: now,
-            action: past_tense(action),
+            action: action.past_tense(),
             status: status.clone(),
             next_steps: format!(
                 "Monitor for {}, then root cause analysis",

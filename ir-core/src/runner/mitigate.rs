@@ -2,13 +2,13 @@
 //! decided by policy or the approver, executed and verified.
 
 use super::{DRY_RUN_PREFIX, Drive, Outcome, Tried};
-use crate::error::{Error, Result};
+use crate::actions;
+use crate::actions::Payload;
+use crate::error::{Error, Result, configured};
 use crate::incident::{ActionState, EventKind};
 use crate::model::{Action, ActionKind, Flag, Hypothesis, IdempotencyKey};
 use crate::playbook::approval::{Approval, decide};
-use crate::playbook::execute::Payload;
 use crate::playbook::plan::{Mitigation, NewValue, Remedy};
-use crate::playbook::{execute, probe};
 use crate::ports::{ApprovalRequest, NewIssue, fingerprint};
 
 impl Drive<'_> {
@@ -134,7 +134,7 @@ impl Drive<'_> {
                     self.journal
                         .push(EventKind::note(format!(
                             "could not prepare {}: {e}",
-                            describe_remedy(&mitigation.remedy)
+                            mitigation.remedy.describe()
                         )))
                         .await?;
                     return Ok(Tried::Next);
@@ -210,7 +210,7 @@ impl Drive<'_> {
         }
 
         if self.r.config.dry_run {
-            let detail = execute::dry_run_detail(&action);
+            let detail = actions::dry_run_detail(&action);
             self.journal
                 .record(vec![
                     EventKind::ActionStarted {
@@ -249,20 +249,16 @@ impl Drive<'_> {
             Remedy::Act(kind) => kind.clone(),
             Remedy::SetVariable { name, value } => {
                 let value = match value {
-                    NewValue::RandomBase64 { bytes } => execute::random_base64(*bytes)?,
+                    NewValue::RandomBase64 { bytes } => actions::random_base64(*bytes)?,
                     NewValue::Literal(v) => v.clone(),
                     NewValue::ViaPgBouncer => {
-                        let store = self
-                            .r
-                            .providers
-                            .variables
-                            .as_deref()
-                            .ok_or_else(|| probe::missing("VariableStore"))?;
+                        let store =
+                            configured(self.r.providers.variables.as_deref(), "VariableStore")?;
                         let current = store
                             .get(name)
                             .await?
                             .ok_or_else(|| Error::not_found(format!("{name} is not set")))?;
-                        execute::via_pgbouncer(&current)?
+                        actions::via_pgbouncer(&current)?
                     }
                 };
                 let value_fingerprint = fingerprint(&value);
@@ -294,13 +290,5 @@ impl Drive<'_> {
         }
         self.payloads.insert(key.clone(), payload);
         Ok(action)
-    }
-}
-
-pub(super) fn describe_remedy(remedy: &Remedy) -> String {
-    match remedy {
-        Remedy::Act(kind) => kind.describe(),
-        Remedy::SetVariable { name, .. } => format!("set {name}"),
-        Remedy::CreateIssue { title, .. } => format!("create issue \"{title}\""),
     }
 }

@@ -36,6 +36,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 use self::journal::Journal;
+use crate::actions::{self, Payload};
 use crate::clock::{Clock, Timestamp};
 use crate::comms::Templates;
 use crate::error::{Error, Result};
@@ -46,7 +47,6 @@ use crate::model::IncidentId;
 use crate::model::{Action, IdempotencyKey};
 use crate::playbook::approval::ApprovalPolicy;
 use crate::playbook::diagnosis::EvidenceSet;
-use crate::playbook::execute::Payload;
 use crate::playbook::plan::{Context, Playbook, Symptoms};
 use crate::playbook::probe::Providers;
 use crate::playbook::verify::Baseline;
@@ -289,6 +289,21 @@ enum Tried {
 }
 
 impl Drive<'_> {
+    /// What executing and reconciling an action read: the ports, the clock, the rollback wait.
+    fn action_env(&self) -> actions::Env<'_> {
+        let p = &self.r.providers;
+        actions::Env {
+            ports: actions::Ports {
+                deploy: p.deploy.as_deref(),
+                variables: p.variables.as_deref(),
+                database: p.database.as_deref(),
+                code: p.code.as_deref(),
+            },
+            clock: self.r.clock.as_ref(),
+            wait: &self.r.config.rollback_wait,
+        }
+    }
+
     fn incident(&self) -> &Incident {
         self.journal.incident()
     }

@@ -235,7 +235,7 @@ impl Drive<'_> {
                 ))
                 .await;
         };
-        let mitigation = crate::comms::past_tense(&action.kind);
+        let mitigation = action.kind.past_tense();
         let mut criteria = vec![error_rate.clone(), latency.clone()];
         criteria.push(if self.r.user_reports.is_some() {
             "no user reports".to_owned()

@@ -2,13 +2,12 @@
 //! provider state, and a succeeded mitigation whose verification did not finish is verified.
 
 use super::{Drive, Outcome, Tried};
+use crate::actions::{self, Reconciled};
 use crate::clock::Timestamp;
 use crate::error::Result;
 use crate::incident::{EventKind, Pending};
 use crate::model::Verification;
 use crate::model::{Action, Hypothesis};
-use crate::playbook::execute;
-use crate::playbook::execute::Reconciled;
 
 impl Drive<'_> {
     /// Actions whose intent was recorded but not their outcome: re-read provider state.
@@ -31,7 +30,7 @@ impl Drive<'_> {
             .collect();
         for (action, started_at, dry_run) in interrupted {
             if dry_run {
-                let detail = execute::dry_run_detail(&action);
+                let detail = actions::dry_run_detail(&action);
                 self.journal
                     .push(EventKind::ActionSucceeded {
                         key: action.key.clone(),
@@ -61,14 +60,7 @@ impl Drive<'_> {
     /// [`Drive::resume_interrupted`] for one action, once its lease is held: provider state
     /// re-read, the outcome recorded. A temporary error leaves the action started.
     async fn reconcile_leased(&mut self, action: &Action, started_at: Timestamp) -> Result<()> {
-        let reconciled = execute::reconcile(
-            &self.r.providers,
-            self.r.clock.as_ref(),
-            action,
-            started_at,
-            &self.r.config.rollback_wait,
-        )
-        .await;
+        let reconciled = actions::reconcile(self.action_env(), action, started_at).await;
         let event = match reconciled {
             Ok(Reconciled::Succeeded(detail)) => EventKind::ActionSucceeded {
                 key: action.key.clone(),
