@@ -242,7 +242,11 @@ pub(crate) async fn reconcile(
 }
 
 /// The first seven characters of a commit, as people quote it.
-pub(crate) fn short_sha(sha: &str) -> &str {
+///
+/// ```
+/// assert_eq!(ir_core::actions::short_sha("abc1234def"), "abc1234");
+/// ```
+pub fn short_sha(sha: &str) -> &str {
     sha.get(..7).unwrap_or(sha)
 }
 

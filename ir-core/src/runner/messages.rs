@@ -5,9 +5,10 @@ use std::time::Duration;
 
 use super::Drive;
 use crate::clock::Timestamp;
+use crate::comms::templates::escape_mrkdwn;
 use crate::comms::{
     self, Acknowledgement, InitialAssessment, InitialNotification, Message, MitigationApplied,
-    ResolutionNotification, StatusPageMessage, StatusUpdate, Templates,
+    Rendered, ResolutionNotification, StatusPageMessage, StatusUpdate, Templates,
 };
 use crate::error::Result;
 use crate::incident::{EventKind, Incident};
@@ -15,7 +16,7 @@ use crate::model::MessageKind;
 use crate::model::Role;
 use crate::model::StatusPageStatus;
 use crate::model::{ActionKind, Hypothesis};
-use crate::ports::{ChatMessage, StatusPageUpdate};
+use crate::ports::StatusPageUpdate;
 
 /// A message the runner wants sent.
 #[derive(Debug, Clone)]
@@ -47,13 +48,6 @@ pub(crate) enum Outgoing {
         contacts: Vec<String>,
         reason: String,
     },
-}
-
-/// A rendered message.
-pub(crate) struct Rendered {
-    pub kind: MessageKind,
-    pub text: String,
-    pub mrkdwn: Option<String>,
 }
 
 /// Who helped: everyone who acknowledged or approved something, the policy and the runner
@@ -173,17 +167,12 @@ pub(crate) fn render(
             );
             return Ok(Rendered {
                 kind: MessageKind::Escalation,
+                mrkdwn: escape_mrkdwn(&text),
                 text,
-                mrkdwn: None,
             });
         }
     };
-    let rendered = templates.render(&message)?;
-    Ok(Rendered {
-        kind: rendered.kind,
-        text: rendered.text,
-        mrkdwn: Some(rendered.mrkdwn),
-    })
+    templates.render(&message)
 }
 
 impl Drive<'_> {
@@ -221,11 +210,7 @@ impl Drive<'_> {
             _ => match &self.r.providers.chat {
                 None => return Ok(()),
                 Some(chat) => chat
-                    .post(&ChatMessage {
-                        channel: self.r.config.channel.clone(),
-                        text: rendered.text.clone(),
-                        mrkdwn: rendered.mrkdwn.clone(),
-                    })
+                    .post(&rendered.to_chat_message(self.r.config.channel.clone()))
                     .await
                     .map(|r| r.channel),
             },

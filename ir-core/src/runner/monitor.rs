@@ -4,6 +4,7 @@
 use super::messages::Outgoing;
 use super::{Drive, Outcome, Tried};
 use crate::clock::{to_chrono, to_std};
+use crate::comms::format::{duration_long, duration_short};
 use crate::error::Result;
 use crate::incident::EventKind;
 use crate::model::{Action, Hypothesis, Role, StatusPageStatus, TimeWindow};
@@ -156,16 +157,16 @@ impl Drive<'_> {
                                 .relapse(
                                     action,
                                     format!(
-                                        "{count} errors in {} minutes, above the baseline of {:.1}",
-                                        watched.as_secs() / 60,
+                                        "{count} errors in {}, above the baseline of {:.1}",
+                                        duration_long(watched),
                                         baseline.per_second * watched.as_secs_f64()
                                     ),
                                 )
                                 .await;
                         }
                         format!(
-                            "Error rate at baseline ({count} errors in {} min, baseline {:.1})",
-                            watched.as_secs() / 60,
+                            "Error rate at baseline ({count} errors in {}, baseline {:.1})",
+                            duration_short(watched),
                             baseline.per_second * watched.as_secs_f64()
                         )
                     }
