@@ -16,7 +16,7 @@ pub(super) enum CodeHostAction<'a> {
 }
 
 #[async_trait]
-impl Family for CodeHostAction<'_> {
+impl<'a> Family<'a> for CodeHostAction<'a> {
     fn describe(&self) -> String {
         match self {
             Self::OpenRevertPr { commit_sha, base } => format!(
@@ -50,6 +50,12 @@ impl Family for CodeHostAction<'_> {
         match self {
             Self::OpenRevertPr { .. } => Risk::Reversible,
             Self::CreateIssue { .. } => Risk::ReadOnly,
+        }
+    }
+
+    fn changed_variable(&self) -> Option<&'a str> {
+        match self {
+            Self::OpenRevertPr { .. } | Self::CreateIssue { .. } => None,
         }
     }
 

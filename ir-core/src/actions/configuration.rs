@@ -28,7 +28,7 @@ pub(super) enum Configuration<'a> {
 }
 
 #[async_trait]
-impl Family for Configuration<'_> {
+impl<'a> Family<'a> for Configuration<'a> {
     fn describe(&self) -> String {
         match self {
             Self::Set { name, .. } => format!("set {name}"),
@@ -56,6 +56,13 @@ impl Family for Configuration<'_> {
     fn default_risk(&self) -> Risk {
         match self {
             Self::Set { .. } | Self::Restore { .. } | Self::DisableFlag { .. } => Risk::Reversible,
+        }
+    }
+
+    fn changed_variable(&self) -> Option<&'a str> {
+        match self {
+            Self::Set { name, .. } | Self::DisableFlag { name } => Some(*name),
+            Self::Restore { .. } => None,
         }
     }
 

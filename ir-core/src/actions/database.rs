@@ -22,7 +22,7 @@ pub(super) enum Database<'a> {
 }
 
 #[async_trait]
-impl Family for Database<'_> {
+impl<'a> Family<'a> for Database<'a> {
     fn describe(&self) -> String {
         match self {
             Self::TerminateIdle { older_than, .. } => format!(
@@ -52,6 +52,12 @@ impl Family for Database<'_> {
     fn default_risk(&self) -> Risk {
         match self {
             Self::TerminateIdle { .. } => Risk::Destructive,
+        }
+    }
+
+    fn changed_variable(&self) -> Option<&'a str> {
+        match self {
+            Self::TerminateIdle { .. } => None,
         }
     }
 

@@ -18,7 +18,7 @@ pub(super) enum Deploy<'a> {
 }
 
 #[async_trait]
-impl Family for Deploy<'_> {
+impl<'a> Family<'a> for Deploy<'a> {
     fn describe(&self) -> String {
         match self {
             Self::Rollback { to } => format!("roll back to deployment {to}"),
@@ -52,6 +52,15 @@ impl Family for Deploy<'_> {
                 Risk::Reversible
             }
             Self::AwaitRecovery { .. } => Risk::ReadOnly,
+        }
+    }
+
+    fn changed_variable(&self) -> Option<&'a str> {
+        match self {
+            Self::Rollback { .. }
+            | Self::Redeploy { .. }
+            | Self::Restart { .. }
+            | Self::AwaitRecovery { .. } => None,
         }
     }
 

@@ -116,7 +116,7 @@ fn not_repeated(what: String) -> Result<Reconciled> {
 /// Everything about the kinds of one family. Implemented by each family's borrowed view of an
 /// [`ActionKind`].
 #[async_trait]
-trait Family: Send + Sync {
+trait Family<'a>: Send + Sync {
     /// A short verb phrase for people, e.g. `roll back to deployment d-41`.
     fn describe(&self) -> String;
     /// What was done, e.g. `Rolled back to deployment d-41`.
@@ -125,6 +125,8 @@ trait Family: Send + Sync {
     fn slug(&self) -> String;
     /// The risk class of the kind.
     fn default_risk(&self) -> Risk;
+    /// The variable whose value the action changes (and an undo restores), if any.
+    fn changed_variable(&self) -> Option<&'a str>;
     /// Carries the action out.
     async fn execute(&self, env: Env<'_>, payload: &Payload) -> Result<Executed>;
     /// Re-reads provider state to tell whether the action, started at `started_at`, took
@@ -133,7 +135,7 @@ trait Family: Send + Sync {
 }
 
 /// The family of `kind`: the one table naming every kind.
-fn family(kind: &ActionKind) -> Box<dyn Family + '_> {
+fn family(kind: &ActionKind) -> Box<dyn Family<'_> + '_> {
     use code_host::CodeHostAction;
     use configuration::Configuration;
     use database::Database;
@@ -196,6 +198,12 @@ impl ActionKind {
     /// The default risk class of the kind.
     pub fn default_risk(&self) -> Risk {
         family(self).default_risk()
+    }
+
+    /// The variable whose value the action changes, which undoing it restores; `None` for a
+    /// kind that changes no variable (a restore changes one back, and is not undone).
+    pub(crate) fn changed_variable(&self) -> Option<&str> {
+        family(self).changed_variable()
     }
 }
 

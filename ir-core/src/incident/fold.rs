@@ -121,7 +121,23 @@ impl Incident {
                     Ok(())
                 }
             }
-            _ => Ok(()),
+            // Anything else may be recorded at any time (the guarded kinds above, when their
+            // guard holds).
+            EventKind::Acknowledged { .. }
+            | EventKind::InvestigationStarted
+            | EventKind::CommanderAssigned { .. }
+            | EventKind::Flagged { .. }
+            | EventKind::EvidenceCollected { .. }
+            | EventKind::Recommended { .. }
+            | EventKind::MitigationVerified { .. }
+            | EventKind::VerificationFailed { .. }
+            | EventKind::MessagePosted { .. }
+            | EventKind::Escalated { .. }
+            | EventKind::Resolved { .. }
+            | EventKind::PostmortemScheduled { .. }
+            | EventKind::ChecklistItemDone { .. }
+            | EventKind::Closed
+            | EventKind::Note { .. } => Ok(()),
         }
     }
 
@@ -214,7 +230,15 @@ impl Incident {
                 self.enter(Phase::Resolved, at);
             }
             EventKind::Closed => self.enter(Phase::Closed, at),
-            _ => {}
+            // Recorded in the timeline only; the queries read them from there.
+            EventKind::Detected { .. }
+            | EventKind::HypothesisPosted { .. }
+            | EventKind::EvidenceCollected { .. }
+            | EventKind::MessagePosted { .. }
+            | EventKind::Escalated { .. }
+            | EventKind::PostmortemScheduled { .. }
+            | EventKind::ChecklistItemDone { .. }
+            | EventKind::Note { .. } => {}
         }
     }
 

@@ -105,9 +105,8 @@ impl Drive<'_> {
     /// A configuration change that did not help, made before a restart: its previous value was
     /// only ever in memory, so people are told to restore it.
     pub(super) async fn cannot_undo(&mut self, action: &Action) -> Result<()> {
-        let name = match &action.kind {
-            ActionKind::SetVariable { name, .. } | ActionKind::DisableFeatureFlag { name } => name,
-            _ => return Ok(()),
+        let Some(name) = action.kind.changed_variable() else {
+            return Ok(());
         };
         let reason = format!(
             "{} did not help, and the previous value of {name} was not kept across the \

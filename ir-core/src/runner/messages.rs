@@ -207,7 +207,13 @@ impl Drive<'_> {
                     .await
                     .map(|()| "status-page".to_owned()),
             },
-            _ => match &self.r.providers.chat {
+            Outgoing::Acknowledgement
+            | Outgoing::InitialNotification { .. }
+            | Outgoing::InitialAssessment { .. }
+            | Outgoing::StatusUpdate { .. }
+            | Outgoing::MitigationApplied { .. }
+            | Outgoing::Resolution { .. }
+            | Outgoing::Escalation { .. } => match &self.r.providers.chat {
                 None => return Ok(()),
                 Some(chat) => chat
                     .post(&rendered.to_chat_message(self.r.config.channel.clone()))
