@@ -279,3 +279,149 @@ fn severity_change_needs_the_current_severity() {
     i.record(ev(1, right)).unwrap();
     assert_eq!(i.severity(), Severity::P0);
 }
+
+#[test]
+fn the_fold_answers_what_is_interrupted_pending_and_recommended() {
+    use crate::model::{Hypothesis, Verification};
+    let hypothesis = Hypothesis {
+        playbook: "site_down".into(),
+        cause: "bad_deploy".into(),
+        summary: "d2 crashes".into(),
+        confidence: 0.9,
+        supporting: Vec::new(),
+        contradicting: Vec::new(),
+    };
+    let verification = Verification::health("/health");
+    let key = rollback().key;
+    let mut i = opened();
+    for e in [
+        ev(2, EventKind::Acknowledged { by: "alice".into() }),
+        ev(3, EventKind::InvestigationStarted),
+        ev(8, EventKind::HypothesisPosted { hypotheses: vec![] }),
+        ev(
+            8,
+            EventKind::Recommended {
+                playbook: "site_down".into(),
+                cause: "bad_deploy".into(),
+                recommendations: vec!["add a smoke test".into()],
+            },
+        ),
+        ev(
+            9,
+            EventKind::proposed_mitigation(rollback(), hypothesis.clone(), verification.clone()),
+        ),
+        ev(
+            9,
+            EventKind::ActionApproved {
+                key: key.clone(),
+                by: "policy".into(),
+            },
+        ),
+        ev(
+            10,
+            EventKind::ActionStarted {
+                key: key.clone(),
+                dry_run: false,
+            },
+        ),
+    ] {
+        i.record(e).unwrap();
+    }
+    assert!(i.recommended("site_down", "bad_deploy"));
+    assert!(!i.recommended("site_down", "other"));
+    // Intent without outcome: interrupted, not yet pending.
+    let interrupted: Vec<_> = i
+        .interrupted_actions()
+        .map(|a| a.action.key.clone())
+        .collect();
+    assert_eq!(interrupted, [key.clone()]);
+    assert!(i.pending_verification().is_none());
+
+    i.record(ev(
+        11,
+        EventKind::ActionSucceeded {
+            key: key.clone(),
+            detail: "rolled back".into(),
+        },
+    ))
+    .unwrap();
+    assert_eq!(i.interrupted_actions().count(), 0);
+    let Some(Pending::Verify(record)) = i.pending_verification() else {
+        panic!("the succeeded mitigation awaits its verification");
+    };
+    assert_eq!(record.mitigates.as_ref(), Some(&hypothesis));
+    assert_eq!(record.verification.as_ref(), Some(&verification));
+
+    i.record(ev(
+        12,
+        EventKind::MitigationVerified {
+            summary: "healthy".into(),
+        },
+    ))
+    .unwrap();
+    assert!(matches!(
+        i.pending_verification(),
+        Some(Pending::Monitor(_))
+    ));
+
+    i.record(ev(
+        13,
+        EventKind::VerificationFailed {
+            summary: "relapsed".into(),
+        },
+    ))
+    .unwrap();
+    assert!(i.pending_verification().is_none());
+}
+
+#[test]
+fn an_action_that_is_not_a_mitigation_is_never_pending() {
+    let key = rollback().key;
+    let mut i = opened();
+    for e in [
+        ev(2, EventKind::Acknowledged { by: "alice".into() }),
+        ev(3, EventKind::InvestigationStarted),
+        ev(8, EventKind::HypothesisPosted { hypotheses: vec![] }),
+        ev(9, EventKind::proposed(rollback())),
+        ev(
+            9,
+            EventKind::ActionApproved {
+                key: key.clone(),
+                by: "policy".into(),
+            },
+        ),
+        ev(
+            10,
+            EventKind::ActionStarted {
+                key: key.clone(),
+                dry_run: false,
+            },
+        ),
+        ev(
+            11,
+            EventKind::ActionSucceeded {
+                key,
+                detail: "done".into(),
+            },
+        ),
+    ] {
+        i.record(e).unwrap();
+    }
+    assert!(i.pending_verification().is_none());
+}
+
+#[test]
+fn a_proposal_recorded_before_it_carried_its_verification_still_loads() {
+    let json = r#"{"type":"action_proposed","action":{"key":"k","kind":{"action":"restart","deployment":"d"},"risk":"reversible"}}"#;
+    let kind: EventKind = serde_json::from_str(json).unwrap();
+    assert!(matches!(
+        kind,
+        EventKind::ActionProposed {
+            mitigates: None,
+            verification: None,
+            ..
+        }
+    ));
+    // And a proposal without them is written as before.
+    assert_eq!(serde_json::to_string(&kind).unwrap(), json);
+}
