@@ -334,7 +334,7 @@ fn the_fold_answers_what_is_interrupted_pending_and_recommended() {
         .interrupted_actions()
         .map(|a| a.action.key.clone())
         .collect();
-    assert_eq!(interrupted, [key.clone()]);
+    assert_eq!(interrupted, std::slice::from_ref(&key));
     assert!(i.pending_verification().is_none());
 
     i.record(ev(
