@@ -2,8 +2,9 @@
 //!
 //! The domain and engine of `ir`, an incident-response runbook as a library: severity
 //! classification, incidents whose state is a fold over their timeline, escalation timers,
-//! the provider traits ("ports") adapters implement, the playbook engine and the runbook's six
-//! scenarios ([`runner::Runner`], [`scenarios`]), the rollback procedures ([`rollback`]), and
+//! the provider traits ("ports") adapters implement, the playbook engine, the actions it takes
+//! ([`actions`], one module per family), the runner that drives an incident ([`runner::Runner`]),
+//! the runbook's six scenarios ([`scenarios`]), the rollback procedures ([`rollback`]), and
 //! the runbook's messages. No network.
 //!
 //! ```

@@ -14,7 +14,16 @@
 //! Messages go out at every phase and status updates on cadence; escalations fire on timers
 //! ([`escalation::due`](crate::escalation::due)). Everything lands in the timeline first, so a runner that crashed is
 //! resumed by calling [`Runner::run`] again: an action with an intent and no outcome is checked
-//! against provider state, never repeated.
+//! against provider state, never repeated. What is pending is read from the fold
+//! ([`Incident::interrupted_actions`], [`Incident::pending_verification`]): a mitigation's
+//! hypothesis and verification are recorded when it is proposed, so resuming never re-plans.
+//!
+//! One file per phase, each adding the methods of its phase to the run (`Drive`):
+//! `investigate` (acknowledgement, diagnosis, assessment), `resume` (interrupted actions,
+//! pending verification), `mitigate` (plans, proposals, approval), `act` (execution under a
+//! lease, undo), `leases`, `monitor` (verification, monitoring, resolution criteria),
+//! `escalate` (timers, paging), `messages` (rendering and sending), `journal` (the timeline,
+//! kept in step with the store), `config`.
 
 mod act;
 mod config;
