@@ -265,6 +265,12 @@ impl fmt::Debug for Error {
     }
 }
 
+/// `port`, or `Unsupported` naming it when it is not configured: the one way `ir` says that
+/// a probe, a check or an action has no port to ask.
+pub(crate) fn configured<'a, T: ?Sized>(port: Option<&'a T>, name: &str) -> Result<&'a T> {
+    port.ok_or_else(|| Error::unsupported(format!("no {name} is configured")))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

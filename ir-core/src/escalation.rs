@@ -8,8 +8,9 @@
 //! ```
 //! use std::time::Duration;
 //! use ir_core::classify::{classify, Signals};
-//! use ir_core::escalation::{due, Due, EscalationPolicy, Role};
-//! use ir_core::incident::{Event, EventKind, Incident, IncidentId};
+//! use ir_core::escalation::{due, Due, EscalationPolicy};
+//! use ir_core::incident::{Event, EventKind, Incident};
+//! use ir_core::model::{IncidentId, Role};
 //! use ir_core::SeverityPolicy;
 //!
 //! let t0: chrono::DateTime<chrono::Utc> = "2026-02-08T15:30:00Z".parse()?;
@@ -397,14 +398,12 @@ mod tests {
             EventKind::Acknowledged { by: "a".into() },
             EventKind::InvestigationStarted,
             EventKind::HypothesisPosted { hypotheses: vec![] },
-            EventKind::ActionProposed {
-                action: crate::model::Action::new(
-                    "a",
-                    ActionKind::Restart {
-                        deployment: crate::model::DeploymentId::new("d"),
-                    },
-                ),
-            },
+            EventKind::proposed(crate::model::Action::new(
+                "a",
+                ActionKind::Restart {
+                    deployment: crate::model::DeploymentId::new("d"),
+                },
+            )),
             EventKind::ActionApproved {
                 key: key.clone(),
                 by: "p".into(),

@@ -2,8 +2,9 @@
 //!
 //! The domain and engine of `ir`, an incident-response runbook as a library: severity
 //! classification, incidents whose state is a fold over their timeline, escalation timers,
-//! the provider traits ("ports") adapters implement, the playbook engine and the runbook's six
-//! scenarios ([`playbook::Runner`], [`scenarios`]), the rollback procedures ([`rollback`]) and
+//! the provider traits ("ports") adapters implement, the playbook engine, the actions it takes
+//! ([`actions`], one module per family), the runner that drives an incident ([`runner::Runner`]),
+//! the runbook's six scenarios ([`scenarios`]), the rollback procedures ([`rollback`]), and
 //! the runbook's messages. [`memory`] is the single-process backend (incident store, chat,
 //! pager, status page) a service embeds when it runs one replica. No network.
 //!
@@ -40,6 +41,7 @@
 //! ## Features
 //! - `mock`: `mockall` mocks of every port (`MockDeployPlatform`, ...) for downstream tests.
 
+pub mod actions;
 pub mod classify;
 pub mod clock;
 pub mod comms;
@@ -53,6 +55,7 @@ pub mod ports;
 pub mod postmortem;
 pub mod redact;
 pub mod rollback;
+pub mod runner;
 pub mod scenarios;
 pub mod severity;
 

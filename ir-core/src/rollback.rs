@@ -10,7 +10,7 @@
 //!
 //! ```
 //! use chrono::{DateTime, Utc};
-//! use ir_core::ports::{Deployment, DeploymentId, DeploymentStatus};
+//! use ir_core::model::{Deployment, DeploymentId, DeploymentStatus};
 //! use ir_core::rollback::last_known_good;
 //!
 //! let t = |s: &str| s.parse::<DateTime<Utc>>().unwrap();

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use ir_core::classify::{Signals, classify};
 use ir_core::comms::{
     Acknowledgement, IncidentResolved, InitialAssessment, InitialNotification, Message,
-    MitigationApplied, ResolutionNotification, StatusUpdate, Templates, past_tense, phase_status,
+    MitigationApplied, ResolutionNotification, StatusUpdate, Templates, phase_status,
 };
 use ir_core::incident::{Event, EventKind, Incident, Phase};
 use ir_core::model::DeploymentId;
@@ -113,12 +113,7 @@ fn scripted(steps: usize) -> Incident {
                 ],
             },
         ),
-        ev(
-            t(15, 40),
-            EventKind::ActionProposed {
-                action: set_secret(),
-            },
-        ),
+        ev(t(15, 40), EventKind::proposed(set_secret())),
         ev(
             t(15, 40),
             EventKind::ActionApproved {
@@ -414,7 +409,7 @@ fn phases_and_actions_read_like_the_runbook() {
         ),
     ];
     for (kind, text) in cases {
-        assert_eq!(past_tense(&kind), text);
+        assert_eq!(kind.past_tense(), text);
     }
 }
 

@@ -54,14 +54,12 @@ fn arb_kind() -> impl Strategy<Value = EventKind> {
                 contradicting: vec![],
             }]
         }),
-        k.clone().prop_map(|k| EventKind::ActionProposed {
-            action: Action::new(
-                format!("a{k}"),
-                ActionKind::Restart {
-                    deployment: DeploymentId::new("d")
-                }
-            )
-        }),
+        k.clone().prop_map(|k| EventKind::proposed(Action::new(
+            format!("a{k}"),
+            ActionKind::Restart {
+                deployment: DeploymentId::new("d")
+            }
+        ))),
         k.clone().prop_map(|k| EventKind::ActionApproved {
             key: key(k),
             by: "policy".into()
@@ -143,14 +141,12 @@ fn next_step(incident: &Incident) -> EventKind {
         },
         (Phase::Identified, None) => {
             let n = incident.actions().count();
-            EventKind::ActionProposed {
-                action: Action::new(
-                    format!("a{n}"),
-                    ActionKind::Restart {
-                        deployment: DeploymentId::new("d"),
-                    },
-                ),
-            }
+            EventKind::proposed(Action::new(
+                format!("a{n}"),
+                ActionKind::Restart {
+                    deployment: DeploymentId::new("d"),
+                },
+            ))
         }
         (Phase::Mitigating, None) => EventKind::MitigationVerified {
             summary: "ok".into(),

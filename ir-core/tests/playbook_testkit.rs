@@ -10,8 +10,9 @@ use ir_core::incident::{Event, EventKind, Phase};
 use ir_core::memory::{InMemoryChat, InMemoryIncidentStore, InMemoryPager, InMemoryStatusPage};
 use ir_core::model::MessageKind;
 use ir_core::model::{Deployment, DeploymentId, DeploymentStatus, LogLine};
-use ir_core::playbook::{Outcome, Providers, Runner, RunnerConfig, Symptoms};
+use ir_core::playbook::{Providers, Symptoms};
 use ir_core::ports::{AutoApprove, IncidentStore, LogStream};
+use ir_core::runner::{Outcome, Runner, RunnerConfig};
 use ir_core::{ErrorKind, SeverityPolicy};
 use ir_testkit::{
     InMemoryLogs, InMemoryPlatform, InMemoryVariables, PlatformCall, ScriptedHealthProbe,

@@ -65,11 +65,7 @@ fn incident() -> Incident {
                 }],
             },
         ),
-        (
-            t(15, 21),
-            "runner",
-            EventKind::ActionProposed { action: rollback },
-        ),
+        (t(15, 21), "runner", EventKind::proposed(rollback)),
         (
             t(15, 21),
             "runner",

@@ -163,11 +163,7 @@ fn scripted() -> Incident {
                 ],
             },
         ),
-        ev(
-            t(15, 42),
-            "runner",
-            EventKind::ActionProposed { action: rollback() },
-        ),
+        ev(t(15, 42), "runner", EventKind::proposed(rollback())),
         ev(
             t(15, 42),
             "@alice",
@@ -193,11 +189,7 @@ fn scripted() -> Incident {
                 error: "railway deploymentRollback: unavailable (HTTP 502)".into(),
             },
         ),
-        ev(
-            t(15, 49),
-            "runner",
-            EventKind::ActionProposed { action: set_url() },
-        ),
+        ev(t(15, 49), "runner", EventKind::proposed(set_url())),
         ev(
             t(15, 49),
             "@bob",

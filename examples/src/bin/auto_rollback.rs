@@ -14,8 +14,9 @@ use ir_core::clock::{ManualClock, Timestamp};
 use ir_core::incident::{Event, EventKind};
 use ir_core::memory::{InMemoryChat, InMemoryIncidentStore, InMemoryPager, InMemoryStatusPage};
 use ir_core::model::{Deployment, DeploymentId, DeploymentStatus, LogLine};
-use ir_core::playbook::{Outcome, Providers, Runner, Symptoms};
+use ir_core::playbook::{Providers, Symptoms};
 use ir_core::ports::{AutoApprove, IncidentStore, LogStream};
+use ir_core::runner::{Outcome, Runner};
 use ir_testkit::{InMemoryLogs, InMemoryPlatform, InMemoryVariables, ScriptedHealthProbe};
 
 #[tokio::main(flavor = "current_thread")]

@@ -29,9 +29,9 @@ use ir_core::model::{
     Deployment, DeploymentId, DeploymentStatus, HealthReport, LogLevel, LogLine, TrackedIssue,
 };
 use ir_core::playbook::Providers;
-use ir_core::playbook::{Outcome, Runner};
 use ir_core::ports::{AutoApprove, HealthProbe, IncidentStore, LogStream, VariableStore};
 use ir_core::postmortem::{ActionItem, Postmortem};
+use ir_core::runner::{Outcome, Runner};
 use ir_core::{Result as IrResult, SeverityPolicy};
 use ir_testkit::{InMemoryErrorTracker, InMemoryLogs, InMemoryPlatform, InMemoryVariables};
 use secrecy::ExposeSecret;

@@ -7,7 +7,6 @@ use serde::{Deserialize, Serialize};
 use crate::clock::Timestamp;
 use crate::error::{Error, Result};
 use crate::incident::{ActionState, EventKind, Incident, Phase};
-use crate::model::ActionKind;
 use crate::model::MessageKind;
 use crate::model::StatusPageStatus;
 use crate::severity::Severity;
@@ -297,7 +296,7 @@ impl MitigationApplied {
         let done: Vec<String> = incident
             .actions()
             .filter(|r| r.state == ActionState::Succeeded)
-            .map(|r| with_dry_run(past_tense(&r.action.kind), r.dry_run))
+            .map(|r| with_dry_run(r.action.kind.past_tense(), r.dry_run))
             .collect();
         if done.is_empty() {
             return Err(Error::invalid_input(format!(
@@ -453,32 +452,6 @@ pub fn phase_status(phase: Phase) -> &'static str {
     }
 }
 
-/// What was done, in the past tense, e.g. `Rolled back to deployment d-41`.
-pub fn past_tense(kind: &ActionKind) -> String {
-    match kind {
-        ActionKind::Rollback { to, .. } => format!("Rolled back to deployment {to}"),
-        ActionKind::Redeploy { deployment } => format!("Redeployed {deployment}"),
-        ActionKind::Restart { deployment } => format!("Restarted {deployment}"),
-        ActionKind::SetVariable { name, .. } => format!("Set {name}"),
-        ActionKind::RestoreVariable { name, .. } => {
-            format!("Restored the previous value of {name}")
-        }
-        ActionKind::DisableFeatureFlag { name } => format!("Disabled feature flag {name}"),
-        ActionKind::TerminateIdleConnections { older_than, .. } => format!(
-            "Terminated database connections idle for more than {}",
-            super::format::duration_long(*older_than)
-        ),
-        ActionKind::OpenRevertPr { commit_sha, base } => format!(
-            "Opened a pull request reverting {} into {base}",
-            commit_sha.get(..7).unwrap_or(commit_sha)
-        ),
-        ActionKind::CreateIssue { title } => format!("Created issue \"{title}\""),
-        // `ActionKind` is non-exhaustive: a kind added later still reads sensibly.
-        #[allow(unreachable_patterns)]
-        other => capitalize(&other.describe()),
-    }
-}
-
 fn capitalize(s: &str) -> String {
     let mut chars = s.chars();
     match chars.next() {
@@ -515,7 +488,7 @@ fn actions_taken(incident: &Incident) -> Vec<String> {
             ActionState::Proposed | ActionState::Rejected => continue,
             ActionState::Approved => format!("Preparing to {}", kind.describe()),
             ActionState::Started => capitalize(&format!("{} (in progress)", kind.describe())),
-            ActionState::Succeeded => past_tense(kind),
+            ActionState::Succeeded => kind.past_tense(),
             ActionState::Failed => capitalize(&format!("{} failed", kind.describe())),
         };
         lines.push(with_dry_run(line, record.dry_run));

@@ -11,7 +11,8 @@
 //! use std::time::Duration;
 //! use ir_core::classify::{classify, Signals};
 //! use ir_core::comms::{InitialNotification, Message, Templates};
-//! use ir_core::incident::{Event, EventKind, Incident, IncidentId};
+//! use ir_core::incident::{Event, EventKind, Incident};
+//! use ir_core::model::IncidentId;
 //! use ir_core::SeverityPolicy;
 //!
 //! let t0: chrono::DateTime<chrono::Utc> = "2026-02-08T15:30:00Z".parse()?;
@@ -44,7 +45,6 @@ pub(crate) mod templates;
 
 pub use message::{
     Acknowledgement, IncidentResolved, InitialAssessment, InitialNotification, Message,
-    MitigationApplied, ResolutionNotification, StatusPageMessage, StatusUpdate, past_tense,
-    phase_status,
+    MitigationApplied, ResolutionNotification, StatusPageMessage, StatusUpdate, phase_status,
 };
 pub use templates::{Rendered, Templates};

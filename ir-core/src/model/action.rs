@@ -45,6 +45,9 @@ pub enum Risk {
 
 /// What an action does. Secret values never appear here: a variable change carries only the
 /// fingerprint of its new value.
+///
+/// This is the data the timeline stores; what each kind does (describing, executing,
+/// reconciling) is in [`crate::actions`], one module per family.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "action")]
 #[non_exhaustive]
@@ -115,51 +118,6 @@ pub enum ActionKind {
     },
 }
 
-impl ActionKind {
-    /// A short verb phrase for people, e.g. `roll back to d-41`.
-    pub fn describe(&self) -> String {
-        match self {
-            Self::Rollback { to, .. } => format!("roll back to deployment {to}"),
-            Self::Redeploy { deployment } => format!("redeploy {deployment}"),
-            Self::Restart { deployment } => format!("restart {deployment}"),
-            Self::SetVariable { name, .. } => format!("set {name}"),
-            Self::RestoreVariable { name, .. } => format!("restore the previous value of {name}"),
-            Self::DisableFeatureFlag { name } => format!("disable feature flag {name}"),
-            Self::TerminateIdleConnections { older_than, .. } => format!(
-                "terminate database connections idle for more than {} minutes",
-                older_than.as_secs() / 60
-            ),
-            Self::OpenRevertPr { commit_sha, base } => {
-                format!(
-                    "open a pull request reverting {} into {base}",
-                    short_sha(commit_sha)
-                )
-            }
-            Self::CreateIssue { title } => format!("create issue \"{title}\""),
-            Self::AwaitRecovery { provider } => format!("wait for {provider} to recover"),
-        }
-    }
-
-    /// The default risk class of the kind.
-    pub fn default_risk(&self) -> Risk {
-        match self {
-            Self::Rollback { .. }
-            | Self::Redeploy { .. }
-            | Self::Restart { .. }
-            | Self::SetVariable { .. }
-            | Self::RestoreVariable { .. }
-            | Self::DisableFeatureFlag { .. }
-            | Self::OpenRevertPr { .. } => Risk::Reversible,
-            Self::TerminateIdleConnections { .. } => Risk::Destructive,
-            Self::CreateIssue { .. } | Self::AwaitRecovery { .. } => Risk::ReadOnly,
-        }
-    }
-}
-
-fn short_sha(sha: &str) -> &str {
-    sha.get(..7).unwrap_or(sha)
-}
-
 /// A proposed action.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Action {
@@ -171,17 +129,9 @@ pub struct Action {
     pub risk: Risk,
 }
 
+// `Action::new` and the kinds' behaviour (describe, past tense, slug, default risk) are in
+// `crate::actions`, one module per family.
 impl Action {
-    /// An action with the kind's default risk.
-    pub fn new(key: impl Into<String>, kind: ActionKind) -> Self {
-        let risk = kind.default_risk();
-        Self {
-            key: IdempotencyKey::new(key),
-            kind,
-            risk,
-        }
-    }
-
     /// Overrides the risk class.
     pub fn with_risk(mut self, risk: Risk) -> Self {
         self.risk = risk;

@@ -1,5 +1,5 @@
 //! What the timeline stores: ids, actions (kind, risk, idempotency key), evidence and the
-//! observations behind it, hypotheses, roles, message kinds and time windows.
+//! observations behind it, hypotheses, roles, message kinds, time windows and how a mitigation is verified.
 //!
 //! This is the bottom layer of `ir-core`: it depends only on [`crate::error`],
 //! [`crate::clock`] and the [`crate::redact`] scrubber, and every other module builds on it.
@@ -14,6 +14,7 @@ mod health;
 mod incident;
 mod logs;
 mod tracker;
+mod verification;
 
 pub use action::{Action, ActionKind, IdempotencyKey, Risk};
 pub use code::{FailedJob, RunConclusion, WorkflowRun};
@@ -29,3 +30,4 @@ pub use logs::{LogLevel, LogLine};
 pub use tracker::{
     ErrorBucket, IssueSpike, IssueTrends, SpikeRule, TimeWindow, TrackedIssue, issue_trends,
 };
+pub use verification::{Check, Verification};

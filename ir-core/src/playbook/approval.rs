@@ -15,8 +15,8 @@ use crate::severity::Severity;
 /// URL) always need a person.
 ///
 /// ```
-/// use ir_core::playbook::{Action, ActionKind, ApprovalPolicy, PolicyVerdict};
-/// use ir_core::model::DeploymentId;
+/// use ir_core::playbook::{ApprovalPolicy, PolicyVerdict};
+/// use ir_core::model::{Action, ActionKind, DeploymentId};
 /// use ir_core::Severity;
 ///
 /// let policy = ApprovalPolicy::default();

@@ -7,7 +7,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use super::probe::{Probe, ProbeWindow, Providers, probe_timeout};
-use crate::clock::Clock;
+use crate::clock::{Clock, add};
 use crate::error::ErrorKind;
 use crate::model::{
     ConnectionStatus, Deployment, DsnCheck, ErrorBucket, FailedJob, HealthReport, LogLine,
@@ -58,8 +58,9 @@ pub fn dedup_probes(probes: impl IntoIterator<Item = Probe>) -> Vec<Probe> {
 ///
 /// Each probe runs under `config.probe_timeout`, and none past `config.deadline`. A probe that
 /// fails or runs out of time becomes [`EvidenceOutcome::Unavailable`]; it never aborts the
-/// others. Deadlines are measured with tokio's timer, not `clock`, which only stamps the
-/// evidence.
+/// others. Deadlines are `clock`'s ([`Clock::timeout_at`](crate::clock::Clock)), which also
+/// stamps the evidence: on a [`ManualClock`](crate::clock::ManualClock) a deadline fires when
+/// time, moved by anyone, reaches it.
 pub async fn diagnose(
     providers: &Providers,
     probes: impl IntoIterator<Item = Probe>,
@@ -70,11 +71,11 @@ pub async fn diagnose(
 ) -> Vec<Evidence> {
     let probes = dedup_probes(probes);
     let per_probe = config.probe_timeout.min(config.deadline);
-    let started = tokio::time::Instant::now();
-    let deadline = started + config.deadline;
+    let started = clock.now();
+    let deadline = add(started, config.deadline);
     let runs = probes.iter().map(|probe| async move {
-        let until = (started + per_probe).min(deadline);
-        let result = tokio::time::timeout_at(until, probe.run(providers, window)).await;
+        let until = add(started, per_probe).min(deadline);
+        let result = clock.timeout_at(until, probe.run(providers, window)).await;
         let outcome = match result {
             // Whatever came from the world is scrubbed of credentials before it is recorded.
             Ok(Ok(observation)) => EvidenceOutcome::Observed {
@@ -492,6 +493,128 @@ mod tests {
         assert!(!json.contains("pw@"), "the DSN's password stays out");
     }
 
+    /// A clock that reads tokio's (paused) time, so ports that wait with `tokio::time::sleep`
+    /// and the diagnosis' deadlines move on the same time line.
+    #[derive(Debug)]
+    struct TokioClock {
+        base: Timestamp,
+        started: tokio::time::Instant,
+    }
+
+    impl TokioClock {
+        fn new() -> Self {
+            Self {
+                base: now(),
+                started: tokio::time::Instant::now(),
+            }
+        }
+    }
+
+    #[async_trait]
+    impl Clock for TokioClock {
+        fn now(&self) -> Timestamp {
+            add(self.base, self.started.elapsed())
+        }
+        async fn sleep(&self, duration: Duration) {
+            tokio::time::sleep(duration).await;
+        }
+        async fn reached(&self, deadline: Timestamp) {
+            let left = crate::clock::to_std(deadline - self.base);
+            tokio::time::sleep_until(self.started + left).await;
+        }
+    }
+
+    /// A health endpoint that never answers; while it is asked, time passes on `clock`.
+    #[derive(Debug)]
+    struct Hung {
+        clock: ManualClock,
+        passes: Duration,
+    }
+
+    #[async_trait]
+    impl HealthProbe for Hung {
+        async fn check(&self, _: &str) -> Result<HealthReport> {
+            self.clock.sleep(self.passes).await;
+            std::future::pending().await
+        }
+    }
+
+    fn timed_out(evidence: &[Evidence]) -> bool {
+        matches!(
+            evidence.first().map(|e| &e.outcome),
+            Some(EvidenceOutcome::Unavailable {
+                kind: ErrorKind::Timeout,
+                ..
+            })
+        )
+    }
+
+    /// The probe deadline is the clock's: a probe that never answers times out when manual
+    /// time reaches its deadline, whether the probe itself or someone else moves it, with no
+    /// real waiting.
+    #[tokio::test]
+    async fn a_probe_that_never_answers_times_out_on_a_manual_clock() {
+        let config = DiagnosisConfig::default();
+        let window = ProbeWindow {
+            onset: now(),
+            now: now(),
+        };
+        let wall = std::time::Instant::now();
+
+        // Time passes while the probe is asked (an hour, far past its 10 s deadline).
+        let clock = ManualClock::at(now());
+        let providers = Providers::new().with_health(Arc::new(Hung {
+            clock: clock.clone(),
+            passes: Duration::from_secs(3600),
+        }));
+        let evidence = diagnose(
+            &providers,
+            [Probe::health("/health")],
+            window,
+            &config,
+            &clock,
+            1,
+        )
+        .await;
+        assert!(timed_out(&evidence), "{evidence:?}");
+        assert_eq!(clock.now() - now(), chrono::Duration::hours(1));
+
+        // Nobody answers and the probe moves nothing: the deadline fires when someone else
+        // moves time to it, and not before.
+        let clock = ManualClock::at(now());
+        let providers = Providers::new().with_health(Arc::new(Hung {
+            clock: clock.clone(),
+            passes: Duration::ZERO,
+        }));
+        let mover = clock.clone();
+        let (evidence, ()) = tokio::join!(
+            diagnose(
+                &providers,
+                [Probe::health("/health")],
+                window,
+                &config,
+                &clock,
+                1,
+            ),
+            async move {
+                mover.advance(config.probe_timeout - Duration::from_secs(1));
+                tokio::task::yield_now().await;
+                mover.advance(Duration::from_secs(1));
+            }
+        );
+        assert!(timed_out(&evidence), "{evidence:?}");
+        assert_eq!(
+            clock.now() - now(),
+            crate::clock::to_chrono(config.probe_timeout)
+        );
+        assert_eq!(evidence[0].collected_at, add(now(), config.probe_timeout));
+        assert!(
+            wall.elapsed() < Duration::from_secs(1),
+            "real time passed: {:?}",
+            wall.elapsed()
+        );
+    }
+
     #[tokio::test(start_paused = true)]
     async fn a_slow_probe_times_out_alone_and_the_overall_deadline_holds() {
         let calls = Calls::new(&NAMES);
@@ -501,7 +624,7 @@ mod tests {
             probe_timeout: Duration::from_millis(150),
             deadline: Duration::from_millis(120),
         };
-        let clock = ManualClock::at(now());
+        let clock = TokioClock::new();
         let started = tokio::time::Instant::now();
         let evidence = diagnose(
             &providers,

@@ -9,11 +9,10 @@ use serde::{Deserialize, Serialize};
 
 use super::diagnosis::EvidenceSet;
 use super::probe::{Probe, ProbeWindow};
-use super::verify::Verification;
 use crate::classify::Signals;
 use crate::clock::Timestamp;
 use crate::incident::Incident;
-use crate::model::{ActionKind, Risk};
+use crate::model::{ActionKind, Risk, Verification};
 use crate::model::{EvidenceId, Hypothesis};
 use crate::severity::Thresholds;
 
@@ -122,7 +121,12 @@ impl fmt::Debug for NewValue {
     }
 }
 
-/// What a mitigation does.
+/// What a mitigation does, in the playbook's terms: an [`ActionKind`] ready to run, or one
+/// whose inputs are resolved only when the runner proposes it — a variable's new value (a
+/// secret the timeline must never hold, so only its fingerprint goes into the
+/// [`ActionKind::SetVariable`]), an issue's body and labels (the timeline keeps the title).
+/// Everything else about the action (its description, key slug, risk, execution) is the
+/// kind's, in [`crate::actions`].
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub enum Remedy {
@@ -147,27 +151,28 @@ pub enum Remedy {
 }
 
 impl Remedy {
-    fn slug(&self) -> String {
+    /// The action kind this remedy becomes, with what is resolved at proposal time left
+    /// blank (a value's fingerprint): what it slugs and describes as.
+    pub fn planned_kind(&self) -> ActionKind {
         match self {
-            Self::Act(kind) => match kind {
-                ActionKind::Rollback { to, .. } => format!("rollback:{to}"),
-                ActionKind::Redeploy { deployment } => format!("redeploy:{deployment}"),
-                ActionKind::Restart { deployment } => format!("restart:{deployment}"),
-                ActionKind::SetVariable { name, .. } => format!("set:{name}"),
-                ActionKind::RestoreVariable { name, .. } => format!("restore:{name}"),
-                ActionKind::DisableFeatureFlag { name } => format!("disable:{name}"),
-                ActionKind::TerminateIdleConnections { older_than, .. } => {
-                    format!("terminate-idle:{}m", older_than.as_secs() / 60)
-                }
-                ActionKind::OpenRevertPr { commit_sha, .. } => {
-                    format!("revert:{}", commit_sha.get(..12).unwrap_or(commit_sha))
-                }
-                ActionKind::CreateIssue { .. } => "issue".into(),
-                ActionKind::AwaitRecovery { provider } => format!("await:{provider}"),
+            Self::Act(kind) => kind.clone(),
+            Self::SetVariable { name, .. } => ActionKind::SetVariable {
+                name: name.clone(),
+                value_fingerprint: String::new(),
             },
-            Self::SetVariable { name, .. } => format!("set:{name}"),
-            Self::CreateIssue { .. } => "issue".into(),
+            Self::CreateIssue { title, .. } => ActionKind::CreateIssue {
+                title: title.clone(),
+            },
         }
+    }
+
+    /// A short verb phrase for people: the [`planned_kind`](Self::planned_kind)'s.
+    pub fn describe(&self) -> String {
+        self.planned_kind().describe()
+    }
+
+    fn slug(&self) -> String {
+        self.planned_kind().slug()
     }
 }
 
@@ -278,7 +283,8 @@ pub trait Playbook: Send + Sync + fmt::Debug + 'static {
 /// `c(1 - w)`. Both stay within `0..=1`, and independent evidence adds up without overflowing.
 ///
 /// ```
-/// use ir_core::playbook::{EvidenceId, Scorer};
+/// use ir_core::model::EvidenceId;
+/// use ir_core::playbook::Scorer;
 ///
 /// let e1 = EvidenceId::new("E1");
 /// let e2 = EvidenceId::new("E2");

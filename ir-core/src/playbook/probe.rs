@@ -34,7 +34,8 @@ pub const MAX_LOG_MATCHES: usize = 50;
 /// use std::sync::Arc;
 /// use std::time::Duration;
 /// use ir_core::playbook::Providers;
-/// use ir_core::ports::{HealthProbe, HealthReport};
+/// use ir_core::model::HealthReport;
+/// use ir_core::ports::HealthProbe;
 ///
 /// #[derive(Debug)]
 /// struct AlwaysUp;
@@ -139,13 +140,9 @@ with! {
     with_status_page, status_page: StatusPage;
 }
 
-pub(crate) fn missing(port: &str) -> Error {
-    Error::unsupported(format!("no {port} is configured"))
-}
-
 macro_rules! port {
     ($providers:expr, $field:ident, $name:literal) => {
-        $providers.$field.as_ref().ok_or_else(|| missing($name))?
+        $crate::error::configured($providers.$field.as_deref(), $name)?
     };
 }
 #[allow(unused_imports)]

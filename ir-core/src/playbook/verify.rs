@@ -5,100 +5,11 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use super::probe::{Providers, missing};
+use super::probe::Providers;
 use super::signatures::is_auth_server_configuration_error;
 use crate::clock::Timestamp;
-use crate::error::Result;
-use crate::model::{ErrorBucket, TimeWindow};
-
-/// One check of a verification round.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case", tag = "check")]
-#[non_exhaustive]
-pub enum Check {
-    /// `path` answers 2xx/3xx (runbook: `curl https://.../health`).
-    Healthy {
-        /// Path.
-        path: String,
-    },
-    /// `path` answers 2xx/3xx and not NextAuth's "problem with the server configuration".
-    AuthWorks {
-        /// Path, e.g. `/api/auth/session`.
-        path: String,
-    },
-    /// `path` answers healthy within `max`.
-    LatencyUnder {
-        /// Path.
-        path: String,
-        /// The SLO.
-        #[serde(with = "humantime_serde")]
-        max: Duration,
-    },
-    /// Errors in the last `interval` are at most the baseline's (within its tolerance).
-    /// Skipped, and said so, when there is no baseline.
-    ErrorRateAtBaseline {
-        /// Window to count over.
-        #[serde(with = "humantime_serde")]
-        interval: Duration,
-    },
-    /// The database has headroom, PgBouncer has no waiting clients and the application pool is
-    /// not exhausted (whichever of these the database port can report).
-    PoolHealthy,
-}
-
-/// How to tell a mitigation worked.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[non_exhaustive]
-pub struct Verification {
-    /// Every check must pass in a round.
-    pub checks: Vec<Check>,
-    /// Rounds in a row that must pass.
-    pub consecutive: u32,
-    /// Between rounds (runbook: `sleep 30` before checking health).
-    #[serde(with = "humantime_serde")]
-    pub interval: Duration,
-    /// Give up after this long.
-    #[serde(with = "humantime_serde")]
-    pub deadline: Duration,
-}
-
-impl Verification {
-    /// `path` healthy three times in a row, 30 s apart, within 10 minutes.
-    pub fn health(path: impl Into<String>) -> Self {
-        Self {
-            checks: vec![Check::Healthy { path: path.into() }],
-            consecutive: 3,
-            interval: Duration::from_secs(30),
-            deadline: Duration::from_secs(10 * 60),
-        }
-    }
-
-    /// Adds a check.
-    pub fn with(mut self, check: Check) -> Self {
-        if !self.checks.contains(&check) {
-            self.checks.push(check);
-        }
-        self
-    }
-
-    /// Sets the deadline.
-    pub fn with_deadline(mut self, deadline: Duration) -> Self {
-        self.deadline = deadline;
-        self
-    }
-
-    /// Sets the interval between rounds.
-    pub fn with_interval(mut self, interval: Duration) -> Self {
-        self.interval = interval;
-        self
-    }
-
-    /// Sets how many rounds in a row must pass.
-    pub fn with_consecutive(mut self, k: u32) -> Self {
-        self.consecutive = k.max(1);
-        self
-    }
-}
+use crate::error::{Result, configured};
+use crate::model::{Check, ErrorBucket, TimeWindow};
 
 /// Errors per interval before the incident: what "back to baseline" means.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -212,10 +123,7 @@ async fn run_check(
     use CheckResult::{Fail, Pass, Skipped};
     Ok(match check {
         Check::Healthy { path } | Check::AuthWorks { path } => {
-            let health = providers
-                .health
-                .as_ref()
-                .ok_or_else(|| missing("HealthProbe"))?;
+            let health = configured(providers.health.as_deref(), "HealthProbe")?;
             let report = health.check(path).await?;
             let latency = Some(report.latency);
             let config_error = matches!(check, Check::AuthWorks { .. })
@@ -235,10 +143,7 @@ async fn run_check(
             }
         }
         Check::LatencyUnder { path, max } => {
-            let health = providers
-                .health
-                .as_ref()
-                .ok_or_else(|| missing("HealthProbe"))?;
+            let health = configured(providers.health.as_deref(), "HealthProbe")?;
             let report = health.check(path).await?;
             if !report.is_healthy() {
                 Fail(format!("{path} unhealthy"), Some(report.latency))
@@ -261,10 +166,7 @@ async fn run_check(
                     "error rate not compared: no baseline before onset".into(),
                 ));
             };
-            let tracker = providers
-                .errors
-                .as_ref()
-                .ok_or_else(|| missing("ErrorTracker"))?;
+            let tracker = configured(providers.errors.as_deref(), "ErrorTracker")?;
             let window = TimeWindow::ending_at(now, *interval);
             let buckets = tracker.error_counts(window, *interval).await?;
             let count: u64 = buckets.iter().map(|b| b.count).sum();
@@ -282,10 +184,7 @@ async fn run_check(
             }
         }
         Check::PoolHealthy => {
-            let db = providers
-                .database
-                .as_ref()
-                .ok_or_else(|| missing("DatabaseDiagnostics"))?;
+            let db = configured(providers.database.as_deref(), "DatabaseDiagnostics")?;
             let (conns, pools, pool) = futures::join!(
                 db.connection_status(),
                 db.pgbouncer_pools(),

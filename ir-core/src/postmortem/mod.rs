@@ -15,7 +15,8 @@
 //!
 //! ```
 //! use ir_core::classify::{classify, Signals};
-//! use ir_core::incident::{ChecklistItem, Event, EventKind, Incident, IncidentId};
+//! use ir_core::incident::{Event, EventKind, Incident};
+//! use ir_core::model::{ChecklistItem, IncidentId};
 //! use ir_core::postmortem::{ActionItem, Postmortem};
 //! use ir_core::SeverityPolicy;
 //!

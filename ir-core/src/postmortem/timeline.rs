@@ -112,7 +112,7 @@ fn describe(incident: &Incident, kind: &EventKind) -> String {
                 }
             }
         }
-        EventKind::ActionProposed { action } => format!(
+        EventKind::ActionProposed { action, .. } => format!(
             "Proposed: {} ({} risk)",
             action.kind.describe(),
             format!("{:?}", action.risk).to_lowercase()
@@ -150,10 +150,12 @@ fn describe(incident: &Incident, kind: &EventKind) -> String {
         }
         EventKind::ChecklistItemDone { item } => format!("Done: {}", checklist_text(*item)),
         EventKind::Closed => "Closed".to_owned(),
+        EventKind::Recommended {
+            cause,
+            recommendations,
+            ..
+        } => format!("Recommended ({cause}): {}", recommendations.join("; ")),
         EventKind::Note { text } => format!("Note: {text}"),
-        // `EventKind` is non-exhaustive: a kind added later still gets a line.
-        #[allow(unreachable_patterns)]
-        other => other.name().replace('_', " "),
     }
 }
 
@@ -181,8 +183,6 @@ pub(crate) fn message_text(kind: MessageKind) -> String {
         MessageKind::Escalation => "an escalation".to_owned(),
         MessageKind::ThankResponders => "thanks to the responders".to_owned(),
         MessageKind::Other => "a message".to_owned(),
-        #[allow(unreachable_patterns)]
-        _ => "a message".to_owned(),
     }
 }
 

@@ -11,12 +11,12 @@ use std::time::Duration;
 
 use super::common::lines;
 use crate::model::Hypothesis;
+use crate::model::{Check, Verification};
 use crate::playbook::signatures::{
     LogPattern, auth_secret_variable, is_auth_server_configuration_error, is_missing_auth_secret,
 };
 use crate::playbook::{
-    Check, Context, EvidenceSet, Mitigation, NewValue, Plan, Playbook, Probe, Remedy, Scorer,
-    Verification,
+    Context, EvidenceSet, Mitigation, NewValue, Plan, Playbook, Probe, Remedy, Scorer,
 };
 
 /// Scenario 2: NextAuth NO_SECRET Error.

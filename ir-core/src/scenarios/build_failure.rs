@@ -10,13 +10,13 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::common::{self, clip, short};
+use super::common::{self, clip};
+use crate::actions::short_sha;
+use crate::model::Verification;
 use crate::model::{ActionKind, EvidenceId, Hypothesis};
 use crate::model::{DeploymentStatus, FailedJob, WorkflowRun};
 use crate::playbook::signatures::{is_case_mismatch, missing_module};
-use crate::playbook::{
-    Context, EvidenceSet, Mitigation, Plan, Playbook, Probe, Remedy, Scorer, Verification,
-};
+use crate::playbook::{Context, EvidenceSet, Mitigation, Plan, Playbook, Probe, Remedy, Scorer};
 
 /// Scenario 3: Missing File Imports (Build Failure).
 #[derive(Debug, Clone)]
@@ -145,7 +145,7 @@ impl Playbook for BuildFailure {
                 .map(|s| format!(", step \"{s}\""))
                 .unwrap_or_default(),
             f.run.id,
-            short(&f.run.head_sha)
+            short_sha(&f.run.head_sha)
         );
 
         // Case mismatch: TypeScript says so, or the log names the same file in another case.
@@ -229,7 +229,7 @@ impl Playbook for BuildFailure {
             "missing_import_deleted" => format!(
                 "Restore `{}` or remove every import of it (a revert of {} restores it)",
                 f.path,
-                short(&f.run.head_sha)
+                short_sha(&f.run.head_sha)
             ),
             "missing_import_case_mismatch" => format!(
                 "Make the import of `{}` match the file name's letter case exactly",
@@ -271,7 +271,7 @@ impl Playbook for BuildFailure {
             }),
             format!(
                 "revert {} so the build passes again",
-                short(&f.run.head_sha)
+                short_sha(&f.run.head_sha)
             ),
             verification,
         );

@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use crate::actions::short_sha;
 use crate::clock::Timestamp;
 use crate::model::EvidenceId;
 use crate::model::{
@@ -64,18 +65,13 @@ pub(crate) fn lines<'a>(
     (!matched.is_empty()).then_some((id, matched))
 }
 
-/// `sha`'s first seven characters.
-pub(crate) fn short(sha: &str) -> &str {
-    sha.get(..7).unwrap_or(sha)
-}
-
 /// A deployment as people read it: `d-42 (abc1234, 15:20 UTC)`.
 pub(crate) fn describe(d: &Deployment) -> String {
     match &d.commit_sha {
         Some(sha) => format!(
             "{} ({}, {})",
             d.id,
-            short(sha),
+            short_sha(sha),
             d.created_at.format("%H:%M UTC")
         ),
         None => format!("{} ({})", d.id, d.created_at.format("%H:%M UTC")),
@@ -114,7 +110,7 @@ pub(crate) fn rollback_mitigations(
     onset: Timestamp,
     bad: Option<&Deployment>,
     base_branch: &str,
-    verification: crate::playbook::Verification,
+    verification: crate::model::Verification,
 ) -> Vec<crate::playbook::Mitigation> {
     use crate::model::ActionKind;
     use crate::playbook::{Mitigation, Remedy};
@@ -145,7 +141,7 @@ pub(crate) fn rollback_mitigations(
             }),
             format!(
                 "revert {} through a pull request (runbook: Manual Rollback)",
-                short(&sha)
+                short_sha(&sha)
             ),
             verification.with_deadline(Duration::from_secs(20 * 60)),
         ));

@@ -10,10 +10,9 @@ use std::time::Duration;
 use super::common::{self, clip, deployments_probe, lines};
 use crate::model::SlowQueries;
 use crate::model::{ActionKind, EvidenceId, Hypothesis};
+use crate::model::{Check, Verification};
 use crate::playbook::signatures::{LogPattern, ThirdParty, is_third_party_failure};
-use crate::playbook::{
-    Check, Context, EvidenceSet, Mitigation, Plan, Playbook, Probe, Remedy, Scorer, Verification,
-};
+use crate::playbook::{Context, EvidenceSet, Mitigation, Plan, Playbook, Probe, Remedy, Scorer};
 
 /// Scenario 5: High Error Rate (5xx Spikes).
 #[derive(Debug, Clone)]

@@ -8,11 +8,10 @@ use std::time::Duration;
 
 use super::common::{self, clip, deployments_probe, lines};
 use crate::model::{ActionKind, Hypothesis};
+use crate::model::{Check, Verification};
 use crate::model::{DeploymentStatus, SlowQueries, TrackedIssue};
 use crate::playbook::signatures::LogPattern;
-use crate::playbook::{
-    Check, Context, EvidenceSet, Mitigation, Plan, Playbook, Probe, Remedy, Scorer, Verification,
-};
+use crate::playbook::{Context, EvidenceSet, Mitigation, Plan, Playbook, Probe, Remedy, Scorer};
 
 /// Scenario 6: Slow Performance (Latency Spike).
 #[derive(Debug, Clone)]

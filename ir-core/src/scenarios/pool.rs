@@ -12,10 +12,10 @@ use std::time::Duration;
 use super::common::{self, lines};
 use crate::model::DsnRoute;
 use crate::model::{ActionKind, Hypothesis, Risk};
+use crate::model::{Check, Verification};
 use crate::playbook::signatures::{LogPattern, is_too_many_clients, queue_pool_limit};
 use crate::playbook::{
-    Check, Context, EvidenceSet, Mitigation, NewValue, Plan, Playbook, Probe, Remedy, Scorer,
-    Verification,
+    Context, EvidenceSet, Mitigation, NewValue, Plan, Playbook, Probe, Remedy, Scorer,
 };
 
 /// Scenario 4: Database Connection Pool Exhausted.

@@ -8,11 +8,10 @@ use std::time::Duration;
 
 use super::common::{self, current, deployments_probe, describe, lines};
 use crate::error::ErrorKind;
+use crate::model::Verification;
 use crate::model::{ActionKind, Hypothesis};
 use crate::playbook::signatures::LogPattern;
-use crate::playbook::{
-    Context, EvidenceSet, Mitigation, Plan, Playbook, Probe, Remedy, Scorer, Verification,
-};
+use crate::playbook::{Context, EvidenceSet, Mitigation, Plan, Playbook, Probe, Remedy, Scorer};
 
 /// Scenario 1: Site Completely Down (502/503).
 #[derive(Debug, Clone)]

@@ -8,7 +8,8 @@ use super::*;
 use ir_core::classify::{Capability, Outage, Signals};
 use ir_core::incident::{ActionState, Phase};
 use ir_core::model::ActionKind;
-use ir_core::playbook::{Outcome, Symptoms};
+use ir_core::playbook::Symptoms;
+use ir_core::runner::Outcome;
 
 fn signals() -> Signals {
     Signals {
@@ -122,7 +123,7 @@ fn ok() -> Result<()> {
 /// The happy path's world and run.
 async fn fix_missing_secret() -> (
     World,
-    ir_core::playbook::RunReport,
+    ir_core::runner::RunReport,
     Arc<Mutex<Option<String>>>,
 ) {
     let world = World::open("Login broken", &signals(), 3).await;

@@ -4,7 +4,8 @@ use std::sync::atomic::AtomicBool;
 use super::*;
 use ir_core::classify::Signals;
 use ir_core::incident::ActionState;
-use ir_core::playbook::{Outcome, Symptoms};
+use ir_core::playbook::Symptoms;
+use ir_core::runner::Outcome;
 
 const TSC: &str = "./app/dashboard/page.tsx:4:28\nType error: Cannot find module 'lib/utils/formatDate' or its corresponding type declarations.\n\n  4 | import { formatDate } from 'lib/utils/formatDate'\nError: Process completed with exit code 1.";
 
@@ -138,9 +139,12 @@ async fn missing_file_gets_an_issue_naming_it_while_production_keeps_serving() {
     let notes: Vec<String> = incident
         .timeline()
         .iter()
-        .filter_map(|e| match &e.event.kind {
-            EventKind::Note { text } => Some(text.clone()),
-            _ => None,
+        .flat_map(|e| match &e.event.kind {
+            EventKind::Note { text } => vec![text.clone()],
+            EventKind::Recommended {
+                recommendations, ..
+            } => recommendations.clone(),
+            _ => Vec::new(),
         })
         .collect();
     assert!(

@@ -5,12 +5,13 @@ use std::sync::atomic::AtomicBool;
 
 use super::*;
 use ir_core::classify::Signals;
+use ir_core::model::Verification;
 use ir_core::model::{ActionKind, Hypothesis};
 use ir_core::playbook::signatures::LogPattern;
 use ir_core::playbook::{
-    Context, EvidenceSet, Mitigation, Outcome, Plan, Playbook, Probe, Remedy, Scorer, Symptoms,
-    Verification,
+    Context, EvidenceSet, Mitigation, Plan, Playbook, Probe, Remedy, Scorer, Symptoms,
 };
+use ir_core::runner::Outcome;
 
 /// "The disk is full": a scenario the runbook does not have.
 #[derive(Debug)]

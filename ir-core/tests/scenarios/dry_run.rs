@@ -9,7 +9,8 @@ use super::*;
 use ir_core::classify::{Capability, Outage, Reachability, Signals};
 use ir_core::incident::{ActionState, Phase};
 use ir_core::model::ActionKind;
-use ir_core::playbook::{Outcome, RunnerConfig, Symptoms};
+use ir_core::playbook::Symptoms;
+use ir_core::runner::{Outcome, RunnerConfig};
 
 fn dry() -> RunnerConfig {
     runner_config(|c| c.dry_run = true)

@@ -8,7 +8,8 @@ use ir_core::classify::Signals;
 use ir_core::incident::{ActionState, Phase};
 use ir_core::model::ActionKind;
 use ir_core::model::Role;
-use ir_core::playbook::{Outcome, Symptoms};
+use ir_core::playbook::Symptoms;
+use ir_core::runner::Outcome;
 
 fn signals() -> Signals {
     Signals {
@@ -263,7 +264,7 @@ async fn a_failing_third_party_turns_its_feature_off_and_tells_the_product_lead(
         incident
             .timeline()
             .iter()
-            .any(|e| matches!(&e.event.kind, EventKind::Note { text } if text.contains("circuit breaker around Stripe")))
+            .any(|e| matches!(&e.event.kind, EventKind::Recommended { recommendations, .. } if recommendations.iter().any(|r| r.contains("circuit breaker around Stripe"))))
     );
 }
 

@@ -4,7 +4,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use super::*;
 use ir_core::classify::Signals;
 use ir_core::incident::ActionState;
-use ir_core::playbook::{Outcome, Symptoms};
+use ir_core::playbook::Symptoms;
+use ir_core::runner::Outcome;
 
 fn signals() -> Signals {
     Signals {
@@ -171,7 +172,7 @@ async fn memory_growth_is_restarted_and_p95_comes_back_under_the_slo() {
     );
     assert!(
         incident.timeline().iter().any(
-            |e| matches!(&e.event.kind, EventKind::Note { text } if text.contains("heap dump"))
+            |e| matches!(&e.event.kind, EventKind::Recommended { recommendations, .. } if recommendations.iter().any(|r| r.contains("heap dump")))
         )
     );
 }
@@ -340,7 +341,7 @@ async fn user_reports_after_the_fix_keep_the_incident_open() {
         .with_logs(Arc::new(logs(OOM)))
         .with_database(Arc::new(quiet_db()))
         .with_health(Arc::new(slow_health(fast)));
-    let mut reports = ir_core::playbook::MockUserReports::new();
+    let mut reports = ir_core::runner::MockUserReports::new();
     reports
         .expect_count_since()
         .times(1)

@@ -22,8 +22,9 @@ use ir_core::incident::{Event, EventKind, Incident};
 use ir_core::memory::InMemoryIncidentStore;
 use ir_core::model::*;
 use ir_core::model::{IncidentId, MessageKind};
-use ir_core::playbook::{Providers, Runner, RunnerConfig};
+use ir_core::playbook::Providers;
 use ir_core::ports::*;
+use ir_core::runner::{Runner, RunnerConfig};
 use ir_core::severity::SeverityPolicy;
 use ir_testkit::FaultyStore;
 
@@ -168,9 +169,9 @@ impl World {
 
 /// Fails with the outcome unless the run resolved the incident.
 #[track_caller]
-pub(crate) fn assert_resolved(report: &ir_core::playbook::RunReport) {
+pub(crate) fn assert_resolved(report: &ir_core::runner::RunReport) {
     assert!(
-        matches!(report.outcome, ir_core::playbook::Outcome::Resolved { .. }),
+        matches!(report.outcome, ir_core::runner::Outcome::Resolved { .. }),
         "{:?}",
         report.outcome
     );
@@ -194,7 +195,12 @@ pub(crate) fn steps(incident: &Incident) -> Vec<&'static str> {
         .timeline()
         .iter()
         .map(|e| e.event.kind.name())
-        .filter(|n| !matches!(*n, "message_posted" | "escalated" | "flagged" | "note"))
+        .filter(|n| {
+            !matches!(
+                *n,
+                "message_posted" | "escalated" | "flagged" | "note" | "recommended"
+            )
+        })
         .collect()
 }
 

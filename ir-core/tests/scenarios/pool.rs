@@ -5,9 +5,11 @@ use secrecy::{ExposeSecret, SecretString};
 
 use super::*;
 use ir_core::classify::Signals;
+use ir_core::clock::Clock as _;
 use ir_core::incident::{ActionState, Phase};
 use ir_core::model::{ActionKind, Risk};
-use ir_core::playbook::{Outcome, Symptoms};
+use ir_core::playbook::Symptoms;
+use ir_core::runner::Outcome;
 
 const DIRECT: &str = "postgresql://app:s3cr3t-db-pass@db.internal:5432/web";
 const BOUNCED: &str = "postgresql://app:s3cr3t-db-pass@db.internal:6432/web";
@@ -282,7 +284,7 @@ async fn a_leak_terminates_only_idle_connections_once_approved() {
             .starts_with("terminated 80 idle connection(s)")
     );
     assert!(incident.timeline().iter().any(
-        |e| matches!(&e.event.kind, EventKind::Note { text } if text.contains("context managers"))
+        |e| matches!(&e.event.kind, EventKind::Recommended { recommendations, .. } if recommendations.iter().any(|r| r.contains("context managers")))
     ));
 }
 
@@ -463,19 +465,24 @@ async fn a_quiet_database_is_not_touched() {
     assert_eq!(world.incident().await.actions().count(), 0);
 }
 
-/// An approver nobody answers.
+/// An approver nobody answers, while an hour passes on the incident's clock (the approver
+/// moves the manual clock; nobody else does).
 #[derive(Debug)]
-struct Silent;
+struct Silent(ManualClock);
 
 #[async_trait::async_trait]
 impl Approver for Silent {
     async fn decide(&self, _: &ApprovalRequest) -> Result<Decision> {
+        self.0.sleep(std::time::Duration::from_secs(3600)).await;
         std::future::pending().await
     }
 }
 
-#[tokio::test(start_paused = true)]
+/// The approval timeout is the runner's clock: on a manual clock it fires when time reaches
+/// it, with no real waiting.
+#[tokio::test]
 async fn an_approver_who_never_answers_is_a_rejection() {
+    let wall = std::time::Instant::now();
     let world = World::open("API timing out", &signals(), 5).await;
     let fixed = Arc::new(AtomicBool::new(false));
     let mut db = database(Db::Leaking, Db::Healthy, fixed.clone());
@@ -488,12 +495,31 @@ async fn an_approver_who_never_answers_is_a_rejection() {
         .with_deploy(Arc::new(platform(0)))
         .with_health(Arc::new(switchable_health(Arc::new(AtomicBool::new(true)))));
     let report = world
-        .runner(providers, Arc::new(Silent))
+        .runner(providers, Arc::new(Silent(world.clock.clone())))
         .run(world.id, &symptoms())
         .await
         .unwrap();
     assert!(matches!(report.outcome, Outcome::NeedsHuman { .. }));
     let incident = world.incident().await;
+    // The approver was asked once, and an hour passed while it was.
+    let asked = incident
+        .timeline()
+        .iter()
+        .find(|e| matches!(e.event.kind, EventKind::ActionProposed { .. }))
+        .map(|e| e.event.at)
+        .expect("an action was proposed");
+    let rejected = incident
+        .timeline()
+        .iter()
+        .find(|e| matches!(e.event.kind, EventKind::ActionRejected { .. }))
+        .map(|e| e.event.at)
+        .expect("the action was rejected");
+    assert!(rejected - asked >= chrono::Duration::minutes(15));
+    assert!(
+        wall.elapsed() < std::time::Duration::from_secs(1),
+        "real time passed: {:?}",
+        wall.elapsed()
+    );
     let reason = incident
         .timeline()
         .iter()

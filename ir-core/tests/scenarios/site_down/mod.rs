@@ -9,7 +9,8 @@ use ir_core::clock::Clock as _;
 use ir_core::incident::{ActionState, Phase};
 use ir_core::model::Role;
 use ir_core::model::{Flag, MessageKind};
-use ir_core::playbook::{ApprovalPolicy, Outcome};
+use ir_core::playbook::ApprovalPolicy;
+use ir_core::runner::Outcome;
 
 mod resume;
 

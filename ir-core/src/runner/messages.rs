@@ -1,12 +1,14 @@
 //! The runbook's messages as the runner sends them: what the runner knows at each step,
-//! turned into [`comms`](crate::comms) messages and rendered by its templates.
+//! turned into [`comms`](crate::comms) messages, rendered by its templates, sent and recorded.
 
 use std::time::Duration;
 
+use super::Drive;
 use crate::clock::Timestamp;
+use crate::comms::templates::escape_mrkdwn;
 use crate::comms::{
     self, Acknowledgement, InitialAssessment, InitialNotification, Message, MitigationApplied,
-    ResolutionNotification, StatusPageMessage, StatusUpdate, Templates, past_tense,
+    Rendered, ResolutionNotification, StatusPageMessage, StatusUpdate, Templates,
 };
 use crate::error::Result;
 use crate::incident::{EventKind, Incident};
@@ -14,6 +16,7 @@ use crate::model::MessageKind;
 use crate::model::Role;
 use crate::model::StatusPageStatus;
 use crate::model::{ActionKind, Hypothesis};
+use crate::ports::StatusPageUpdate;
 
 /// A message the runner wants sent.
 #[derive(Debug, Clone)]
@@ -45,13 +48,6 @@ pub(crate) enum Outgoing {
         contacts: Vec<String>,
         reason: String,
     },
-}
-
-/// A rendered message.
-pub(crate) struct Rendered {
-    pub kind: MessageKind,
-    pub text: String,
-    pub mrkdwn: Option<String>,
 }
 
 /// Who helped: everyone who acknowledged or approved something, the policy and the runner
@@ -129,7 +125,7 @@ pub(crate) fn render(
             monitor_for,
         } => MitigationApplied {
             at: now,
-            action: past_tense(action),
+            action: action.past_tense(),
             status: status.clone(),
             next_steps: format!(
                 "Monitor for {}, then root cause analysis",
@@ -171,15 +167,78 @@ pub(crate) fn render(
             );
             return Ok(Rendered {
                 kind: MessageKind::Escalation,
+                mrkdwn: escape_mrkdwn(&text),
                 text,
-                mrkdwn: None,
             });
         }
     };
-    let rendered = templates.render(&message)?;
-    Ok(Rendered {
-        kind: rendered.kind,
-        text: rendered.text,
-        mrkdwn: Some(rendered.mrkdwn),
-    })
+    templates.render(&message)
+}
+
+impl Drive<'_> {
+    /// Sends a message (chat or status page) and records it. A message that cannot be sent is
+    /// noted, never fatal.
+    pub(super) async fn post(&mut self, msg: Outgoing) -> Result<()> {
+        let rendered = match render(
+            &self.r.templates,
+            self.incident(),
+            self.now(),
+            &self.r.config.actor,
+            &msg,
+        ) {
+            Ok(r) => r,
+            Err(e) => {
+                return self
+                    .journal
+                    .push(EventKind::note(format!("could not render a message: {e}")))
+                    .await;
+            }
+        };
+        let sent = match &msg {
+            Outgoing::StatusPage(status) => match &self.r.providers.status_page {
+                None => return Ok(()),
+                Some(page) => page
+                    .publish(&StatusPageUpdate {
+                        incident_key: self.incident().dedup_key().to_owned(),
+                        title: self.incident().title().to_owned(),
+                        status: *status,
+                        body: rendered.text.clone(),
+                    })
+                    .await
+                    .map(|()| "status-page".to_owned()),
+            },
+            Outgoing::Acknowledgement
+            | Outgoing::InitialNotification { .. }
+            | Outgoing::InitialAssessment { .. }
+            | Outgoing::StatusUpdate { .. }
+            | Outgoing::MitigationApplied { .. }
+            | Outgoing::Resolution { .. }
+            | Outgoing::Escalation { .. } => match &self.r.providers.chat {
+                None => return Ok(()),
+                Some(chat) => chat
+                    .post(&rendered.to_chat_message(self.r.config.channel.clone()))
+                    .await
+                    .map(|r| r.channel),
+            },
+        };
+        match sent {
+            Ok(channel) => {
+                self.journal
+                    .push(EventKind::MessagePosted {
+                        kind: rendered.kind,
+                        channel,
+                        text: rendered.text,
+                    })
+                    .await
+            }
+            Err(e) => {
+                self.journal
+                    .push(EventKind::note(format!(
+                        "could not post {:?}: {e}",
+                        rendered.kind
+                    )))
+                    .await
+            }
+        }
+    }
 }

@@ -19,6 +19,9 @@ pub(crate) struct Journal {
     clock: Arc<dyn Clock>,
     actor: String,
     incident: Incident,
+    /// The in-memory incident may hold events the store does not (an append whose outcome
+    /// is unknown): reload before the next record.
+    stale: bool,
 }
 
 impl Journal {
@@ -34,6 +37,7 @@ impl Journal {
             clock,
             actor,
             incident,
+            stale: false,
         })
     }
 
@@ -47,13 +51,23 @@ impl Journal {
 
     async fn reload(&mut self) -> Result<()> {
         self.incident = self.store.load(self.incident.id()).await?.incident()?;
+        self.stale = false;
         Ok(())
     }
 
     /// Records `kinds` as one append, stamped now (never before the last event).
+    ///
+    /// The events are folded into the in-memory incident first (which checks each against
+    /// the state the previous one left, and costs only the events themselves, never a copy
+    /// of the incident), then appended to the store with the version they were checked
+    /// against. When the store does not take them, the in-memory incident is reloaded from
+    /// the store, so it never holds an event the store does not.
     pub(crate) async fn record(&mut self, kinds: Vec<EventKind>) -> Result<()> {
         if kinds.is_empty() {
             return Ok(());
+        }
+        if self.stale {
+            self.reload().await?;
         }
         for _ in 0..CONFLICT_RETRIES {
             let last = self.incident.timeline().last().map(|e| e.event.at);
@@ -63,17 +77,28 @@ impl Journal {
                 .iter()
                 .map(|k| Event::new(at, self.actor.clone(), k.clone()))
                 .collect();
-            let mut next = self.incident.clone();
-            for e in &events {
-                next.record(e.clone()).map_err(Error::from)?;
+            let expected = self.incident.version();
+            // Checked one by one against the state each leaves; the first refused one stops
+            // the append before anything reaches the store.
+            for (i, e) in events.iter().enumerate() {
+                if let Err(refused) = self.incident.record(e.clone()) {
+                    if i > 0 {
+                        // Earlier events of this append were applied in memory only.
+                        self.reload().await?;
+                    }
+                    return Err(Error::from(refused));
+                }
             }
+            let applied = self.incident.version();
+            // The in memory incident is ahead of the store until the append succeeds.
+            self.stale = true;
             match self
                 .store
-                .append(self.incident.id(), self.incident.version(), events)
+                .append(self.incident.id(), expected, events)
                 .await
             {
-                Ok(version) if version == next.version() => {
-                    self.incident = next;
+                Ok(version) if version == applied => {
+                    self.stale = false;
                     return Ok(());
                 }
                 Ok(_) => {
@@ -86,7 +111,14 @@ impl Journal {
                     tracing::warn!(incident = %self.incident.id(), "timeline moved on; reloading");
                     self.reload().await?;
                 }
-                Err(e) => return Err(e),
+                Err(e) => {
+                    // Whether the store took the events is unknown: read them back, or leave
+                    // the copy marked stale for the next record.
+                    if let Err(reload) = self.reload().await {
+                        tracing::warn!(incident = %self.incident.id(), error = %reload, "could not reload after a failed append");
+                    }
+                    return Err(e);
+                }
             }
         }
         Err(Error::conflict(format!(

@@ -1,0 +1,50 @@
+//! What the runner asks of the timeline: what was interrupted, what is pending, what was
+//! already recommended. Each answer is kept by the fold as events are recorded, so asking
+//! never re-scans the timeline.
+
+use super::{ActionRecord, ActionState, Incident, Phase};
+
+/// What a succeeded mitigation still needs ([`Incident::pending_verification`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Pending<'a> {
+    /// Its verification did not run, or did not finish.
+    Verify(&'a ActionRecord),
+    /// It was verified; the monitoring window did not finish.
+    Monitor(&'a ActionRecord),
+}
+
+impl<'a> Pending<'a> {
+    /// The mitigation.
+    pub fn action(&self) -> &'a ActionRecord {
+        match self {
+            Self::Verify(r) | Self::Monitor(r) => r,
+        }
+    }
+}
+
+impl Incident {
+    /// Actions whose intent was recorded (`ActionStarted`) and not their outcome: a run
+    /// stopped between the two. In the order they were proposed.
+    pub fn interrupted_actions(&self) -> impl Iterator<Item = &ActionRecord> {
+        self.actions().filter(|a| a.state == ActionState::Started)
+    }
+
+    /// The last succeeded mitigation (an action proposed with a verification, not a dry run's)
+    /// whose verification did not run or whose monitoring window did not finish; `None` once
+    /// a verification failed after it, or the incident is resolved.
+    pub fn pending_verification(&self) -> Option<Pending<'_>> {
+        let (key, verified) = self.pending.as_ref()?;
+        let record = self.action(key)?;
+        Some(if *verified && self.phase == Phase::Monitoring {
+            Pending::Monitor(record)
+        } else {
+            Pending::Verify(record)
+        })
+    }
+
+    /// Whether the recommendations for the hypothesis `cause` of `playbook` were recorded.
+    pub fn recommended(&self, playbook: &str, cause: &str) -> bool {
+        self.recommended
+            .contains(&(playbook.to_owned(), cause.to_owned()))
+    }
+}
