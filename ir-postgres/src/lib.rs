@@ -10,7 +10,7 @@
 //!   replicas of a service share incidents: one incident per dedup key, appends with an
 //!   expected version, action leases with expiry.
 //! - The DSN check ("`DATABASE_URL` must use port 6432") is the pure
-//!   [`check_dsn`], re-exported here.
+//!   [`ir_core::ports::check_dsn`]: it needs no database.
 //!
 //! ```no_run
 //! use std::time::Duration;
@@ -80,5 +80,4 @@ mod testing;
 
 pub use config::{DEFAULT_APPLICATION_NAME, DEFAULT_SCHEMA, PgConfig, PgConfigBuilder};
 pub use diagnostics::PgDiagnostics;
-pub use ir_core::ports::check_dsn;
 pub use store::{MIN_LEASE_TTL, PgIncidentStore};
