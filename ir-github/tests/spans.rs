@@ -5,59 +5,15 @@
 
 mod common;
 
-use std::sync::{Arc, Mutex};
-
 use common::*;
 use ir_core::ports::{CodeHost, NewIssue};
-use tracing::field::{Field, Visit};
-use tracing::span::{Attributes, Id, Record};
-use tracing::{Event, Subscriber};
-use tracing_subscriber::layer::{Context, Layer};
-use tracing_subscriber::prelude::*;
+use ir_testkit::TraceCapture;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-#[derive(Clone, Default)]
-struct Capture(Arc<Mutex<Vec<String>>>);
-
-struct Fields(String);
-
-impl Visit for Fields {
-    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
-        self.0.push_str(&format!(" {}={:?}", field.name(), value));
-    }
-}
-
-impl<S: Subscriber> Layer<S> for Capture {
-    fn on_new_span(&self, attrs: &Attributes<'_>, _: &Id, _: Context<'_, S>) {
-        let mut fields = Fields(format!("span {}", attrs.metadata().name()));
-        attrs.record(&mut fields);
-        self.0.lock().unwrap().push(fields.0);
-    }
-
-    fn on_record(&self, _: &Id, values: &Record<'_>, _: Context<'_, S>) {
-        let mut fields = Fields("record".into());
-        values.record(&mut fields);
-        self.0.lock().unwrap().push(fields.0);
-    }
-
-    fn on_event(&self, event: &Event<'_>, _: Context<'_, S>) {
-        let mut fields = Fields(format!(
-            "event {} {}",
-            event.metadata().level(),
-            event.metadata().target()
-        ));
-        event.record(&mut fields);
-        self.0.lock().unwrap().push(fields.0);
-    }
-}
-
 #[tokio::test]
 async fn nothing_traced_carries_the_token_or_the_signed_url() {
-    let capture = Capture::default();
-    let _guard = tracing_subscriber::registry()
-        .with(capture.clone())
-        .set_default();
+    let (capture, _guard) = TraceCapture::install();
     let server = MockServer::start().await;
     let host = MockServer::start().await;
     Mock::given(method("GET"))
@@ -103,7 +59,7 @@ async fn nothing_traced_carries_the_token_or_the_signed_url() {
         .unwrap_err();
     assert_eq!(err.kind(), ir_core::ErrorKind::RateLimited);
 
-    let lines = capture.0.lock().unwrap().clone();
+    let lines = capture.lines();
     let all = lines.join("\n");
     assert!(all.contains("provider=github"), "{all}");
     assert!(all.contains("operation=download_job_logs"), "{all}");

@@ -5,59 +5,15 @@
 
 mod common;
 
-use std::sync::{Arc, Mutex};
-
 use common::*;
 use ir_core::clock::ManualClock;
 use ir_core::ports::ErrorTracker;
-use tracing::field::{Field, Visit};
-use tracing::span::{Attributes, Id, Record};
-use tracing::{Event, Subscriber};
-use tracing_subscriber::layer::{Context, Layer};
-use tracing_subscriber::prelude::*;
+use ir_testkit::TraceCapture;
 use wiremock::{MockServer, ResponseTemplate};
-
-#[derive(Clone, Default)]
-struct Capture(Arc<Mutex<Vec<String>>>);
-
-struct Fields(String);
-
-impl Visit for Fields {
-    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
-        self.0.push_str(&format!(" {}={:?}", field.name(), value));
-    }
-}
-
-impl<S: Subscriber> Layer<S> for Capture {
-    fn on_new_span(&self, attrs: &Attributes<'_>, _: &Id, _: Context<'_, S>) {
-        let mut fields = Fields(format!("span {}", attrs.metadata().name()));
-        attrs.record(&mut fields);
-        self.0.lock().unwrap().push(fields.0);
-    }
-
-    fn on_record(&self, _: &Id, values: &Record<'_>, _: Context<'_, S>) {
-        let mut fields = Fields("record".into());
-        values.record(&mut fields);
-        self.0.lock().unwrap().push(fields.0);
-    }
-
-    fn on_event(&self, event: &Event<'_>, _: Context<'_, S>) {
-        let mut fields = Fields(format!(
-            "event {} {}",
-            event.metadata().level(),
-            event.metadata().target()
-        ));
-        event.record(&mut fields);
-        self.0.lock().unwrap().push(fields.0);
-    }
-}
 
 #[tokio::test]
 async fn trace_output_never_holds_the_token() {
-    let capture = Capture::default();
-    let _guard = tracing_subscriber::registry()
-        .with(capture.clone())
-        .set_default();
+    let (capture, _guard) = TraceCapture::install();
     let server = MockServer::start().await;
     get(ISSUES_PATH, &new_issues_query())
         .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "1"))
@@ -77,7 +33,7 @@ async fn trace_output_never_holds_the_token() {
         .unwrap();
     assert_eq!(issues.len(), 2);
 
-    let lines = capture.0.lock().unwrap().clone();
+    let lines = capture.lines();
     let all = lines.join("\n");
     assert!(
         all.contains("sentry") && all.contains("new_issues"),

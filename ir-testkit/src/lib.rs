@@ -35,6 +35,7 @@ mod database;
 mod faulty;
 mod fixtures;
 mod platform;
+mod tracing_capture;
 mod tracker;
 
 pub use code::{FiledIssue, InMemoryCodeHost, OpenedRevert};
@@ -48,6 +49,7 @@ pub use platform::{
     InMemoryLogs, InMemoryPlatform, InMemoryVariables, PlatformCall, ScriptedAnswer,
     ScriptedHealthProbe,
 };
+pub use tracing_capture::TraceCapture;
 pub use tracker::{InMemoryErrorTracker, MAX_ERROR_BUCKETS};
 
 use std::sync::{Mutex, MutexGuard, PoisonError};
