@@ -158,7 +158,8 @@ impl HealthProbeConfigBuilder {
         self
     }
 
-    /// How many bytes of the body to keep (default 512). The rest is not downloaded.
+    /// How many bytes of the body to keep (default 512). The rest is not downloaded, and the
+    /// excerpt, once decoded as UTF-8 (invalid bytes replaced), is at most this many bytes.
     pub fn with_excerpt_bytes(mut self, bytes: usize) -> Self {
         self.excerpt_bytes = bytes;
         self
@@ -304,7 +305,7 @@ impl HealthProbe for HttpHealthProbe {
                     shown.as_str(),
                     response.status().as_u16(),
                     latency,
-                    utf8_excerpt(response.body().to_vec()),
+                    utf8_excerpt(response.body().to_vec(), self.config.excerpt_bytes),
                 ),
                 Attempt::TimedOut => {
                     HealthReport::failed(shown.as_str(), latency, HealthOutcome::Timeout)
@@ -364,14 +365,23 @@ fn root_cause(e: &(dyn std::error::Error + 'static), timeout: Duration) -> Strin
 }
 
 /// The bytes as UTF-8, a multi-byte character cut at the end dropped, other invalid bytes
-/// replaced.
-fn utf8_excerpt(mut bytes: Vec<u8>) -> String {
+/// replaced, and the text cut to at most `cap` bytes on a character boundary: each invalid
+/// byte becomes a three-byte U+FFFD, so the decoded text can be longer than the bytes read.
+fn utf8_excerpt(mut bytes: Vec<u8>, cap: usize) -> String {
     if let Err(e) = std::str::from_utf8(&bytes) {
         if e.error_len().is_none() {
             bytes.truncate(e.valid_up_to());
         }
     }
-    String::from_utf8_lossy(&bytes).into_owned()
+    let mut text = String::from_utf8_lossy(&bytes).into_owned();
+    if text.len() > cap {
+        let mut end = cap;
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        text.truncate(end);
+    }
+    text
 }
 
 #[cfg(test)]
@@ -437,8 +447,18 @@ mod tests {
     fn excerpt_drops_a_cut_character() {
         let mut bytes = "ok é".as_bytes().to_vec();
         bytes.pop(); // cut the two-byte é in half
-        assert_eq!(utf8_excerpt(bytes), "ok ");
-        assert_eq!(utf8_excerpt(vec![b'a', 0xff, b'b']), "a\u{fffd}b");
+        assert_eq!(utf8_excerpt(bytes, 512), "ok ");
+        assert_eq!(utf8_excerpt(vec![b'a', 0xff, b'b'], 512), "a\u{fffd}b");
+    }
+
+    #[test]
+    fn excerpt_of_invalid_bytes_stays_within_its_cap() {
+        // 64 invalid bytes decode to 64 three-byte U+FFFD: 192 bytes before the cap.
+        let excerpt = utf8_excerpt(vec![0xff; 64], 64);
+        assert!(excerpt.len() <= 64, "{} bytes", excerpt.len());
+        assert_eq!(excerpt, "\u{fffd}".repeat(21));
+        // The cut falls on a character boundary, never inside a U+FFFD.
+        assert_eq!(utf8_excerpt(vec![b'a', 0xff, 0xff], 5), "a\u{fffd}");
     }
 
     #[test]
