@@ -102,6 +102,7 @@ pub struct Request {
     headers: HeaderMap,
     body: Option<Bytes>,
     idempotent: bool,
+    outage: Option<fn(&Response) -> bool>,
 }
 
 impl Request {
@@ -119,6 +120,7 @@ impl Request {
             headers: HeaderMap::new(),
             body: None,
             idempotent,
+            outage: None,
         }
     }
 
@@ -144,6 +146,19 @@ impl Request {
     pub fn with_idempotent(mut self, idempotent: bool) -> Self {
         self.idempotent = idempotent;
         self
+    }
+
+    /// Names answers whose status hides an outage, such as a GraphQL server's HTTP 200 whose
+    /// body reports an internal error: an answer `is_outage` accepts is retried like a 503,
+    /// so only when the request is idempotent. The last such answer is still returned.
+    pub fn with_outage_answer(mut self, is_outage: fn(&Response) -> bool) -> Self {
+        self.outage = Some(is_outage);
+        self
+    }
+
+    /// Whether `response` is an outage by [`with_outage_answer`](Self::with_outage_answer).
+    pub(crate) fn is_outage(&self, response: &Response) -> bool {
+        self.outage.is_some_and(|is_outage| is_outage(response))
     }
 
     /// Adds a header.

@@ -107,6 +107,7 @@ impl RailwayClient {
         let request = Request::post(self.endpoint.clone())
             .with_operation(op.root_field)
             .with_idempotent(idempotent)
+            .with_outage_answer(is_outage)
             .with_json(&body)?;
         let response = self.http.send(request).await?;
         decode(&response, op, secret)
@@ -217,6 +218,19 @@ fn decode<T: DeserializeOwned>(
     })
 }
 
+/// Whether a 2xx answer's first GraphQL error says the server failed
+/// (`extensions.code = "INTERNAL_SERVER_ERROR"`): an outage the HTTP status does not show, so
+/// `ir_http` retries it (idempotent operations only).
+fn is_outage(response: &Response) -> bool {
+    if !response.is_success() {
+        return false;
+    }
+    serde_json::from_slice::<Envelope>(response.body())
+        .ok()
+        .and_then(|envelope| envelope.errors)
+        .is_some_and(|errors| graphql_kind(&errors) == ErrorKind::Unavailable)
+}
+
 /// `text` with every occurrence of `secret` (as sent, quoted as JSON, or escaped as JSON)
 /// replaced by `<redacted>`.
 fn redact(text: String, secret: Option<&str>) -> String {
@@ -271,6 +285,8 @@ fn graphql_kind(errors: &[GraphqlError]) -> ErrorKind {
         Some("UNAUTHENTICATED") => ErrorKind::Unauthenticated,
         Some("FORBIDDEN") => ErrorKind::PermissionDenied,
         Some("NOT_FOUND") => ErrorKind::NotFound,
+        // The server failed on its side: an outage, not a bad request.
+        Some("INTERNAL_SERVER_ERROR") => ErrorKind::Unavailable,
         _ => ErrorKind::InvalidInput,
     }
 }
@@ -340,6 +356,10 @@ mod tests {
             (
                 r#"{"errors":[{"message":"Problem processing request"}]}"#,
                 ErrorKind::InvalidInput,
+            ),
+            (
+                r#"{"errors":[{"message":"Problem processing request","extensions":{"code":"INTERNAL_SERVER_ERROR"}}],"data":null}"#,
+                ErrorKind::Unavailable,
             ),
         ];
         for (body, kind) in rows {

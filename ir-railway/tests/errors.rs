@@ -426,6 +426,38 @@ async fn a_5xx_is_retried_only_for_idempotent_operations() {
     }
 }
 
+/// Railway's answer when its own server fails: HTTP 200, the error in the body.
+const INTERNAL_SERVER_ERROR: &str = r#"{"errors":[{"message":"Problem processing request","extensions":{"code":"INTERNAL_SERVER_ERROR"}}],"data":null}"#;
+
+#[tokio::test]
+async fn an_internal_server_error_under_200_is_an_outage_retried_only_for_idempotent_operations() {
+    for op in Op::ALL {
+        let server = MockServer::start().await;
+        any_graphql(op.names().0)
+            .respond_with(ok(INTERNAL_SERVER_ERROR))
+            .up_to_n_times(1)
+            .expect(1)
+            .mount(&server)
+            .await;
+        any_graphql(op.names().0)
+            .respond_with(ok(&op.success()))
+            .expect(u64::from(op.idempotent()))
+            .mount(&server)
+            .await;
+
+        let result = op.run(&client(&server)).await;
+
+        if op.idempotent() {
+            result.unwrap_or_else(|e| panic!("{op:?}: {e}"));
+        } else {
+            let err = result.unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::Unavailable, "{op:?}: {err}");
+            assert!(err.is_temporary(), "{op:?}");
+            assert_eq!(err.status(), Some(200));
+        }
+    }
+}
+
 #[tokio::test]
 async fn account_tokens_travel_as_bearer() {
     let server = MockServer::start().await;
