@@ -719,6 +719,13 @@ impl HttpClient {
                 format!("request to {host} failed ({tries})"),
             )
         };
+        // Unless it never left (no connection, no TLS session), a request that is not
+        // idempotent may have reached the server and done its work.
+        let message = if request.is_idempotent() || is_tls_error(&e) || e.is_connect() {
+            message
+        } else {
+            format!("{message}; {MAY_HAVE_TAKEN_EFFECT}")
+        };
         self.error(kind, message, request)
             .with_source(e.without_url())
     }
@@ -730,6 +737,11 @@ impl HttpClient {
             .with_operation(request.operation.clone())
     }
 }
+
+/// What an error about a request that is not idempotent says when the request may have
+/// reached the server: the caller must read the state back before repeating it.
+pub const MAY_HAVE_TAKEN_EFFECT: &str = "the request is not idempotent and may have taken \
+     effect: re-read the state before repeating it";
 
 /// Whether a transport error is a TLS failure (bad certificate, handshake refused, a plain
 /// HTTP server behind an `https://` URL).

@@ -43,7 +43,9 @@
 //! - Retries, timeouts and rate limits are [`ir_http`]'s, set through
 //!   [`ir_http::ClientOptions`]: queries are retried after a timeout, a 502/503/504 or a GraphQL `INTERNAL_SERVER_ERROR` under 200;
 //!   rollback, redeploy, restart and variable changes are not (an upsert with `skip_deploys`
-//!   is, since repeating it changes nothing).
+//!   is, since repeating it changes nothing). When such a change's answer is lost or cut off,
+//!   or cannot be read, the error says it may have taken effect: re-read the state before
+//!   repeating it.
 //! - Errors: see "From answer to error" below for how Railway's answers (GraphQL `errors`
 //!   under HTTP 200, "Not Authorized", an HTML page) become [`ir_core::Error`] kinds. A
 //!   deployment status this crate does not know arrives as `DeploymentStatus::Unknown(..)`,
