@@ -607,6 +607,25 @@ async fn an_admin_console_that_is_not_there_is_unavailable() {
     assert!(!format!("{err} {err:?}").contains("hunter2"));
 }
 
+#[tokio::test]
+async fn an_admin_url_that_points_at_plain_postgres_says_it_is_not_a_pgbouncer_console() {
+    let config = PgConfig::builder(SecretString::from(common::database_url()))
+        .with_pgbouncer_admin_url(SecretString::from(common::database_url()))
+        .build()
+        .unwrap();
+    let diagnostics = PgDiagnostics::new(&config).unwrap();
+    let pools = diagnostics.pgbouncer_pools().await.unwrap_err();
+    let stats = diagnostics.pgbouncer_stats().await.unwrap_err();
+    for err in [pools, stats] {
+        assert_eq!(err.kind(), ErrorKind::Config, "{err}");
+        assert!(
+            err.message()
+                .contains("PGBOUNCER_ADMIN_URL is not a PgBouncer admin console"),
+            "{err}"
+        );
+    }
+}
+
 /// Through the port, in a database of its own: no extension, then the extension without
 /// `shared_preload_libraries` (how this server runs), each a result rather than an error.
 #[tokio::test]
