@@ -102,6 +102,7 @@ pub struct Request {
     headers: HeaderMap,
     body: Option<Bytes>,
     idempotent: bool,
+    outage: Option<fn(&Response) -> bool>,
 }
 
 impl Request {
@@ -119,6 +120,7 @@ impl Request {
             headers: HeaderMap::new(),
             body: None,
             idempotent,
+            outage: None,
         }
     }
 
@@ -144,6 +146,19 @@ impl Request {
     pub fn with_idempotent(mut self, idempotent: bool) -> Self {
         self.idempotent = idempotent;
         self
+    }
+
+    /// Names answers whose status hides an outage, such as a GraphQL server's HTTP 200 whose
+    /// body reports an internal error: an answer `is_outage` accepts is retried like a 503,
+    /// so only when the request is idempotent. The last such answer is still returned.
+    pub fn with_outage_answer(mut self, is_outage: fn(&Response) -> bool) -> Self {
+        self.outage = Some(is_outage);
+        self
+    }
+
+    /// Whether `response` is an outage by [`with_outage_answer`](Self::with_outage_answer).
+    pub(crate) fn is_outage(&self, response: &Response) -> bool {
+        self.outage.is_some_and(|is_outage| is_outage(response))
     }
 
     /// Adds a header.
@@ -704,6 +719,13 @@ impl HttpClient {
                 format!("request to {host} failed ({tries})"),
             )
         };
+        // Unless it never left (no connection, no TLS session), a request that is not
+        // idempotent may have reached the server and done its work.
+        let message = if request.is_idempotent() || is_tls_error(&e) || e.is_connect() {
+            message
+        } else {
+            format!("{message}; {MAY_HAVE_TAKEN_EFFECT}")
+        };
         self.error(kind, message, request)
             .with_source(e.without_url())
     }
@@ -715,6 +737,11 @@ impl HttpClient {
             .with_operation(request.operation.clone())
     }
 }
+
+/// What an error about a request that is not idempotent says when the request may have
+/// reached the server: the caller must read the state back before repeating it.
+pub const MAY_HAVE_TAKEN_EFFECT: &str = "the request is not idempotent and may have taken \
+     effect: re-read the state before repeating it";
 
 /// Whether a transport error is a TLS failure (bad certificate, handshake refused, a plain
 /// HTTP server behind an `https://` URL).

@@ -158,7 +158,8 @@ impl HealthProbeConfigBuilder {
         self
     }
 
-    /// How many bytes of the body to keep (default 512). The rest is not downloaded.
+    /// How many bytes of the body to keep (default 512). The rest is not downloaded, and the
+    /// excerpt, once decoded as UTF-8 (invalid bytes replaced), is at most this many bytes.
     pub fn with_excerpt_bytes(mut self, bytes: usize) -> Self {
         self.excerpt_bytes = bytes;
         self
@@ -274,9 +275,9 @@ impl HttpHealthProbe {
 impl HealthProbe for HttpHealthProbe {
     async fn check(&self, path: &str) -> Result<HealthReport> {
         let url = self.config.url_for(path)?;
-        // The report names the URL without any password it carried.
-        let mut shown = url.clone();
-        let _ = shown.set_password(None);
+        // The report names the URL without any password it carried, and with the values of
+        // known token parameters masked.
+        let shown = shown_url(&url);
         let span = tracing::info_span!(
             "health_check",
             provider = "http",
@@ -304,7 +305,7 @@ impl HealthProbe for HttpHealthProbe {
                     shown.as_str(),
                     response.status().as_u16(),
                     latency,
-                    utf8_excerpt(response.body().to_vec()),
+                    utf8_excerpt(response.body().to_vec(), self.config.excerpt_bytes),
                 ),
                 Attempt::TimedOut => {
                     HealthReport::failed(shown.as_str(), latency, HealthOutcome::Timeout)
@@ -363,15 +364,65 @@ fn root_cause(e: &(dyn std::error::Error + 'static), timeout: Duration) -> Strin
     }
 }
 
+/// Query parameters whose value is a credential: masked in a report's URL.
+const TOKEN_PARAMETERS: &[&str] = &[
+    "token",
+    "access_token",
+    "key",
+    "api_key",
+    "sig",
+    "signature",
+    "secret",
+    "password",
+];
+
+/// `url` as a report shows it: no password, and the value of each known token parameter
+/// (`token`, `access_token`, `key`, `api_key`, `sig`, `signature`, `secret`, `password`, any
+/// case) replaced by `<redacted>`; other parameters kept as sent.
+fn shown_url(url: &Url) -> String {
+    let mut shown = url.clone();
+    let _ = shown.set_password(None);
+    let Some(query) = url.query().map(str::to_owned) else {
+        return shown.into();
+    };
+    shown.set_query(None);
+    let masked = query
+        .split('&')
+        .map(|pair| {
+            let name = pair.split_once('=').map_or(pair, |(name, _)| name);
+            let decoded = url::form_urlencoded::parse(name.as_bytes())
+                .next()
+                .map(|(name, _)| name.to_ascii_lowercase())
+                .unwrap_or_default();
+            if TOKEN_PARAMETERS.contains(&decoded.as_str()) {
+                format!("{name}=<redacted>")
+            } else {
+                pair.to_owned()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("&");
+    format!("{shown}?{masked}")
+}
+
 /// The bytes as UTF-8, a multi-byte character cut at the end dropped, other invalid bytes
-/// replaced.
-fn utf8_excerpt(mut bytes: Vec<u8>) -> String {
+/// replaced, and the text cut to at most `cap` bytes on a character boundary: each invalid
+/// byte becomes a three-byte U+FFFD, so the decoded text can be longer than the bytes read.
+fn utf8_excerpt(mut bytes: Vec<u8>, cap: usize) -> String {
     if let Err(e) = std::str::from_utf8(&bytes) {
         if e.error_len().is_none() {
             bytes.truncate(e.valid_up_to());
         }
     }
-    String::from_utf8_lossy(&bytes).into_owned()
+    let mut text = String::from_utf8_lossy(&bytes).into_owned();
+    if text.len() > cap {
+        let mut end = cap;
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        text.truncate(end);
+    }
+    text
 }
 
 #[cfg(test)]
@@ -437,8 +488,18 @@ mod tests {
     fn excerpt_drops_a_cut_character() {
         let mut bytes = "ok é".as_bytes().to_vec();
         bytes.pop(); // cut the two-byte é in half
-        assert_eq!(utf8_excerpt(bytes), "ok ");
-        assert_eq!(utf8_excerpt(vec![b'a', 0xff, b'b']), "a\u{fffd}b");
+        assert_eq!(utf8_excerpt(bytes, 512), "ok ");
+        assert_eq!(utf8_excerpt(vec![b'a', 0xff, b'b'], 512), "a\u{fffd}b");
+    }
+
+    #[test]
+    fn excerpt_of_invalid_bytes_stays_within_its_cap() {
+        // 64 invalid bytes decode to 64 three-byte U+FFFD: 192 bytes before the cap.
+        let excerpt = utf8_excerpt(vec![0xff; 64], 64);
+        assert!(excerpt.len() <= 64, "{} bytes", excerpt.len());
+        assert_eq!(excerpt, "\u{fffd}".repeat(21));
+        // The cut falls on a character boundary, never inside a U+FFFD.
+        assert_eq!(utf8_excerpt(vec![b'a', 0xff, 0xff], 5), "a\u{fffd}");
     }
 
     #[test]
@@ -468,6 +529,27 @@ mod tests {
             .err()
             .unwrap_or_else(|| panic!("another host accepted"));
         assert!(!format!("{err} {err:?}").contains("s3cret"), "{err}");
+    }
+
+    #[test]
+    fn the_report_url_masks_token_parameters() {
+        let url = |s: &str| Url::parse(s).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            shown_url(&url(
+                "https://u:pw@example.com/health?token=t0k&x=1&API_KEY=k3y&sig&access_token=a%20b&signature=s1&secret=s2&password=p&key=k"
+            )),
+            "https://u@example.com/health?token=<redacted>&x=1&API_KEY=<redacted>&sig=<redacted>\
+             &access_token=<redacted>&signature=<redacted>&secret=<redacted>&password=<redacted>\
+             &key=<redacted>"
+        );
+        assert_eq!(
+            shown_url(&url("https://example.com/health")),
+            "https://example.com/health"
+        );
+        assert_eq!(
+            shown_url(&url("https://example.com/health?verbose=1")),
+            "https://example.com/health?verbose=1"
+        );
     }
 
     #[test]

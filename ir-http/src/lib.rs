@@ -82,7 +82,7 @@ mod options;
 mod retry;
 mod status;
 
-pub use client::{Auth, HttpClient, HttpClientBuilder, Request, Response};
+pub use client::{Auth, HttpClient, HttpClientBuilder, MAY_HAVE_TAKEN_EFFECT, Request, Response};
 pub use health::{HealthProbeConfig, HealthProbeConfigBuilder, HttpHealthProbe, RedirectPolicy};
 pub use options::{ClientOptions, DEFAULT_USER_AGENT};
 pub use retry::{RetryPolicy, rate_limit_reset, retry_after};

@@ -8,7 +8,7 @@
 //! |---|---|
 //! | could not connect (refused, DNS, connect timeout) | always: the request never left |
 //! | `429`, or `403` with `x-ratelimit-remaining: 0` or a `Retry-After` | always: the server refused it unprocessed; the wait is the server's (`Retry-After`, then the reset header), else the client's [throttle floor](crate::HttpClientBuilder::with_throttle_floor), never less than the backoff |
-//! | `502`, `503`, `504` | only when the request is idempotent |
+//! | `502`, `503`, `504`, or an answer the request [calls an outage](crate::Request::with_outage_answer) | only when the request is idempotent |
 //! | attempt timed out, connection lost mid-request | only when the request is idempotent |
 //! | anything else | never |
 
@@ -176,12 +176,7 @@ pub(crate) async fn send(client: &HttpClient, request: &Request) -> Result<Respo
         let Verdict::Retry {
             reason,
             server_wait,
-        } = verdict(
-            &outcome,
-            request.is_idempotent(),
-            now,
-            client.throttle_floor(),
-        )
+        } = verdict(&outcome, request, now, client.throttle_floor())
         else {
             return finish(client, request, outcome, attempt_no, cut_by_deadline);
         };
@@ -281,10 +276,11 @@ fn deadline_error(client: &HttpClient, request: &Request, attempts: u32, total: 
 /// A throttled answer that names no wait of its own waits `throttle_floor` when set.
 fn verdict(
     outcome: &Attempt,
-    idempotent: bool,
+    request: &Request,
     now: DateTime<Utc>,
     throttle_floor: Option<Duration>,
 ) -> Verdict {
+    let idempotent = request.is_idempotent();
     match outcome {
         Attempt::Answered(response) => {
             let status = response.status();
@@ -303,6 +299,11 @@ fn verdict(
             {
                 Verdict::Retry {
                     reason: "server unavailable",
+                    server_wait: retry_after(response.headers(), now),
+                }
+            } else if idempotent && request.is_outage(response) {
+                Verdict::Retry {
+                    reason: "the answer reports an outage",
                     server_wait: retry_after(response.headers(), now),
                 }
             } else {

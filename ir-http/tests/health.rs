@@ -272,3 +272,25 @@ async fn a_path_leaving_the_base_is_a_config_error() {
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Config);
 }
+
+#[tokio::test]
+async fn the_report_url_masks_query_tokens() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/health"))
+        .respond_with(ResponseTemplate::new(200).set_body_string("ok"))
+        .mount(&server)
+        .await;
+
+    let report = probe(&server.uri())
+        .check("/health?token=s3cr3t-tok&verbose=1")
+        .await
+        .unwrap();
+
+    assert!(report.is_healthy());
+    assert!(!report.url.contains("s3cr3t-tok"), "{}", report.url);
+    assert_eq!(
+        report.url,
+        format!("{}/health?token=<redacted>&verbose=1", server.uri())
+    );
+}

@@ -183,6 +183,7 @@ fn parse_url(url: &SecretString, name: &str) -> Result<PgConnectOptions> {
     // of the rest (query parameters such as `sslmode`).
     check_dsn(url)
         .map_err(|e| Error::config(format!("{name}: {}", e.message())).with_provider(PROVIDER))?;
+    check_parts(url, name)?;
     PgConnectOptions::from_str(url.expose_secret().trim()).map_err(|e| {
         Error::config(format!(
             "{name} is not a usable PostgreSQL URL (check its query parameters)"
@@ -190,6 +191,42 @@ fn parse_url(url: &SecretString, name: &str) -> Result<PgConnectOptions> {
         .with_provider(PROVIDER)
         .with_source(e)
     })
+}
+
+/// What sqlx's parser lets through but the server or libpq would refuse: a NUL byte (no
+/// startup packet can carry one, so the connection would fail as if the server were down),
+/// and a `connect_timeout` that is not a whole number of seconds (sqlx ignores the parameter,
+/// so a typo would go unnoticed). The messages name the part, never its value.
+fn check_parts(url: &SecretString, name: &str) -> Result<()> {
+    let fail = |msg: String| Err(Error::config(format!("{name}: {msg}")).with_provider(PROVIDER));
+    let raw = url.expose_secret().trim();
+    let Ok(parsed) = url::Url::parse(raw) else {
+        return Ok(());
+    };
+    let has_nul = |part: &str| part.contains('\0') || part.contains("%00");
+    if has_nul(parsed.path()) {
+        return fail("the database name contains a NUL byte".into());
+    }
+    if has_nul(parsed.username()) {
+        return fail("the user name contains a NUL byte".into());
+    }
+    if parsed.password().is_some_and(has_nul) {
+        return fail("the password contains a NUL byte".into());
+    }
+    for (key, value) in parsed.query_pairs() {
+        if value.contains('\0') || key.contains('\0') {
+            return fail(format!(
+                "the query parameter `{}` contains a NUL byte",
+                key.replace('\0', "\\0")
+            ));
+        }
+        if key == "connect_timeout" && value.trim().parse::<u64>().is_err() {
+            return fail(
+                "the query parameter `connect_timeout` must be a whole number of seconds".into(),
+            );
+        }
+    }
+    Ok(())
 }
 
 /// `postgres://user@host:port/db`, from a URL that may hold a password.
@@ -413,6 +450,38 @@ mod tests {
             assert!(!err.to_string().contains("hunter2"), "{err}");
             assert!(!format!("{err:?}").contains("hunter2"), "{err:?}");
         }
+    }
+
+    #[test]
+    fn a_nul_or_a_bad_connect_timeout_is_a_config_error_naming_the_part() {
+        let cases = [
+            (
+                "postgres://app:hunter2@db/we%00b",
+                "database name contains a NUL",
+            ),
+            (
+                "postgres://app:hunter2@db/web?connect_timeout=abc",
+                "`connect_timeout`",
+            ),
+            (
+                "postgres://app:hunter2@db/web?connect_timeout=-1",
+                "`connect_timeout`",
+            ),
+            (
+                "postgres://ap%00p:hunter2@db/web",
+                "user name contains a NUL",
+            ),
+        ];
+        for (dsn, says) in cases {
+            let err = PgConfig::builder(url(dsn)).build().unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::Config, "{dsn}: {err}");
+            assert!(err.message().contains(says), "{dsn}: {err}");
+            assert!(!format!("{err} {err:?}").contains("hunter2"), "{err:?}");
+            assert!(!err.message().contains("abc"), "{err}");
+        }
+        PgConfig::builder(url("postgres://app:hunter2@db/web?connect_timeout=10"))
+            .build()
+            .unwrap();
     }
 
     #[test]

@@ -24,12 +24,45 @@ use crate::{connections, pgbouncer, slow_queries, terminate};
 /// Our own pool's backends, recorded as each connection opens.
 type OwnBackends = Arc<Mutex<HashSet<BackendKey>>>;
 
+/// The one connection kept out of the pool for the diagnostics' lifetime, once it could be
+/// made: a full server refuses a new one, and the pool's own `min_connections` does not keep
+/// one ready between calls (a connection goes back to it on a spawned task, so the next call
+/// may find none idle and try to open another).
+type Kept = Arc<tokio::sync::Mutex<Option<PoolConnection<Postgres>>>>;
+
+/// A connection for one call: the kept one, or (while another call uses it) one from the pool.
+enum Conn {
+    Kept(tokio::sync::OwnedMutexGuard<Option<PoolConnection<Postgres>>>),
+    Pooled(PoolConnection<Postgres>),
+}
+
+impl std::ops::Deref for Conn {
+    type Target = sqlx::PgConnection;
+
+    fn deref(&self) -> &Self::Target {
+        match self {
+            // A `Kept` guard always holds a connection: `connection` fills it first.
+            Self::Kept(guard) => guard.as_deref().unwrap_or_else(|| unreachable!()),
+            Self::Pooled(conn) => conn,
+        }
+    }
+}
+
+impl std::ops::DerefMut for Conn {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        match self {
+            Self::Kept(guard) => guard.as_deref_mut().unwrap_or_else(|| unreachable!()),
+            Self::Pooled(conn) => conn,
+        }
+    }
+}
+
 /// Connection diagnostics, PgBouncer, idle-connection termination and slow queries on one
 /// PostgreSQL server.
 ///
-/// It keeps a small pool of its own (one connection stays open once it could be made, so the
-/// server can still be observed when it is refusing new clients, provided the role may use the
-/// reserved slots). Creating it opens nothing: an unreachable server shows up on each call as
+/// It keeps a small pool of its own, and holds one of its connections for its lifetime once it
+/// could be made (shared by its clones), so the server can still be observed, and idle
+/// connections terminated, when it is refusing new clients. Creating it opens nothing: an unreachable server shows up on each call as
 /// `Unavailable`, which is itself evidence.
 ///
 /// The role should have `pg_monitor` (or `pg_read_all_stats`) to see other roles' connection
@@ -44,6 +77,7 @@ type OwnBackends = Arc<Mutex<HashSet<BackendKey>>>;
 pub struct PgDiagnostics {
     client: Client,
     own: OwnBackends,
+    kept: Kept,
     app_pool: Option<PgPool>,
     /// Other pools of this process whose connections are ours (an incident store's).
     other_pools: Vec<PgPool>,
@@ -104,6 +138,7 @@ impl PgDiagnostics {
         Ok(Self {
             client,
             own,
+            kept: Kept::default(),
             app_pool: None,
             other_pools: Vec::new(),
             admin: config.admin_connect_options()?,
@@ -135,7 +170,27 @@ impl PgDiagnostics {
         self
     }
 
-    async fn connection(&self, operation: &'static str) -> Result<PoolConnection<Postgres>> {
+    /// The kept connection (made, or remade when the server closed it, on first use), or a
+    /// pooled one while a concurrent call holds the kept one.
+    async fn connection(&self, operation: &'static str) -> Result<Conn> {
+        let Ok(mut kept) = Arc::clone(&self.kept).try_lock_owned() else {
+            return self.acquire(operation).await.map(Conn::Pooled);
+        };
+        if let Some(conn) = kept.as_mut() {
+            if sqlx::Connection::ping(&mut **conn).await.is_err() {
+                // Gone (terminated, server restarted): detach it so the pool forgets it.
+                if let Some(dead) = kept.take() {
+                    drop(dead.detach());
+                }
+            }
+        }
+        if kept.is_none() {
+            *kept = Some(self.acquire(operation).await?);
+        }
+        Ok(Conn::Kept(kept))
+    }
+
+    async fn acquire(&self, operation: &'static str) -> Result<PoolConnection<Postgres>> {
         match self.client.pool.acquire().await {
             Ok(conn) => Ok(conn),
             Err(e) => Err(self.client.explain(operation, e).await),

@@ -93,6 +93,20 @@ pub(crate) async fn show(
         Table::from_rows(&rows)
     };
     match clock.timeout(timeout, run).await {
+        Ok(Err(e)) if is_plain_postgres(&e) => {
+            let mapped = map_sqlx(operation, e);
+            Err(error(
+                operation,
+                ErrorKind::Config,
+                format!(
+                    "PGBOUNCER_ADMIN_URL is not a PgBouncer admin console: the server it points \
+                     at answered {command} as a plain PostgreSQL database would ({}); point it \
+                     at PgBouncer's `pgbouncer` database, e.g. postgres://admin@host:6432/pgbouncer",
+                    mapped.message()
+                ),
+            )
+            .with_source(mapped))
+        }
         Ok(result) => result.map_err(|e| map_sqlx(operation, e)),
         Err(_) => Err(error(
             operation,
@@ -100,6 +114,12 @@ pub(crate) async fn show(
             format!("PgBouncer did not answer {command} within {timeout:?}"),
         )),
     }
+}
+
+/// Whether `SHOW POOLS`/`SHOW STATS` failed as PostgreSQL itself fails them: SQLSTATE 42704,
+/// `unrecognized configuration parameter "pools"`. PgBouncer's console never says that.
+fn is_plain_postgres(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(db) if db.code().as_deref() == Some("42704"))
 }
 
 /// One row, looked up by column name.

@@ -78,11 +78,43 @@ impl PgIncidentStore {
         let schema = config.schema().to_owned();
         let options = config.connect_options()?;
         let statement_timeout = config.statement_timeout();
+        // Connecting first, under its own error: a server that cannot be reached must not
+        // read as a migration lock held elsewhere.
+        let unreachable = |detail: String| {
+            error(
+                "migrate",
+                ErrorKind::Unavailable,
+                format!("the server is unreachable: {detail}"),
+            )
+        };
+        let started = config.clock().now();
+        let mut conn = config
+            .clock()
+            .timeout(
+                config.migration_timeout(),
+                options.connect().instrument(span("migrate")),
+            )
+            .await
+            .map_err(|_| {
+                unreachable(format!(
+                    "no connection within {:?}",
+                    config.migration_timeout()
+                ))
+            })?
+            .map_err(|e| {
+                let mapped = map_sqlx("migrate", e);
+                match mapped.kind() {
+                    ErrorKind::Unavailable | ErrorKind::Timeout => {
+                        unreachable(mapped.message().to_owned()).with_source(mapped)
+                    }
+                    _ => mapped,
+                }
+            })?;
+        let elapsed = (config.clock().now() - started)
+            .to_std()
+            .unwrap_or_default();
+        let remaining = config.migration_timeout().saturating_sub(elapsed);
         let migrate = async {
-            let mut conn = options
-                .connect()
-                .await
-                .map_err(|e| map_sqlx("migrate", e))?;
             let migrated = match client::prepare(&mut conn, statement_timeout).await {
                 Ok(()) => migrator(&schema)
                     .run(&mut conn)
@@ -96,17 +128,14 @@ impl PgIncidentStore {
         // Dropping the future on time-out closes the connection, releasing any lock it holds.
         config
             .clock()
-            .timeout(
-                config.migration_timeout(),
-                migrate.instrument(span("migrate")),
-            )
+            .timeout(remaining, migrate.instrument(span("migrate")))
             .await
             .map_err(|_| {
                 error(
                     "migrate",
                     ErrorKind::Timeout,
                     format!(
-                        "connecting and migrating took longer than {:?} (another session may \
+                        "connected, but migrating took longer than {:?} (another session may \
                          hold the migration lock, e.g. a server connection behind a \
                          transaction-mode PgBouncer)",
                         config.migration_timeout()

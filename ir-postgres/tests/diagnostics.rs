@@ -462,6 +462,54 @@ async fn too_many_connections_is_unavailable_with_the_servers_message() {
     role.drop_role().await;
 }
 
+/// The runbook's case: the server (here, the role) is full once the diagnostics have
+/// connected. The connection they keep must serve every later call, so terminating idle
+/// connections still works: the same backend answers each call.
+#[tokio::test]
+async fn on_a_full_server_the_kept_connection_serves_every_call() {
+    let role = common::Role::create("CONNECTION LIMIT 3").await;
+    let app = common::unique("ir-full-server");
+    let diagnostics = PgDiagnostics::new(&common::config(Some(&role.name), &app)).unwrap();
+    diagnostics.connection_status().await.unwrap();
+    let ours = |app: String| async move {
+        let rows: Vec<(i32,)> =
+            sqlx::query_as("SELECT pid FROM pg_stat_activity WHERE application_name = $1")
+                .bind(app)
+                .fetch_all(&mut common::admin().await)
+                .await
+                .unwrap();
+        rows.into_iter()
+            .map(|(pid,)| pid)
+            .collect::<BTreeSet<i32>>()
+    };
+    let first = ours(app.clone()).await;
+    assert_eq!(first.len(), 1, "{first:?}");
+    // Fill the role's other slots with idle connections of another application.
+    let filler = common::unique("ir-full-filler");
+    let mut conns = Vec::new();
+    for _ in 0..2 {
+        conns.push(common::idle_connection(&role.name, &filler).await);
+    }
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+
+    for _ in 0..3 {
+        diagnostics.connection_status().await.unwrap();
+        let mut request = TerminateRequest::idle_longer_than(Duration::from_secs(1));
+        request.user = Some(role.name.clone());
+        request.dry_run = true;
+        let report = diagnostics.terminate_idle(&request).await.unwrap();
+        assert_eq!(report.terminated.len(), 2, "{report:?}");
+        assert_eq!(ours(app.clone()).await, first, "the same kept backend");
+    }
+    let mut request = TerminateRequest::idle_longer_than(Duration::from_secs(1));
+    request.user = Some(role.name.clone());
+    let report = diagnostics.terminate_idle(&request).await.unwrap();
+    assert_eq!(report.terminated.len(), 2, "{report:?}");
+    assert_eq!(ours(app.clone()).await, first, "the same kept backend");
+    common::close_all(conns).await;
+    role.drop_role().await;
+}
+
 #[tokio::test]
 async fn a_refused_connection_is_unavailable_and_an_unknown_role_unauthenticated() {
     let refused = PgConfig::builder(SecretString::from(
@@ -605,6 +653,25 @@ async fn an_admin_console_that_is_not_there_is_unavailable() {
     assert_eq!(err.kind(), ErrorKind::Unavailable, "{err}");
     assert_eq!(err.operation(), Some("pgbouncer_pools"));
     assert!(!format!("{err} {err:?}").contains("hunter2"));
+}
+
+#[tokio::test]
+async fn an_admin_url_that_points_at_plain_postgres_says_it_is_not_a_pgbouncer_console() {
+    let config = PgConfig::builder(SecretString::from(common::database_url()))
+        .with_pgbouncer_admin_url(SecretString::from(common::database_url()))
+        .build()
+        .unwrap();
+    let diagnostics = PgDiagnostics::new(&config).unwrap();
+    let pools = diagnostics.pgbouncer_pools().await.unwrap_err();
+    let stats = diagnostics.pgbouncer_stats().await.unwrap_err();
+    for err in [pools, stats] {
+        assert_eq!(err.kind(), ErrorKind::Config, "{err}");
+        assert!(
+            err.message()
+                .contains("PGBOUNCER_ADMIN_URL is not a PgBouncer admin console"),
+            "{err}"
+        );
+    }
 }
 
 /// Through the port, in a database of its own: no extension, then the extension without

@@ -702,3 +702,52 @@ async fn a_schema_migrated_differently_is_a_config_error() {
     );
     common::drop_schema(&schema).await;
 }
+
+/// A server that accepts the TCP connection and never answers the startup packet: the store
+/// must say it cannot reach the server, not that the migration lock timed out.
+#[tokio::test]
+async fn a_server_that_never_answers_is_unreachable_not_a_migration_lock() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let held = tokio::spawn(async move {
+        let mut sockets = Vec::new();
+        while let Ok((socket, _)) = listener.accept().await {
+            sockets.push(socket);
+        }
+    });
+    let config = ir_postgres::PgConfig::builder(secrecy::SecretString::from(format!(
+        "postgres://postgres@{address}/test?sslmode=disable"
+    )))
+    .with_migration_timeout(Duration::from_millis(500))
+    .build()
+    .unwrap();
+
+    let err = ir_postgres::PgIncidentStore::connect(&config)
+        .await
+        .map(drop)
+        .expect_err("no server answered");
+
+    assert_eq!(err.kind(), ErrorKind::Unavailable, "{err}");
+    assert!(err.message().contains("unreachable"), "{err}");
+    assert!(!err.message().contains("migration lock"), "{err}");
+
+    // A refused connection says so too, with the connect error.
+    drop(held);
+    let closed = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let config = ir_postgres::PgConfig::builder(secrecy::SecretString::from(format!(
+        "postgres://postgres@127.0.0.1:{port}/test?sslmode=disable"
+    )))
+    .build()
+    .unwrap();
+    let err = ir_postgres::PgIncidentStore::connect(&config)
+        .await
+        .map(drop)
+        .expect_err("nothing listens");
+    assert_eq!(err.kind(), ErrorKind::Unavailable, "{err}");
+    assert!(
+        err.message().contains("unreachable") && err.message().contains("refused"),
+        "{err}"
+    );
+}

@@ -107,9 +107,10 @@ impl RailwayClient {
         let request = Request::post(self.endpoint.clone())
             .with_operation(op.root_field)
             .with_idempotent(idempotent)
+            .with_outage_answer(is_outage)
             .with_json(&body)?;
         let response = self.http.send(request).await?;
-        decode(&response, op, secret)
+        decode(&response, op, idempotent, secret)
     }
 }
 
@@ -152,12 +153,24 @@ impl GraphqlError {
 /// For an operation that [carries secrets](Operation::carries_secrets) no error quotes the
 /// answer (no body excerpt, no parser error, whose text can repeat a value), and `secret` is
 /// blanked out of the server's messages.
+///
+/// A 2xx answer to an operation that is not `idempotent` (rollback, redeploy, restart, a
+/// variable change) that cannot be read (cut off, not GraphQL, the wrong shape) says the change
+/// may have taken effect: the server accepted the request before its answer went wrong.
 fn decode<T: DeserializeOwned>(
     response: &Response,
     op: &Operation,
+    idempotent: bool,
     secret: Option<&str>,
 ) -> Result<T> {
     let root_field = op.root_field;
+    let unreadable = |message: String| {
+        if idempotent {
+            response.protocol_error(message)
+        } else {
+            response.protocol_error(format!("{message}; {}", ir_http::MAY_HAVE_TAKEN_EFFECT))
+        }
+    };
     let describe_body = || {
         if op.carries_secrets {
             format!(
@@ -188,7 +201,7 @@ fn decode<T: DeserializeOwned>(
                 return Err(error);
             }
             return Err(with_source(
-                response.protocol_error(format!("expected a GraphQL JSON body, got {description}")),
+                unreadable(format!("expected a GraphQL JSON body, got {description}")),
                 e,
             ));
         }
@@ -204,17 +217,32 @@ fn decode<T: DeserializeOwned>(
         return Err(response.error(graphql_kind(&errors), messages(&errors)));
     }
     let Some(Value::Object(mut data)) = data else {
-        return Err(response.protocol_error("the answer has neither data nor errors"));
+        return Err(unreadable(
+            "the answer has neither data nor errors".to_owned(),
+        ));
     };
-    let value = data.remove(root_field).ok_or_else(|| {
-        response.protocol_error(format!("the answer's data has no `{root_field}`"))
-    })?;
+    let value = data
+        .remove(root_field)
+        .ok_or_else(|| unreadable(format!("the answer's data has no `{root_field}`")))?;
     serde_json::from_value(value).map_err(|e| {
         with_source(
-            response.protocol_error(format!("`{root_field}` has an unexpected shape")),
+            unreadable(format!("`{root_field}` has an unexpected shape")),
             e,
         )
     })
+}
+
+/// Whether a 2xx answer's first GraphQL error says the server failed
+/// (`extensions.code = "INTERNAL_SERVER_ERROR"`): an outage the HTTP status does not show, so
+/// `ir_http` retries it (idempotent operations only).
+fn is_outage(response: &Response) -> bool {
+    if !response.is_success() {
+        return false;
+    }
+    serde_json::from_slice::<Envelope>(response.body())
+        .ok()
+        .and_then(|envelope| envelope.errors)
+        .is_some_and(|errors| graphql_kind(&errors) == ErrorKind::Unavailable)
 }
 
 /// `text` with every occurrence of `secret` (as sent, quoted as JSON, or escaped as JSON)
@@ -271,6 +299,8 @@ fn graphql_kind(errors: &[GraphqlError]) -> ErrorKind {
         Some("UNAUTHENTICATED") => ErrorKind::Unauthenticated,
         Some("FORBIDDEN") => ErrorKind::PermissionDenied,
         Some("NOT_FOUND") => ErrorKind::NotFound,
+        // The server failed on its side: an outage, not a bad request.
+        Some("INTERNAL_SERVER_ERROR") => ErrorKind::Unavailable,
         _ => ErrorKind::InvalidInput,
     }
 }
@@ -301,9 +331,14 @@ mod tests {
     }
 
     fn kind_of(status: u16, body: &str) -> ErrorKind {
-        decode::<bool>(&response(status, body), &gql::DEPLOYMENT_ROLLBACK, None)
-            .map(|_| ErrorKind::Protocol)
-            .unwrap_or_else(|e| e.kind())
+        decode::<bool>(
+            &response(status, body),
+            &gql::DEPLOYMENT_ROLLBACK,
+            false,
+            None,
+        )
+        .map(|_| ErrorKind::Protocol)
+        .unwrap_or_else(|e| e.kind())
     }
 
     #[test]
@@ -341,6 +376,10 @@ mod tests {
                 r#"{"errors":[{"message":"Problem processing request"}]}"#,
                 ErrorKind::InvalidInput,
             ),
+            (
+                r#"{"errors":[{"message":"Problem processing request","extensions":{"code":"INTERNAL_SERVER_ERROR"}}],"data":null}"#,
+                ErrorKind::Unavailable,
+            ),
         ];
         for (body, kind) in rows {
             assert_eq!(kind_of(200, body), *kind, "{body}");
@@ -352,8 +391,8 @@ mod tests {
         let body = r#"{"errors":[
             {"message":"Two Factor Authentication Required","extensions":{"workspaceName":"Acme"}},
             {"message":"b"},{"message":"c"},{"message":"d"},{"message":"e"}]}"#;
-        let err =
-            decode::<bool>(&response(200, body), &gql::DEPLOYMENT_ROLLBACK, None).unwrap_err();
+        let err = decode::<bool>(&response(200, body), &gql::DEPLOYMENT_ROLLBACK, false, None)
+            .unwrap_err();
         assert_eq!(
             err.message(),
             "Two Factor Authentication Required (workspace Acme); b; c (and 2 more)"
@@ -385,6 +424,7 @@ mod tests {
         let ok = decode::<bool>(
             &response(200, r#"{"data":{"deploymentRollback":true}}"#),
             &gql::DEPLOYMENT_ROLLBACK,
+            false,
             None,
         );
         assert!(matches!(ok, Ok(true)));
@@ -392,9 +432,31 @@ mod tests {
         let ok = decode::<bool>(
             &response(200, r#"{"data":{"deploymentRollback":true},"errors":[]}"#),
             &gql::DEPLOYMENT_ROLLBACK,
+            false,
             None,
         );
         assert!(matches!(ok, Ok(true)));
+    }
+
+    #[test]
+    fn a_cut_off_answer_to_a_mutation_may_have_taken_effect() {
+        let cut = r#"{"data":{"deploymentRollback":tr"#;
+        let err = decode::<bool>(&response(200, cut), &gql::DEPLOYMENT_ROLLBACK, false, None)
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Protocol);
+        assert!(err.message().contains("may have taken effect"), "{err}");
+        assert!(err.message().contains("re-read the state"), "{err}");
+        let err = decode::<bool>(
+            &response(200, r#"{"data":{"deploymentRollback":"yes"}}"#),
+            &gql::DEPLOYMENT_ROLLBACK,
+            false,
+            None,
+        )
+        .unwrap_err();
+        assert!(err.message().contains("may have taken effect"), "{err}");
+        // A query repeats harmlessly: no such warning.
+        let err = decode::<bool>(&response(200, cut), &gql::DEPLOYMENT, true, None).unwrap_err();
+        assert!(!err.message().contains("taken effect"), "{err}");
     }
 
     #[test]
@@ -402,6 +464,7 @@ mod tests {
         let err = decode::<bool>(
             &response(403, "<!DOCTYPE html><title>Access denied</title>"),
             &gql::DEPLOYMENT_ROLLBACK,
+            false,
             None,
         )
         .unwrap_err();
@@ -413,6 +476,7 @@ mod tests {
                 r#"{"errors":[{"message":"Unknown argument \"foo\""}]}"#,
             ),
             &gql::DEPLOYMENT_ROLLBACK,
+            false,
             None,
         )
         .unwrap_err();

@@ -41,9 +41,11 @@
 //! - Project tokens travel as `Project-Access-Token`, account and workspace tokens as
 //!   `Authorization: Bearer` ([`RailwayToken`]).
 //! - Retries, timeouts and rate limits are [`ir_http`]'s, set through
-//!   [`ir_http::ClientOptions`]: queries are retried after a timeout or a 502/503/504;
+//!   [`ir_http::ClientOptions`]: queries are retried after a timeout, a 502/503/504 or a GraphQL `INTERNAL_SERVER_ERROR` under 200;
 //!   rollback, redeploy, restart and variable changes are not (an upsert with `skip_deploys`
-//!   is, since repeating it changes nothing).
+//!   is, since repeating it changes nothing). When such a change's answer is lost or cut off,
+//!   or cannot be read, the error says it may have taken effect: re-read the state before
+//!   repeating it.
 //! - Errors: see "From answer to error" below for how Railway's answers (GraphQL `errors`
 //!   under HTTP 200, "Not Authorized", an HTML page) become [`ir_core::Error`] kinds. A
 //!   deployment status this crate does not know arrives as `DeploymentStatus::Unknown(..)`,
@@ -65,6 +67,7 @@
 //! | 200 with an error whose text says "not found" | `NotFound` |
 //! | 200 with an error about rate limits | `RateLimited` |
 //! | 200 with an `extensions.code` of `UNAUTHENTICATED`, `FORBIDDEN`, `NOT_FOUND`, `BAD_USER_INPUT` | the matching kind |
+//! | 200 with an `extensions.code` of `INTERNAL_SERVER_ERROR` | `Unavailable`: Railway's own server failed; retried like a 503 (queries and `skip_deploys` upserts only) |
 //! | 200 with any other `errors` | `InvalidInput` (Railway's generic "Problem processing request" arrives for bad arguments) |
 //! | 200 whose body is not JSON, or has neither `data` nor `errors`, or `data` of the wrong shape | `Protocol` |
 //!

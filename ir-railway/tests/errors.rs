@@ -426,6 +426,114 @@ async fn a_5xx_is_retried_only_for_idempotent_operations() {
     }
 }
 
+/// Railway's answer when its own server fails: HTTP 200, the error in the body.
+const INTERNAL_SERVER_ERROR: &str = r#"{"errors":[{"message":"Problem processing request","extensions":{"code":"INTERNAL_SERVER_ERROR"}}],"data":null}"#;
+
+#[tokio::test]
+async fn an_internal_server_error_under_200_is_an_outage_retried_only_for_idempotent_operations() {
+    for op in Op::ALL {
+        let server = MockServer::start().await;
+        any_graphql(op.names().0)
+            .respond_with(ok(INTERNAL_SERVER_ERROR))
+            .up_to_n_times(1)
+            .expect(1)
+            .mount(&server)
+            .await;
+        any_graphql(op.names().0)
+            .respond_with(ok(&op.success()))
+            .expect(u64::from(op.idempotent()))
+            .mount(&server)
+            .await;
+
+        let result = op.run(&client(&server)).await;
+
+        if op.idempotent() {
+            result.unwrap_or_else(|e| panic!("{op:?}: {e}"));
+        } else {
+            let err = result.unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::Unavailable, "{op:?}: {err}");
+            assert!(err.is_temporary(), "{op:?}");
+            assert_eq!(err.status(), Some(200));
+        }
+    }
+}
+
+/// A server that reads each request, answers `200` with a `Content-Length` of 4096 and only
+/// the first bytes of a body, then closes the connection.
+async fn cutting_server() -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut request = Vec::new();
+                let mut buf = [0u8; 4096];
+                // Headers, then the body its Content-Length announces.
+                loop {
+                    let Ok(n) = socket.read(&mut buf).await else {
+                        return;
+                    };
+                    if n == 0 {
+                        return;
+                    }
+                    request.extend_from_slice(&buf[..n]);
+                    let text = String::from_utf8_lossy(&request).to_ascii_lowercase();
+                    if let Some(end) = text.find("\r\n\r\n") {
+                        let length = text
+                            .lines()
+                            .find_map(|l| l.strip_prefix("content-length:"))
+                            .and_then(|v| v.trim().parse::<usize>().ok())
+                            .unwrap_or(0);
+                        if request.len() >= end + 4 + length {
+                            break;
+                        }
+                    }
+                }
+                let head = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 4096\r\n\r\n";
+                let _ = socket.write_all(head.as_bytes()).await;
+                let _ = socket.write_all(br#"{"data":{"deploymentRoll"#).await;
+                let _ = socket.flush().await;
+            });
+        }
+    });
+    format!("http://{address}{GRAPHQL_PATH}")
+}
+
+#[tokio::test]
+async fn a_mutation_whose_answer_is_cut_off_may_have_taken_effect() {
+    let base = cutting_server().await;
+    let clock = ManualClock::at(start());
+    let railway = RailwayClient::new(
+        RailwayConfig::builder(
+            RailwayToken::Project(SecretString::from(TOKEN)),
+            PROJECT,
+            ENVIRONMENT,
+            SERVICE,
+        )
+        .with_base_url(base)
+        .with_client_options(options(&clock))
+        .build()
+        .unwrap(),
+    )
+    .unwrap();
+    for op in [Op::Rollback, Op::Redeploy, Op::Restart, Op::Set] {
+        let err = op.run(&railway).await.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Unavailable, "{op:?}: {err}");
+        assert!(
+            err.message().contains("may have taken effect")
+                && err
+                    .message()
+                    .contains("re-read the state before repeating it"),
+            "{op:?}: {err}"
+        );
+    }
+    // A query is retried, then reported without the warning: repeating it is harmless.
+    let err = Op::Deployment.run(&railway).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Unavailable, "{err}");
+    assert!(!err.message().contains("taken effect"), "{err}");
+}
+
 #[tokio::test]
 async fn account_tokens_travel_as_bearer() {
     let server = MockServer::start().await;
