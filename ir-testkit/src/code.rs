@@ -6,9 +6,10 @@ use std::sync::{Arc, Mutex};
 use async_trait::async_trait;
 
 use ir_core::error::{Error, Result};
-use ir_core::model::{FailedJob, WorkflowRun};
+use ir_core::model::{FailedJob, IdempotencyKey, WorkflowRun};
 use ir_core::ports::{
-    CodeDeployment, CodeHost, IssueRef, NewIssue, PullRequestRef, RevertRequest, RunQuery,
+    CodeDeployment, CodeHost, FiledItem, FiledKind, IssueRef, NewIssue, PullRequestRef,
+    RevertRequest, RunQuery, filed_marker,
 };
 
 use crate::lock;
@@ -251,5 +252,37 @@ impl CodeHost for InMemoryCodeHost {
             request: request.clone(),
         });
         Ok(pull_request)
+    }
+
+    /// The issue or revert pull request whose body carries [`filed_marker`]`(key)`, the
+    /// newest first; every item is `open`.
+    async fn find_filed(&self, key: &IdempotencyKey) -> Result<Option<FiledItem>> {
+        let marker = filed_marker(key);
+        let state = lock(&self.state);
+        let issues = state
+            .issues
+            .iter()
+            .filter(|i| i.issue.body.contains(&marker))
+            .map(|i| {
+                FiledItem::new(
+                    FiledKind::Issue,
+                    i.reference.number,
+                    i.reference.url.clone(),
+                    "open",
+                )
+            });
+        let reverts = state
+            .reverts
+            .iter()
+            .filter(|r| r.request.body.contains(&marker))
+            .map(|r| {
+                FiledItem::new(
+                    FiledKind::PullRequest,
+                    r.pull_request.number,
+                    r.pull_request.url.clone(),
+                    "open",
+                )
+            });
+        Ok(issues.chain(reverts).max_by_key(|item| item.number))
     }
 }
