@@ -286,3 +286,43 @@ impl CodeHost for InMemoryCodeHost {
         Ok(issues.chain(reverts).max_by_key(|item| item.number))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn find_filed_finds_the_item_carrying_the_marker() {
+        let host = InMemoryCodeHost::new("acme/web");
+        let key = IdempotencyKey::new("site_down/crash/revert:abc");
+        assert_eq!(host.find_filed(&key).await.unwrap(), None);
+        host.create_issue(&NewIssue {
+            title: "Other".into(),
+            body: filed_marker(&IdempotencyKey::new("other")),
+            labels: Vec::new(),
+            assignees: Vec::new(),
+        })
+        .await
+        .unwrap();
+        host.open_revert_pr(&RevertRequest {
+            commit_sha: "abc1234".into(),
+            base: "main".into(),
+            title: "Revert abc1234".into(),
+            body: format!("Reverts abc1234.\n\n{}", filed_marker(&key)),
+        })
+        .await
+        .unwrap();
+        let found = host.find_filed(&key).await.unwrap().unwrap();
+        assert_eq!(
+            (found.kind, found.number, found.url.as_str()),
+            (FiledKind::PullRequest, 2, "memory://acme/web/pull/2")
+        );
+        assert_eq!(
+            host.find_filed(&IdempotencyKey::new("other"))
+                .await
+                .unwrap()
+                .map(|f| (f.kind, f.number)),
+            Some((FiledKind::Issue, 1))
+        );
+    }
+}

@@ -152,3 +152,97 @@ fn with_marker(body: &str, key: &IdempotencyKey) -> String {
         format!("{}\n\n{marker}", body.trim_end())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::actions::{Ports, reconcile};
+    use crate::clock::{Clock, ManualClock};
+    use crate::error::Error;
+    use crate::model::{Action, ActionKind};
+    use crate::ports::{FiledItem, MockCodeHost};
+    use crate::rollback::RollbackWait;
+
+    fn revert() -> Action {
+        Action::new(
+            "site_down/crash/revert:abc",
+            ActionKind::OpenRevertPr {
+                commit_sha: "abc1234".into(),
+                base: "main".into(),
+            },
+        )
+    }
+
+    async fn reconciled(found: Result<Option<FiledItem>>) -> Result<Reconciled> {
+        let mut code = MockCodeHost::new();
+        let want = revert().key;
+        code.expect_find_filed()
+            .times(1)
+            .withf(move |k| *k == want)
+            .return_once(move |_| found);
+        let clock = ManualClock::at("2026-02-08T15:30:00Z".parse().unwrap());
+        let wait = RollbackWait::default();
+        let env = Env {
+            ports: Ports {
+                code: Some(&code),
+                ..Ports::default()
+            },
+            clock: &clock,
+            wait: &wait,
+        };
+        reconcile(env, &revert(), clock.now()).await
+    }
+
+    #[tokio::test]
+    async fn what_was_filed_before_is_found_and_not_filed_again() {
+        let pr = FiledItem::new(FiledKind::PullRequest, 420, "https://x/pull/420", "open");
+        let Reconciled::Succeeded(detail) = reconciled(Ok(Some(pr))).await.unwrap() else {
+            panic!("not found");
+        };
+        assert!(
+            detail.contains("revert pull request #420 https://x/pull/420"),
+            "{detail}"
+        );
+        // An issue carrying the key is not the revert pull request.
+        let issue = FiledItem::new(FiledKind::Issue, 7, "https://x/issues/7", "open");
+        assert!(matches!(
+            reconciled(Ok(Some(issue))).await.unwrap(),
+            Reconciled::Failed(ErrorKind::Conflict, _)
+        ));
+    }
+
+    #[tokio::test]
+    async fn nothing_found_unsupported_or_a_temporary_error_is_never_filed_again() {
+        let Reconciled::Failed(ErrorKind::Conflict, why) = reconciled(Ok(None)).await.unwrap()
+        else {
+            panic!("succeeded");
+        };
+        assert!(
+            why.contains("<!-- ir:key=site_down/crash/revert:abc -->"),
+            "{why}"
+        );
+        let Reconciled::Failed(ErrorKind::Conflict, why) =
+            reconciled(Err(Error::unsupported("no lookup")))
+                .await
+                .unwrap()
+        else {
+            panic!("succeeded");
+        };
+        assert!(why.contains("check before filing again"), "{why}");
+        let err = reconciled(Err(Error::new(ErrorKind::Unavailable, "down")))
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Unavailable);
+    }
+
+    #[test]
+    fn the_marker_goes_on_a_line_of_its_own_once() {
+        let key = IdempotencyKey::new("k");
+        assert_eq!(with_marker("body\n", &key), "body\n\n<!-- ir:key=k -->");
+        assert_eq!(
+            with_marker(&with_marker("body", &key), &key),
+            "body\n\n<!-- ir:key=k -->"
+        );
+        assert_eq!(with_marker("", &key), "<!-- ir:key=k -->");
+    }
+}
