@@ -371,6 +371,7 @@ mod tests {
                     kind,
                     channel: "#incident-response".into(),
                     text: "..".into(),
+                    provider_id: None,
                 },
             ))
             .unwrap();
@@ -482,6 +483,7 @@ mod tests {
                 kind: MessageKind::InitialNotification,
                 channel: "#incident-response".into(),
                 text: "..".into(),
+                provider_id: None,
             },
         ))
         .unwrap();

@@ -202,8 +202,14 @@ pub async fn open_revert(
     base: &str,
     reason: &str,
 ) -> Result<PullRequestRef> {
+    code.open_revert_pr(&revert_request(commit_sha, base, reason))
+        .await
+}
+
+/// The pull request [`open_revert`] asks for: `Revert <short sha>`, with `reason` in the body.
+pub fn revert_request(commit_sha: &str, base: &str, reason: &str) -> RevertRequest {
     let short = commit_sha.get(..7).unwrap_or(commit_sha);
-    code.open_revert_pr(&RevertRequest {
+    RevertRequest {
         commit_sha: commit_sha.to_owned(),
         base: base.to_owned(),
         title: format!("Revert {short}"),
@@ -211,8 +217,7 @@ pub async fn open_revert(
             "Reverts {commit_sha}.\n\n{reason}\n\nOpened by the incident runner (runbook: Manual \
              Rollback). Merge to deploy the revert, then verify health."
         ),
-    })
-    .await
+    }
 }
 
 /// A variable change we made, with the value it replaced. The previous value lives only in

@@ -91,7 +91,8 @@ fn arb_kind() -> impl Strategy<Value = EventKind> {
         Just(EventKind::MessagePosted {
             kind: MessageKind::StatusUpdate,
             channel: "#incident-response".into(),
-            text: "update".into()
+            text: "update".into(),
+            provider_id: None,
         }),
         Just(EventKind::Escalated {
             role: Role::EngineeringLead,

@@ -112,6 +112,7 @@ fn incident() -> Incident {
                 kind: MessageKind::ResolutionNotification,
                 channel: "#incident-response".into(),
                 text: "✅ INCIDENT RESOLVED - 15:50 UTC".into(),
+                provider_id: None,
             },
         ),
     ] {

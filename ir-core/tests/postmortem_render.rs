@@ -61,6 +61,7 @@ fn posted(at: DateTime<Utc>, message: impl Into<Message>, channel: &str) -> Even
             kind: rendered.kind,
             channel: channel.into(),
             text: rendered.text,
+            provider_id: None,
         },
     )
 }
@@ -374,6 +375,7 @@ fn checklist_knows_what_the_timeline_shows_done() {
                 kind: MessageKind::StatusPage(StatusPageStatus::Monitoring),
                 channel: "status-page".into(),
                 text: "..".into(),
+                provider_id: None,
             },
         ))
         .unwrap();
@@ -396,11 +398,13 @@ fn every_item_can_be_done_and_action_items_count_once_all_are_filed() {
             kind: MessageKind::ResolutionNotification,
             channel: "#incident-response".into(),
             text: "..".into(),
+            provider_id: None,
         },
         EventKind::MessagePosted {
             kind: MessageKind::ThankResponders,
             channel: "#incident-response".into(),
             text: "..".into(),
+            provider_id: None,
         },
         EventKind::ChecklistItemDone {
             item: ChecklistItem::UpdateRunbook,

@@ -6,9 +6,10 @@ use std::sync::{Arc, Mutex};
 use async_trait::async_trait;
 
 use ir_core::error::{Error, Result};
-use ir_core::model::{FailedJob, WorkflowRun};
+use ir_core::model::{FailedJob, IdempotencyKey, WorkflowRun};
 use ir_core::ports::{
-    CodeDeployment, CodeHost, IssueRef, NewIssue, PullRequestRef, RevertRequest, RunQuery,
+    CodeDeployment, CodeHost, FiledItem, FiledKind, IssueRef, NewIssue, PullRequestRef,
+    RevertRequest, RunQuery, filed_marker,
 };
 
 use crate::lock;
@@ -251,5 +252,77 @@ impl CodeHost for InMemoryCodeHost {
             request: request.clone(),
         });
         Ok(pull_request)
+    }
+
+    /// The issue or revert pull request whose body carries [`filed_marker`]`(key)`, the
+    /// newest first; every item is `open`.
+    async fn find_filed(&self, key: &IdempotencyKey) -> Result<Option<FiledItem>> {
+        let marker = filed_marker(key);
+        let state = lock(&self.state);
+        let issues = state
+            .issues
+            .iter()
+            .filter(|i| i.issue.body.contains(&marker))
+            .map(|i| {
+                FiledItem::new(
+                    FiledKind::Issue,
+                    i.reference.number,
+                    i.reference.url.clone(),
+                    "open",
+                )
+            });
+        let reverts = state
+            .reverts
+            .iter()
+            .filter(|r| r.request.body.contains(&marker))
+            .map(|r| {
+                FiledItem::new(
+                    FiledKind::PullRequest,
+                    r.pull_request.number,
+                    r.pull_request.url.clone(),
+                    "open",
+                )
+            });
+        Ok(issues.chain(reverts).max_by_key(|item| item.number))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn find_filed_finds_the_item_carrying_the_marker() {
+        let host = InMemoryCodeHost::new("acme/web");
+        let key = IdempotencyKey::new("site_down/crash/revert:abc");
+        assert_eq!(host.find_filed(&key).await.unwrap(), None);
+        host.create_issue(&NewIssue {
+            title: "Other".into(),
+            body: filed_marker(&IdempotencyKey::new("other")),
+            labels: Vec::new(),
+            assignees: Vec::new(),
+        })
+        .await
+        .unwrap();
+        host.open_revert_pr(&RevertRequest {
+            commit_sha: "abc1234".into(),
+            base: "main".into(),
+            title: "Revert abc1234".into(),
+            body: format!("Reverts abc1234.\n\n{}", filed_marker(&key)),
+        })
+        .await
+        .unwrap();
+        let found = host.find_filed(&key).await.unwrap().unwrap();
+        assert_eq!(
+            (found.kind, found.number, found.url.as_str()),
+            (FiledKind::PullRequest, 2, "memory://acme/web/pull/2")
+        );
+        assert_eq!(
+            host.find_filed(&IdempotencyKey::new("other"))
+                .await
+                .unwrap()
+                .map(|f| (f.kind, f.number)),
+            Some((FiledKind::Issue, 1))
+        );
     }
 }

@@ -8,7 +8,7 @@ use secrecy::{ExposeSecret, SecretString};
 use super::{Env, Executed, Family, Payload, Reconciled, not_repeated};
 use crate::clock::Timestamp;
 use crate::error::{Error, ErrorKind, Result};
-use crate::model::{DsnRoute, Risk};
+use crate::model::{DsnRoute, IdempotencyKey, Risk};
 use crate::ports::{PGBOUNCER_PORT, SetOptions, check_dsn, fingerprint};
 use crate::rollback;
 
@@ -66,7 +66,12 @@ impl<'a> Family<'a> for Configuration<'a> {
         }
     }
 
-    async fn execute(&self, env: Env<'_>, payload: &Payload) -> Result<Executed> {
+    async fn execute(
+        &self,
+        env: Env<'_>,
+        _: &IdempotencyKey,
+        payload: &Payload,
+    ) -> Result<Executed> {
         let store = || env.ports.variables();
         match self {
             Self::Set {
@@ -118,7 +123,12 @@ impl<'a> Family<'a> for Configuration<'a> {
         }
     }
 
-    async fn reconcile(&self, env: Env<'_>, _: Timestamp) -> Result<Reconciled> {
+    async fn reconcile(
+        &self,
+        env: Env<'_>,
+        _: &IdempotencyKey,
+        _: Timestamp,
+    ) -> Result<Reconciled> {
         let store = env.ports.variables()?;
         match self {
             Self::Set {

@@ -9,7 +9,7 @@ use super::{Env, Executed, Family, Payload, Reconciled, not_repeated};
 use crate::clock::Timestamp;
 use crate::comms::format::duration_long;
 use crate::error::Result;
-use crate::model::Risk;
+use crate::model::{IdempotencyKey, Risk};
 use crate::ports::TerminateRequest;
 
 /// A database action's data, borrowed from its [`ActionKind`](crate::model::ActionKind).
@@ -61,7 +61,7 @@ impl<'a> Family<'a> for Database<'a> {
         }
     }
 
-    async fn execute(&self, env: Env<'_>, _: &Payload) -> Result<Executed> {
+    async fn execute(&self, env: Env<'_>, _: &IdempotencyKey, _: &Payload) -> Result<Executed> {
         match self {
             Self::TerminateIdle {
                 older_than,
@@ -93,7 +93,12 @@ impl<'a> Family<'a> for Database<'a> {
         }
     }
 
-    async fn reconcile(&self, env: Env<'_>, _: Timestamp) -> Result<Reconciled> {
+    async fn reconcile(
+        &self,
+        env: Env<'_>,
+        _: &IdempotencyKey,
+        _: Timestamp,
+    ) -> Result<Reconciled> {
         match self {
             Self::TerminateIdle { older_than, .. } => {
                 let status = env.ports.database()?.connection_status().await?;

@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use super::{Env, Executed, Family, Payload, Reconciled, not_repeated};
 use crate::clock::Timestamp;
 use crate::error::Result;
-use crate::model::{DeploymentId, Risk};
+use crate::model::{DeploymentId, IdempotencyKey, Risk};
 use crate::rollback;
 
 /// A deploy action's data, borrowed from its [`ActionKind`](crate::model::ActionKind).
@@ -64,7 +64,7 @@ impl<'a> Family<'a> for Deploy<'a> {
         }
     }
 
-    async fn execute(&self, env: Env<'_>, _: &Payload) -> Result<Executed> {
+    async fn execute(&self, env: Env<'_>, _: &IdempotencyKey, _: &Payload) -> Result<Executed> {
         match self {
             Self::Rollback { to } => {
                 let report =
@@ -89,7 +89,12 @@ impl<'a> Family<'a> for Deploy<'a> {
         }
     }
 
-    async fn reconcile(&self, env: Env<'_>, started_at: Timestamp) -> Result<Reconciled> {
+    async fn reconcile(
+        &self,
+        env: Env<'_>,
+        _: &IdempotencyKey,
+        started_at: Timestamp,
+    ) -> Result<Reconciled> {
         match self {
             Self::Rollback { to } => {
                 let platform = env.ports.deploy()?;

@@ -127,11 +127,21 @@ trait Family<'a>: Send + Sync {
     fn default_risk(&self) -> Risk;
     /// The variable whose value the action changes (and an undo restores), if any.
     fn changed_variable(&self) -> Option<&'a str>;
-    /// Carries the action out.
-    async fn execute(&self, env: Env<'_>, payload: &Payload) -> Result<Executed>;
+    /// Carries the action `key` out.
+    async fn execute(
+        &self,
+        env: Env<'_>,
+        key: &IdempotencyKey,
+        payload: &Payload,
+    ) -> Result<Executed>;
     /// Re-reads provider state to tell whether the action, started at `started_at`, took
     /// effect. Never calls a mutating method.
-    async fn reconcile(&self, env: Env<'_>, started_at: Timestamp) -> Result<Reconciled>;
+    async fn reconcile(
+        &self,
+        env: Env<'_>,
+        key: &IdempotencyKey,
+        started_at: Timestamp,
+    ) -> Result<Reconciled>;
 }
 
 /// The family of `kind`: the one table naming every kind.
@@ -230,7 +240,9 @@ pub(crate) fn dry_run_detail(action: &Action) -> String {
 
 /// Carries out `action`.
 pub(crate) async fn execute(env: Env<'_>, action: &Action, payload: &Payload) -> Result<Executed> {
-    family(&action.kind).execute(env, payload).await
+    family(&action.kind)
+        .execute(env, &action.key, payload)
+        .await
 }
 
 /// Re-reads provider state to tell whether `action`, started at `started_at`, took effect.
@@ -246,7 +258,9 @@ pub(crate) async fn reconcile(
     action: &Action,
     started_at: Timestamp,
 ) -> Result<Reconciled> {
-    family(&action.kind).reconcile(env, started_at).await
+    family(&action.kind)
+        .reconcile(env, &action.key, started_at)
+        .await
 }
 
 /// The first seven characters of a commit, as people quote it.
@@ -291,7 +305,9 @@ mod tests {
                 "2026-02-08T15:31:00Z".parse().unwrap(),
             )])
         });
-        let code = MockCodeHost::new();
+        let mut code = MockCodeHost::new();
+        code.expect_find_filed()
+            .returning(|_| Err(crate::error::Error::unsupported("no lookup")));
         let d7 = DeploymentId::new("d7");
 
         let clock = crate::clock::ManualClock::at(t0());

@@ -139,13 +139,26 @@ pub enum EventKind {
         summary: String,
     },
     /// A runbook message went out.
+    ///
+    /// Build it with [`EventKind::message_posted`]; [`EventKind::with_provider_id`] adds the
+    /// provider's id.
     MessagePosted {
         /// Which.
         kind: MessageKind,
-        /// Where (`#incident-response`, `status-page`, a contact).
+        /// Where (the chat channel the provider reported, `status-page`, a contact).
         channel: String,
         /// The rendered plain text.
         text: String,
+        /// The provider's id of what was posted, when it reports one: for a chat message its
+        /// id in `channel` (Slack's `ts`; with `channel`, the
+        /// [`MessageRef`](crate::ports::MessageRef) replies are threaded under), for a
+        /// status-page update the id of the public incident it went to. Read back by
+        /// [`Incident::chat_thread`](super::Incident::chat_thread) and
+        /// [`Incident::status_page_incident`](super::Incident::status_page_incident), so a
+        /// resumed run (or another replica) posts in the same thread and updates the same
+        /// public incident. Absent in timelines written before it was recorded.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        provider_id: Option<String>,
     },
     /// Someone was escalated to.
     Escalated {
@@ -226,6 +239,30 @@ impl EventKind {
             mitigates: Some(hypothesis),
             verification: Some(verification),
         }
+    }
+
+    /// A `MessagePosted` without a provider id.
+    pub fn message_posted(
+        kind: MessageKind,
+        channel: impl Into<String>,
+        text: impl Into<String>,
+    ) -> Self {
+        Self::MessagePosted {
+            kind,
+            channel: channel.into(),
+            text: text.into(),
+            provider_id: None,
+        }
+    }
+
+    /// This event with the provider's id, when it is a `MessagePosted` (any other event is
+    /// returned unchanged).
+    #[must_use]
+    pub fn with_provider_id(mut self, id: Option<String>) -> Self {
+        if let Self::MessagePosted { provider_id, .. } = &mut self {
+            *provider_id = id;
+        }
+        self
     }
 
     /// Shorthand for a `Note`.

@@ -3,7 +3,7 @@
 use super::{ActionRecord, ActionState, Event, EventKind, Incident, Phase};
 use crate::clock::Timestamp;
 use crate::error::{Error, ErrorKind};
-use crate::model::IdempotencyKey;
+use crate::model::{IdempotencyKey, MessageKind};
 
 /// Why an event was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -230,6 +230,18 @@ impl Incident {
                 self.enter(Phase::Resolved, at);
             }
             EventKind::Closed => self.enter(Phase::Closed, at),
+            EventKind::MessagePosted {
+                kind,
+                channel,
+                provider_id: Some(id),
+                ..
+            } => match kind {
+                MessageKind::InitialNotification if self.chat_thread.is_none() => {
+                    self.chat_thread = Some((channel.clone(), id.clone()));
+                }
+                MessageKind::StatusPage(_) => self.status_page_incident = Some(id.clone()),
+                _ => {}
+            },
             // Recorded in the timeline only; the queries read them from there.
             EventKind::Detected { .. }
             | EventKind::HypothesisPosted { .. }

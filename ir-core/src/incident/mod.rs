@@ -173,6 +173,10 @@ pub struct Incident {
     pending: Option<(IdempotencyKey, bool)>,
     /// The hypotheses (playbook, cause) whose recommendations were recorded.
     recommended: BTreeSet<(String, String)>,
+    /// The initial notification's channel and provider id: the chat thread.
+    chat_thread: Option<(String, String)>,
+    /// The provider's id of the public status-page incident, as last recorded.
+    status_page_incident: Option<String>,
     events: Vec<RecordedEvent>,
 }
 
@@ -220,6 +224,8 @@ impl Incident {
             action_order: Vec::new(),
             pending: None,
             recommended: BTreeSet::new(),
+            chat_thread: None,
+            status_page_incident: None,
             events: vec![RecordedEvent {
                 seq: 1,
                 event: detected,

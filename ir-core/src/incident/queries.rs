@@ -1,5 +1,5 @@
 //! What the runner asks of the timeline: what was interrupted, what is pending, what was
-//! already recommended. Each answer is kept by the fold as events are recorded, so asking
+//! already recommended, which chat thread and status-page incident its messages go to. Each answer is kept by the fold as events are recorded, so asking
 //! never re-scans the timeline.
 
 use super::{ActionRecord, ActionState, Incident, Phase};
@@ -46,5 +46,20 @@ impl Incident {
     pub fn recommended(&self, playbook: &str, cause: &str) -> bool {
         self.recommended
             .contains(&(playbook.to_owned(), cause.to_owned()))
+    }
+
+    /// The chat thread of the incident: the channel and provider id (Slack's `ts`) of the
+    /// first initial notification posted with one. Status updates, escalations and the
+    /// resolution are replies under it. `None` until then, or when the chat reports no ids.
+    pub fn chat_thread(&self) -> Option<(&str, &str)> {
+        self.chat_thread
+            .as_ref()
+            .map(|(channel, id)| (channel.as_str(), id.as_str()))
+    }
+
+    /// The provider's id of the public status-page incident, as the last status-page update
+    /// recorded with one reported it; the next update goes to that incident.
+    pub fn status_page_incident(&self) -> Option<&str> {
+        self.status_page_incident.as_deref()
     }
 }

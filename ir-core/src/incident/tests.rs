@@ -425,3 +425,56 @@ fn a_proposal_recorded_before_it_carried_its_verification_still_loads() {
     // And a proposal without them is written as before.
     assert_eq!(serde_json::to_string(&kind).unwrap(), json);
 }
+
+#[test]
+fn the_chat_thread_is_the_first_initial_notification_with_an_id_and_the_status_page_the_last() {
+    use crate::model::StatusPageStatus;
+    let mut i = opened();
+    assert_eq!(i.chat_thread(), None);
+    assert_eq!(i.status_page_incident(), None);
+    let chat = |kind, id: Option<&str>| {
+        EventKind::message_posted(kind, "C0INCIDENT", "..").with_provider_id(id.map(Into::into))
+    };
+    let page = |status, id: Option<&str>| {
+        EventKind::message_posted(MessageKind::StatusPage(status), "status-page", "..")
+            .with_provider_id(id.map(Into::into))
+    };
+    for kind in [
+        chat(MessageKind::Acknowledgement, Some("1.000001")),
+        // A chat without ids gives no thread.
+        chat(MessageKind::InitialNotification, None),
+        page(StatusPageStatus::Investigating, None),
+    ] {
+        i.record(ev(1, kind)).unwrap();
+    }
+    assert_eq!(i.chat_thread(), None);
+    assert_eq!(i.status_page_incident(), None);
+    for kind in [
+        chat(MessageKind::InitialNotification, Some("1.000002")),
+        page(StatusPageStatus::Investigating, Some("p31zjtct2jer")),
+        chat(MessageKind::InitialNotification, Some("1.000003")),
+        page(StatusPageStatus::Identified, Some("newer")),
+        page(StatusPageStatus::Identified, None),
+    ] {
+        i.record(ev(2, kind)).unwrap();
+    }
+    assert_eq!(i.chat_thread(), Some(("C0INCIDENT", "1.000002")));
+    assert_eq!(i.status_page_incident(), Some("newer"));
+    // Rebuilt from its timeline, the same answers.
+    let again = Incident::from_timeline(i.id(), "k", i.timeline()).unwrap();
+    assert_eq!(again.chat_thread(), i.chat_thread());
+    assert_eq!(again.status_page_incident(), i.status_page_incident());
+}
+
+#[test]
+fn a_message_posted_without_a_provider_id_loads_and_is_written_as_before() {
+    let kind =
+        EventKind::message_posted(MessageKind::InitialNotification, "#incident-response", "..");
+    let old = serde_json::to_value(&kind).unwrap();
+    assert!(old.get("provider_id").is_none(), "{old}");
+    assert_eq!(serde_json::from_value::<EventKind>(old).unwrap(), kind);
+    let with_id = kind.with_provider_id(Some("1.000001".into()));
+    let json = serde_json::to_value(&with_id).unwrap();
+    assert_eq!(json["provider_id"], "1.000001");
+    assert_eq!(serde_json::from_value::<EventKind>(json).unwrap(), with_id);
+}

@@ -6,7 +6,7 @@ use super::messages::Outgoing;
 use crate::error::Result;
 use crate::escalation;
 use crate::escalation::Due;
-use crate::incident::EventKind;
+use crate::incident::{EventKind, Phase};
 use crate::model::Role;
 use crate::ports::Page;
 use crate::severity::PagingMode;
@@ -70,6 +70,17 @@ impl Drive<'_> {
                 self.journal
                     .push(EventKind::note(format!("could not page {role}: {e}")))
                     .await?;
+            } else if role == Role::OnCall && self.incident().phase() >= Phase::Acknowledged {
+                // The runbook's "Acknowledge PagerDuty alert": the incident is acknowledged
+                // (the runner acknowledges it when it starts, before paging), so the page is
+                // too, once, right after it was triggered.
+                if let Err(e) = pager.acknowledge(&page.dedup_key).await {
+                    self.journal
+                        .push(EventKind::note(format!(
+                            "could not acknowledge the page: {e}"
+                        )))
+                        .await?;
+                }
             }
         }
         self.post(Outgoing::Escalation {

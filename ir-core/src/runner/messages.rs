@@ -16,7 +16,10 @@ use crate::model::MessageKind;
 use crate::model::Role;
 use crate::model::StatusPageStatus;
 use crate::model::{ActionKind, Hypothesis};
-use crate::ports::StatusPageUpdate;
+use crate::ports::{MessageRef, StatusPageUpdate};
+
+/// The channel a status-page update is recorded under.
+const STATUS_PAGE: &str = "status-page";
 
 /// A message the runner wants sent.
 #[derive(Debug, Clone)]
@@ -197,15 +200,20 @@ impl Drive<'_> {
         let sent = match &msg {
             Outgoing::StatusPage(status) => match &self.r.providers.status_page {
                 None => return Ok(()),
-                Some(page) => page
-                    .publish(&StatusPageUpdate {
+                Some(page) => {
+                    let update = StatusPageUpdate {
                         incident_key: self.incident().dedup_key().to_owned(),
                         title: self.incident().title().to_owned(),
                         status: *status,
                         body: rendered.text.clone(),
-                    })
-                    .await
-                    .map(|()| "status-page".to_owned()),
+                    };
+                    // The public incident recorded earlier (this run, an earlier one, another
+                    // replica), so the update never opens a second one.
+                    let recorded = self.incident().status_page_incident().map(str::to_owned);
+                    page.publish_to(&update, recorded.clone())
+                        .await
+                        .map(|id| (STATUS_PAGE.to_owned(), id.or(recorded)))
+                }
             },
             Outgoing::Acknowledgement
             | Outgoing::InitialNotification { .. }
@@ -215,20 +223,35 @@ impl Drive<'_> {
             | Outgoing::Resolution { .. }
             | Outgoing::Escalation { .. } => match &self.r.providers.chat {
                 None => return Ok(()),
-                Some(chat) => chat
-                    .post(&rendered.to_chat_message(self.r.config.channel.clone()))
-                    .await
-                    .map(|r| r.channel),
+                Some(chat) => {
+                    let message = rendered.to_chat_message(self.r.config.channel.clone());
+                    // Everything after the initial notification is a reply in its thread, as
+                    // recorded in the timeline (so a resumed run stays in it too).
+                    let thread = match &msg {
+                        Outgoing::Acknowledgement | Outgoing::InitialNotification { .. } => None,
+                        _ => self
+                            .incident()
+                            .chat_thread()
+                            .map(|(channel, id)| MessageRef {
+                                channel: channel.to_owned(),
+                                id: Some(id.to_owned()),
+                            }),
+                    };
+                    match thread {
+                        Some(root) => chat.reply(&root, &message).await,
+                        None => chat.post(&message).await,
+                    }
+                    .map(|r| (r.channel, r.id))
+                }
             },
         };
         match sent {
-            Ok(channel) => {
+            Ok((channel, provider_id)) => {
                 self.journal
-                    .push(EventKind::MessagePosted {
-                        kind: rendered.kind,
-                        channel,
-                        text: rendered.text,
-                    })
+                    .push(
+                        EventKind::message_posted(rendered.kind, channel, rendered.text)
+                            .with_provider_id(provider_id),
+                    )
                     .await
             }
             Err(e) => {

@@ -105,9 +105,9 @@ impl World {
         });
         let mut page = MockStatusPage::new();
         let log = self.status.clone();
-        page.expect_publish().returning(move |u| {
+        page.expect_publish_to().returning(move |u, _| {
             log.lock().unwrap().push(u.clone());
-            Ok(())
+            Ok(None)
         });
         Providers::new()
             .with_chat(Arc::new(chat))

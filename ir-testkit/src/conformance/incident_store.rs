@@ -112,6 +112,7 @@ pub async fn append_round_trips_events(store: &dyn IncidentStore) {
                 kind: MessageKind::StatusPage(StatusPageStatus::Investigating),
                 channel: "status-page".into(),
                 text: "🚨 line one\nline two".into(),
+                provider_id: None,
             },
         ),
         Event::new(

@@ -181,6 +181,12 @@ async fn crash_loop_after_deploy_rolls_back_to_last_known_good_and_resolves() {
         .times(1)
         .withf(|k| k == "alert:1")
         .returning(|_| Ok(()));
+    // The runner acknowledged the incident, so the on-call page is acknowledged too.
+    pager
+        .expect_acknowledge()
+        .times(1)
+        .withf(|k| k == "alert:1")
+        .returning(|_| Ok(()));
     let providers =
         providers(&world, deploy, health_follows(&rolled_back)).with_pager(Arc::new(pager));
     let report = world

@@ -444,6 +444,7 @@ async fn a_p0_pages_the_on_call_engineer_once_across_a_resumed_run() {
             Ok(())
         });
         pager.expect_resolve().returning(|_| Ok(()));
+        pager.expect_acknowledge().returning(|_| Ok(()));
         Arc::new(pager)
     };
     world.store.fail_next_append_where(|events| {
