@@ -2,7 +2,7 @@
 //!
 //! Incident response as a library: one crate for a service that embeds the runbook. It
 //! re-exports [`ir_core`]'s modules, each adapter behind a feature of its name, the foreign
-//! types of the public API ([`secrecy`], [`chrono`], [`async_trait`]), and adds the
+//! types of the public API ([`secrecy`], [`chrono`], [`async_trait`](macro@async_trait)), and adds the
 //! `ir.toml` configuration file ([`Config`]), detection in one call ([`detect`]) and the
 //! health [`Watcher`].
 //!

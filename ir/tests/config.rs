@@ -1,5 +1,6 @@
 //! `ir.toml`: the example file, errors naming file, line and key, contacts merged onto the
 //! runbook's, secrets only from the environment.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::time::Duration;
 

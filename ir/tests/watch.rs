@@ -1,4 +1,5 @@
 //! `detect` and the `Watcher` on a manual clock and in-memory ports.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
