@@ -114,8 +114,24 @@ pub struct EscalationPolicy {
     /// Interval between status updates (runbook: every 15-30 minutes).
     #[serde(with = "humantime_serde")]
     pub status_cadence: Duration,
-    /// Contacts per role, e.g. `EngineeringLead = ["@eng-lead"]`.
+    /// Contacts per role, keyed by the role's snake-case name, e.g.
+    /// `contacts.engineering_lead = ["@eng-lead"]`. Deserializing merges the roles given onto
+    /// the runbook's contacts: a role left out keeps its default, and `[]` clears one.
+    #[serde(deserialize_with = "contacts_onto_runbook")]
     pub contacts: BTreeMap<Role, Vec<String>>,
+}
+
+/// The contacts given, each replacing the runbook's for its role; the other roles keep theirs.
+fn contacts_onto_runbook<'de, D>(
+    deserializer: D,
+) -> std::result::Result<BTreeMap<Role, Vec<String>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    let given = BTreeMap::<Role, Vec<String>>::deserialize(deserializer)?;
+    let mut contacts = EscalationPolicy::runbook().contacts;
+    contacts.extend(given);
+    Ok(contacts)
 }
 
 impl Default for EscalationPolicy {
@@ -256,6 +272,26 @@ mod tests {
     use crate::incident::{Event, EventKind};
     use crate::model::IncidentId;
     use crate::severity::SeverityPolicy;
+
+    #[test]
+    fn one_contact_set_in_toml_keeps_the_other_roles_defaults() {
+        let policy: EscalationPolicy = toml::from_str(
+            "lead_after = \"10m\"\n[contacts]\nengineering_lead = [\"@alice\"]\ndev_ops = []\n",
+        )
+        .unwrap();
+        assert_eq!(policy.lead_after, Duration::from_secs(600));
+        assert_eq!(policy.contacts(Role::EngineeringLead), ["@alice"]);
+        assert!(policy.contacts(Role::DevOps).is_empty(), "[] clears a role");
+        let runbook = EscalationPolicy::runbook();
+        for role in [Role::OnCall, Role::Cto, Role::ProductLead, Role::Team] {
+            assert_eq!(policy.contacts(role), runbook.contacts(role), "{role:?}");
+        }
+        // The runbook's own names are the snake-case ones; the Rust names are refused.
+        assert!(toml::from_str::<EscalationPolicy>("[contacts]\nEngineeringLead = []\n").is_err());
+        // A policy written out reads back the same.
+        let text = toml::to_string(&policy).unwrap();
+        assert_eq!(toml::from_str::<EscalationPolicy>(&text).unwrap(), policy);
+    }
 
     fn t(min: i64) -> Timestamp {
         let base: Timestamp = "2026-02-08T15:30:00Z".parse().unwrap();

@@ -1,0 +1,141 @@
+//! # ir
+//!
+//! Incident response as a library: one crate for a service that embeds the runbook. It
+//! re-exports [`ir_core`]'s modules, each adapter behind a feature of its name, the foreign
+//! types of the public API ([`secrecy`], [`chrono`], [`async_trait`](macro@async_trait)), and adds the
+//! `ir.toml` configuration file ([`Config`]), detection in one call ([`detect`]) and the
+//! health [`Watcher`].
+//!
+//! ```
+//! use std::sync::Arc;
+//! use ir::prelude::*;
+//!
+//! # tokio::runtime::Builder::new_current_thread().build()?.block_on(async {
+//! // The service's ir.toml (here inline): its name and the health endpoint's path.
+//! let config = Config::from_toml_str(r#"
+//!     [service]
+//!     name = "web"
+//!     [watch]
+//!     path = "/health"
+//!     interval = "30s"
+//!     [escalation.contacts]
+//!     engineering_lead = ["@alice"]
+//! "#)?;
+//!
+//! // A health endpoint answering 503, on a manual clock and in-memory ports.
+//! #[derive(Debug)]
+//! struct Down;
+//! #[async_trait]
+//! impl HealthProbe for Down {
+//!     async fn check(&self, path: &str) -> ir::Result<HealthReport> {
+//!         Ok(HealthReport::answered(path, 503, std::time::Duration::from_millis(5), "down"))
+//!     }
+//! }
+//! let clock: Arc<dyn Clock> = Arc::new(ManualClock::at("2026-02-08T15:30:00Z".parse()?));
+//! let store: Arc<dyn IncidentStore> = Arc::new(InMemoryIncidentStore::with_clock(clock.clone()));
+//! let providers = config.providers_from_lookup(|_| None)?.with_health(Arc::new(Down));
+//! let watcher = config.watcher_with(store, providers, clock)?;
+//!
+//! // One check: the incident is opened as a P0 and driven by the runner.
+//! let Check::Incident { detected, run, .. } = watcher.check_once().await? else {
+//!     panic!("the endpoint is down")
+//! };
+//! assert!(detected.created);
+//! assert_eq!(detected.classification.severity, Severity::P0);
+//! assert!(run.is_some());
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! # })?;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! ## Features
+//! - `railway`, `github`, `sentry`, `postgres`, `slack`, `pagerduty`, `statuspage`: the
+//!   adapter as `ir::<name>`, and its `[<name>]` section in `ir.toml`.
+//! - `triage`: log triage as `ir::triage`.
+//! - `http`: the shared HTTP client as `ir::http`, and the health probe of
+//!   `[service] base_url` (implied by every HTTP adapter).
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+pub use ir_core::{Error, ErrorKind, Result, Severity, SeverityPolicy};
+pub use ir_core::{
+    actions, classify, clock, comms, error, escalation, incident, memory, model, playbook, ports,
+    postmortem, redact, rollback, runner, scenarios, severity,
+};
+
+pub use async_trait::async_trait;
+pub use chrono;
+pub use secrecy;
+
+/// The shared HTTP client and the HTTP health probe (`ir-http`).
+#[cfg(feature = "http")]
+#[cfg_attr(docsrs, doc(cfg(feature = "http")))]
+pub use ir_http as http;
+
+/// Railway: deploy platform, variables and logs (`ir-railway`).
+#[cfg(feature = "railway")]
+#[cfg_attr(docsrs, doc(cfg(feature = "railway")))]
+pub use ir_railway as railway;
+
+/// GitHub: code host (`ir-github`).
+#[cfg(feature = "github")]
+#[cfg_attr(docsrs, doc(cfg(feature = "github")))]
+pub use ir_github as github;
+
+/// Sentry: error tracker (`ir-sentry`).
+#[cfg(feature = "sentry")]
+#[cfg_attr(docsrs, doc(cfg(feature = "sentry")))]
+pub use ir_sentry as sentry;
+
+/// PostgreSQL: diagnostics and the shared incident store (`ir-postgres`).
+#[cfg(feature = "postgres")]
+#[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
+pub use ir_postgres as postgres;
+
+/// Slack: chat notifier (`ir-slack`).
+#[cfg(feature = "slack")]
+#[cfg_attr(docsrs, doc(cfg(feature = "slack")))]
+pub use ir_slack as slack;
+
+/// PagerDuty: pager (`ir-pagerduty`).
+#[cfg(feature = "pagerduty")]
+#[cfg_attr(docsrs, doc(cfg(feature = "pagerduty")))]
+pub use ir_pagerduty as pagerduty;
+
+/// Statuspage: status page (`ir-statuspage`).
+#[cfg(feature = "statuspage")]
+#[cfg_attr(docsrs, doc(cfg(feature = "statuspage")))]
+pub use ir_statuspage as statuspage;
+
+/// Log triage (`ir-triage`).
+#[cfg(feature = "triage")]
+#[cfg_attr(docsrs, doc(cfg(feature = "triage")))]
+pub use ir_triage as triage;
+
+mod config;
+mod detect;
+mod watch;
+
+pub use config::{
+    Config, ConfigError, GithubSection, PagerDutySection, PostgresSection, RailwaySection,
+    SCENARIOS, ScenariosSection, SentrySection, ServiceSection, SlackSection, StatuspageSection,
+};
+pub use detect::{Detected, detect};
+pub use watch::{Check, WatchSettings, Watcher, shutdown_signal};
+
+/// The names most services use: `use ir::prelude::*;`.
+pub mod prelude {
+    pub use crate::{Check, Config, Detected, WatchSettings, Watcher, detect, shutdown_signal};
+    pub use async_trait::async_trait;
+    pub use ir_core::classify::{Classification, Reachability, Signals, classify};
+    pub use ir_core::clock::{Clock, ManualClock, SystemClock, Timestamp};
+    pub use ir_core::escalation::EscalationPolicy;
+    pub use ir_core::incident::{Event, EventKind, Incident, Phase};
+    pub use ir_core::memory::{InMemoryIncidentStore, TracingChat};
+    pub use ir_core::model::{HealthOutcome, HealthReport, IncidentId, Role};
+    pub use ir_core::playbook::{ApprovalPolicy, Providers, Symptoms};
+    pub use ir_core::ports::{
+        Approver, AutoApprove, ChatNotifier, DenyAll, HealthProbe, IncidentStore, Pager, StatusPage,
+    };
+    pub use ir_core::runner::{Outcome, RunReport, Runner, RunnerConfig};
+    pub use ir_core::{ErrorKind, Severity, SeverityPolicy};
+}
