@@ -112,11 +112,14 @@ pub struct LogSignatures {
     pub baseline_lines: u64,
     /// Error lines mined since it.
     pub incident_lines: u64,
-    /// Seen only since the deployment, most frequent first.
+    /// Seen only since the deployment: the runbook's known error texts first, then the most
+    /// frequent.
     pub new: Vec<LogSignature>,
-    /// Rising since the deployment, most frequent first.
+    /// Rising since the deployment: the runbook's known error texts first, then the most
+    /// frequent.
     pub spiking: Vec<LogSignature>,
-    /// Seen only before it, most frequent first.
+    /// Seen only before it: the runbook's known error texts first, then the most
+    /// frequent.
     pub vanished: Vec<LogSignature>,
 }
 
@@ -161,7 +164,8 @@ impl LogSignatures {
         Some(format!(
             "{what} since deploy {}: `{}` ({lines}{more})",
             self.deployment,
-            clip(&sig.template, 80)
+            // A backtick inside would end the code span early.
+            clip(&sig.template.replace('`', "'"), 80)
         ))
     }
 

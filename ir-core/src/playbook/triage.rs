@@ -6,10 +6,33 @@ use std::time::Duration;
 
 use ir_triage::{Change, DiffPolicy, HeaderMode, MinerConfig, PatternSet, Scanner, Triage, Window};
 
+use super::signatures::LogPattern;
 use crate::clock::Timestamp;
 use crate::error::{Error, ErrorKind, Result};
 use crate::model::{LogLevel, LogLine, LogSignature, LogSignatures, Observation};
 use crate::ports::{DeployPlatform, LogQuery, LogSource, LogStream};
+
+/// The runbook's known error texts ([`LogPattern`]), most specific first: a new signature
+/// matching one of them leads its list, so the assessment names it rather than a busier but
+/// vaguer one (`GET <*> <*>` at level error).
+const KNOWN: [LogPattern; 8] = [
+    LogPattern::NextAuthNoSecret,
+    LogPattern::MissingModule,
+    LogPattern::PoolExhausted,
+    LogPattern::OutOfMemory,
+    LogPattern::DatabaseConnection,
+    LogPattern::DatabaseTimeout,
+    LogPattern::ThirdParty,
+    LogPattern::Crash,
+];
+
+/// Where `s` ranks by the known texts: the index of the first one it matches, else last.
+fn known_rank(s: &LogSignature) -> usize {
+    KNOWN
+        .iter()
+        .position(|p| p.matches(&s.template) || p.matches(&s.example))
+        .unwrap_or(KNOWN.len())
+}
 
 /// At most this many signatures are kept per list (new, spiking, vanished).
 pub const MAX_SIGNATURES: usize = 10;
@@ -90,8 +113,13 @@ pub(crate) fn diff_lines(
         ..DiffPolicy::default()
     };
     let diff = triage.diff(&policy);
+    // Known error texts first, then as ir_triage ranks them (most frequent first); a stable
+    // sort keeps that order within each rank.
     let take = |v: Vec<Change>| -> Vec<LogSignature> {
-        v.into_iter().take(MAX_SIGNATURES).map(signature).collect()
+        let mut out: Vec<LogSignature> = v.into_iter().map(signature).collect();
+        out.sort_by_key(known_rank);
+        out.truncate(MAX_SIGNATURES);
+        out
     };
     out.new = take(diff.new);
     out.spiking = take(diff.spiking);
