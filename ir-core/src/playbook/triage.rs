@@ -280,6 +280,22 @@ mod tests {
     }
 
     #[test]
+    fn known_error_texts_lead_the_new_list() {
+        let mut after: Vec<LogLine> = (0..5)
+            .map(|i| LogLine::new(at(i), Some(LogLevel::Error), format!("GET /p{i} 500")))
+            .collect();
+        after.push(LogLine::new(at(6), None, "[next-auth][error][NO_SECRET]"));
+        let hour = Duration::from_secs(3600);
+        let d = diff_lines(DeploymentId::new("d7"), at(0), (hour, hour), &[], &after);
+        assert_eq!(d.new.len(), 2);
+        assert_eq!(d.new[0].template, "[next-auth][error][NO_SECRET]");
+        assert!(
+            d.headline()
+                .is_some_and(|h| h.contains("NO_SECRET") && h.ends_with("1 more)"))
+        );
+    }
+
+    #[test]
     fn rates_compare_the_windows_lengths() {
         // 10 lines in an hour before, 10 in the five minutes since: twelve times the rate.
         let before = lines(&[(-30, 10, "Error: timeout exceeded when trying to connect")]);
