@@ -8,7 +8,7 @@ use super::code::{FailedJob, WorkflowRun};
 use super::database::{ConnectionStatus, DsnCheck, PgBouncerPool, PoolStatus, SlowQueries};
 use super::deploy::{Deployment, ServiceStatus};
 use super::health::HealthReport;
-use super::logs::LogLine;
+use super::logs::{LogLine, LogSignatures};
 use super::tracker::{ErrorBucket, TrackedIssue};
 use crate::clock::Timestamp;
 use crate::error::ErrorKind;
@@ -47,6 +47,8 @@ pub enum Observation {
         /// Matching lines, oldest first.
         lines: Vec<LogLine>,
     },
+    /// Error signatures since the current deployment against those before it.
+    LogSignatures(LogSignatures),
     /// Whether a variable is set (never its value).
     VariablePresence {
         /// Name.
@@ -78,7 +80,8 @@ pub enum Observation {
 
 impl Observation {
     /// The observation with credentials scrubbed from every piece of text that came from the
-    /// world: log lines and their attributes, health-check bodies, CI log excerpts, error-tracker
+    /// world: log lines and their attributes, log signatures' templates and example lines,
+    /// health-check bodies, CI log excerpts, error-tracker
     /// titles and culprits (see [`crate::redact`]).
     pub fn redacted(mut self) -> Self {
         use crate::redact::redact_in_place;
@@ -91,6 +94,7 @@ impl Observation {
                     }
                 }
             }
+            Observation::LogSignatures(signatures) => signatures.redact(),
             Observation::Health(report) => redact_in_place(&mut report.body_excerpt),
             Observation::FailedRuns(runs) => {
                 for job in runs.iter_mut().flat_map(|(_, jobs)| jobs.iter_mut()) {

@@ -26,7 +26,7 @@ pub use deploy::{Deployment, DeploymentId, DeploymentStatus, InstanceStatus, Ser
 pub use evidence::{Evidence, EvidenceId, EvidenceOutcome, Hypothesis, Observation};
 pub use health::{HealthOutcome, HealthReport};
 pub use incident::{ChecklistItem, Flag, IncidentId, MessageKind, Role, StatusPageStatus};
-pub use logs::{LogLevel, LogLine};
+pub use logs::{LogLevel, LogLine, LogSignature, LogSignatures};
 pub use tracker::{
     ErrorBucket, IssueSpike, IssueTrends, SpikeRule, TimeWindow, TrackedIssue, issue_trends,
 };

@@ -11,7 +11,8 @@ use crate::clock::{Clock, add};
 use crate::error::ErrorKind;
 use crate::model::{
     ConnectionStatus, Deployment, DsnCheck, ErrorBucket, FailedJob, HealthReport, LogLine,
-    PgBouncerPool, PoolStatus, ServiceStatus, SlowQueries, TrackedIssue, WorkflowRun,
+    LogSignatures, PgBouncerPool, PoolStatus, ServiceStatus, SlowQueries, TrackedIssue,
+    WorkflowRun,
 };
 use crate::model::{Evidence, EvidenceId, EvidenceOutcome, Observation};
 
@@ -213,6 +214,8 @@ impl EvidenceSet {
         slow_queries(Probe) -> SlowQueries = SlowQueries;
         /// The health report `probe` observed.
         health(Probe) -> HealthReport = Health;
+        /// The log signatures `probe` observed.
+        log_signatures(Probe) -> LogSignatures = LogSignatures;
         /// The failed runs `probe` observed.
         failed_runs(Probe) -> Vec<(WorkflowRun, Vec<FailedJob>)> = FailedRuns;
     }

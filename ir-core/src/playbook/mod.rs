@@ -12,6 +12,7 @@ pub(crate) mod diagnosis;
 pub(crate) mod plan;
 pub(crate) mod probe;
 pub mod signatures;
+pub(crate) mod triage;
 pub(crate) mod verify;
 
 pub use approval::{Approval, ApprovalPolicy, PolicyVerdict};
@@ -20,4 +21,5 @@ pub use plan::{
     Context, Mitigation, NewValue, Plan, Playbook, Remedy, Scorer, Symptoms, ids, rank,
 };
 pub use probe::{MAX_LOG_MATCHES, Probe, ProbeWindow, Providers};
+pub use triage::MAX_SIGNATURES;
 pub use verify::{Baseline, Round};

@@ -193,6 +193,16 @@ pub enum Probe {
         /// What to look for.
         patterns: Vec<LogPattern>,
     },
+    /// Error signatures new, spiking or gone since the current deployment: the environment's
+    /// logs for `baseline` before the deployment against those since, mined and diffed with
+    /// `ir_triage` (`DeployPlatform::service_status`, then `LogSource::logs` twice).
+    NewLogSignatures {
+        /// How far before the deployment the baseline window starts.
+        #[serde(with = "humantime_serde")]
+        baseline: Duration,
+        /// How many lines to read from each window.
+        limit: usize,
+    },
     /// Whether a variable is set (`VariableStore::list_names`); never its value.
     Variable {
         /// Variable name.
@@ -268,6 +278,15 @@ impl Probe {
         }
     }
 
+    /// New error signatures since the current deployment: one hour of logs before it as the
+    /// baseline, up to 1 000 lines per window.
+    pub fn new_log_signatures() -> Self {
+        Self::NewLogSignatures {
+            baseline: Duration::from_secs(60 * 60),
+            limit: 1000,
+        }
+    }
+
     /// The health check of `path`.
     pub fn health(path: impl Into<String>) -> Self {
         Self::Health { path: path.into() }
@@ -297,6 +316,9 @@ impl Probe {
                 };
                 format!("logs[{stream},{},{limit}]", mins(*lookback))
             }
+            Self::NewLogSignatures { baseline, limit } => {
+                format!("new_log_signatures[{},{limit}]", mins(*baseline))
+            }
             Self::Variable { name } => format!("variable[{name}]"),
             Self::Dsn { variable } => format!("dsn[{variable}]"),
             Self::FailedRuns { workflow, limit } => format!(
@@ -322,7 +344,7 @@ impl Probe {
     pub fn source(&self) -> &'static str {
         match self {
             Self::ServiceStatus | Self::Deployments { .. } => "deploy",
-            Self::Logs { .. } => "logs",
+            Self::Logs { .. } | Self::NewLogSignatures { .. } => "logs",
             Self::Variable { .. } | Self::Dsn { .. } => "variables",
             Self::FailedRuns { .. } => "code",
             Self::NewIssues { .. } | Self::TopIssues { .. } | Self::ErrorCounts { .. } => "errors",
@@ -388,6 +410,11 @@ impl Probe {
                     patterns: patterns.iter().map(|p| p.name().to_owned()).collect(),
                     lines: matched,
                 })
+            }
+            Self::NewLogSignatures { baseline, limit } => {
+                let logs = port!(providers, logs, "LogSource");
+                let deploy = port!(providers, deploy, "DeployPlatform");
+                super::triage::run(deploy, logs, window.now, *baseline, *limit).await
             }
             Self::Variable { name } => {
                 let names = port!(providers, variables, "VariableStore")

@@ -69,6 +69,20 @@ fn responders(incident: &Incident, runner: &str) -> Vec<String> {
     out
 }
 
+/// What the log-signature evidence `h` cites says rose since the deployment, e.g. ``; E7: new
+/// error signature since deploy d7: `...` (3 lines)``; empty when it cites none.
+fn signature_notes(incident: &Incident, h: &Hypothesis) -> String {
+    use crate::model::Observation;
+    incident
+        .evidence()
+        .filter(|e| h.supporting.contains(&e.id))
+        .filter_map(|e| match e.observation() {
+            Some(Observation::LogSignatures(s)) => s.headline().map(|l| format!("; {}: {l}", e.id)),
+            _ => None,
+        })
+        .collect()
+}
+
 /// Renders `msg` for `incident` at `now`.
 ///
 /// # Errors
@@ -98,10 +112,11 @@ pub(crate) fn render(
                 |h| {
                     let cited: Vec<String> = h.supporting.iter().map(ToString::to_string).collect();
                     format!(
-                        "{} (confidence {:.0}%, evidence {})",
+                        "{} (confidence {:.0}%, evidence {}){}",
                         h.summary,
                         h.confidence * 100.0,
-                        cited.join(", ")
+                        cited.join(", "),
+                        signature_notes(incident, h)
                     )
                 },
             );

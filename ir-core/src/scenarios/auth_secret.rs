@@ -9,7 +9,7 @@
 
 use std::time::Duration;
 
-use super::common::lines;
+use super::common::{self, lines};
 use crate::model::Hypothesis;
 use crate::model::{Check, Verification};
 use crate::playbook::signatures::{
@@ -104,6 +104,7 @@ impl Playbook for AuthSecretMissing {
             self.logs(),
             Probe::health(self.session_path.clone()),
             self.new_issues(),
+            common::signatures_probe(),
         ]
     }
 
@@ -154,7 +155,11 @@ impl Playbook for AuthSecretMissing {
         missing = missing
             .raise_if(0.55, no_secret.as_ref().map(|(id, _)| *id))
             .raise_if(0.4, config_error.map(|(id, _)| id))
-            .raise_if(0.3, tracker);
+            .raise_if(0.3, tracker)
+            .raise_if(
+                0.25,
+                common::new_signature(ev, Some(&LogPattern::NextAuthNoSecret)),
+            );
         other = other
             .raise_if(0.4, config_error.map(|(id, _)| id))
             .lower_if(0.7, no_secret.as_ref().map(|(id, _)| *id));

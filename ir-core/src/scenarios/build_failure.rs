@@ -15,7 +15,7 @@ use crate::actions::short_sha;
 use crate::model::Verification;
 use crate::model::{ActionKind, EvidenceId, Hypothesis};
 use crate::model::{DeploymentStatus, FailedJob, WorkflowRun};
-use crate::playbook::signatures::{is_case_mismatch, missing_module};
+use crate::playbook::signatures::{LogPattern, is_case_mismatch, missing_module};
 use crate::playbook::{Context, EvidenceSet, Mitigation, Plan, Playbook, Probe, Remedy, Scorer};
 
 /// Scenario 3: Missing File Imports (Build Failure).
@@ -114,6 +114,7 @@ impl Playbook for BuildFailure {
             self.runs(),
             Probe::ServiceStatus,
             common::deployments_probe(),
+            common::signatures_probe(),
         ]
     }
 
@@ -214,6 +215,12 @@ impl Playbook for BuildFailure {
             deleted = deleted.raise(0.7, id);
             not_committed = not_committed.lower(0.6, id);
         }
+        // The module also fails to load at runtime, new since the deployment: it shipped broken.
+        // That says the import is broken, not why, so every cause gains alike.
+        let shipped = common::new_signature(ev, Some(&LogPattern::MissingModule));
+        not_committed = not_committed.raise_if(0.15, shipped);
+        deleted = deleted.raise_if(0.15, shipped);
+        case = case.raise_if(0.15, shipped);
         vec![not_committed.build(), deleted.build(), case.build()]
     }
 

@@ -148,3 +148,21 @@ pub(crate) fn rollback_mitigations(
     }
     out
 }
+
+/// The standard "new error signatures since the current deployment" probe.
+pub(crate) fn signatures_probe() -> Probe {
+    Probe::new_log_signatures()
+}
+
+/// The evidence id of a new or spiking error signature since the current deployment whose
+/// template or example line matches `pattern` (any rising one when `pattern` is `None`).
+pub(crate) fn new_signature<'a>(
+    evidence: &'a EvidenceSet,
+    pattern: Option<&LogPattern>,
+) -> Option<&'a EvidenceId> {
+    let (id, signatures) = evidence.log_signatures(&signatures_probe())?;
+    signatures
+        .rising()
+        .any(|s| pattern.is_none_or(|p| p.matches(&s.template) || p.matches(&s.example)))
+        .then_some(id)
+}

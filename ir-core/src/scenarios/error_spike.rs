@@ -132,6 +132,7 @@ impl Playbook for ErrorSpike {
             self.top_issues(),
             self.logs(),
             Probe::SlowQueries { limit: 5 },
+            common::signatures_probe(),
         ]
     }
 
@@ -158,6 +159,8 @@ impl Playbook for ErrorSpike {
                 {
                     deploy = deploy.raise(0.35, nid);
                 }
+                // Error signatures new or spiking since the current deployment.
+                deploy = deploy.raise_if(0.25, common::new_signature(ev, None));
             }
             (Some((id, _)), None) => deploy = deploy.lower(0.8, id),
             _ => {}
@@ -178,6 +181,10 @@ impl Playbook for ErrorSpike {
             0.5,
             lines(ev, &self.logs(), &LogPattern::DatabaseTimeout).map(|(id, _)| id),
         );
+        db = db.raise_if(
+            0.2,
+            common::new_signature(ev, Some(&LogPattern::DatabaseTimeout)),
+        );
         if let Some((id, SlowQueries::Available(qs))) =
             ev.slow_queries(&Probe::SlowQueries { limit: 5 })
             && qs.iter().any(|q| q.mean_time >= self.slow_query)
@@ -194,6 +201,10 @@ impl Playbook for ErrorSpike {
         resources = resources.raise_if(
             0.55,
             lines(ev, &self.logs(), &LogPattern::OutOfMemory).map(|(id, _)| id),
+        );
+        resources = resources.raise_if(
+            0.2,
+            common::new_signature(ev, Some(&LogPattern::OutOfMemory)),
         );
 
         vec![deploy.build(), third.build(), db.build(), resources.build()]

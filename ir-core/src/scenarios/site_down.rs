@@ -91,6 +91,7 @@ impl Playbook for SiteDown {
             self.health(),
             self.dsn(),
             Probe::Connections,
+            common::signatures_probe(),
         ]
     }
 
@@ -117,8 +118,12 @@ impl Playbook for SiteDown {
         } else if let Some((id, _)) = deployments {
             crash_loop = crash_loop.lower(0.7, id);
         }
+        // A crash or missing-module error new since the deployment.
+        let new_crash = common::new_signature(ev, Some(&LogPattern::Crash))
+            .or_else(|| common::new_signature(ev, Some(&LogPattern::MissingModule)));
         crash_loop = crash_loop
             .raise_if(0.35, crash.as_ref().map(|(id, _)| *id))
+            .raise_if(0.25, new_crash.filter(|_| recent.is_some()))
             .raise_if(0.25, crashing.map(|(id, _)| id))
             .lower_if(0.3, db_lines.as_ref().map(|(id, _)| *id));
 
@@ -164,7 +169,12 @@ impl Playbook for SiteDown {
             "database_connection_failure",
             "the application cannot connect to its database",
         );
-        database = database.raise_if(0.5, db_lines.as_ref().map(|(id, _)| *id));
+        database = database
+            .raise_if(0.5, db_lines.as_ref().map(|(id, _)| *id))
+            .raise_if(
+                0.2,
+                common::new_signature(ev, Some(&LogPattern::DatabaseConnection)),
+            );
         if let Some((id, kind)) = ev.unavailable(&Probe::Connections)
             && unreachable(kind)
         {

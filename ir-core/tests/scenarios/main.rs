@@ -9,6 +9,7 @@ mod custom_playbook;
 mod dry_run;
 mod error_spike;
 mod latency;
+mod log_signatures;
 mod pool;
 mod site_down;
 

@@ -88,7 +88,8 @@ fn platform(
 
 fn logs() -> MockLogSource {
     let mut logs = MockLogSource::new();
-    logs.expect_logs().times(1).returning(|_| {
+    // Once for the recent lines, twice for the signatures since the deployment (before, after).
+    logs.expect_logs().times(3).returning(|_| {
         Ok(vec![
             LogLine::new(t(-4), None, "> next start"),
             LogLine::new(
