@@ -12,6 +12,7 @@ use std::path::Path;
 use apollo_compiler::Schema;
 use apollo_compiler::executable::{ExecutableDocument, OperationType};
 use apollo_compiler::validation::Valid;
+use ir_testkit::graphql::{ExpectedOperation, check_operations};
 
 /// The schema's place beside the workspace.
 const SHARED_SCHEMA: &str = concat!(
@@ -24,20 +25,7 @@ const SCHEMA_VAR: &str = "IR_GITHUB_SCHEMA";
 
 /// GitHub's schema, or `None` (said loudly on stderr) when there is none to read.
 fn github_schema(test: &str) -> Option<Valid<Schema>> {
-    let sdl = match std::env::var_os(SCHEMA_VAR) {
-        Some(path) => std::fs::read_to_string(&path)
-            .unwrap_or_else(|e| panic!("{SCHEMA_VAR}={}: {e}", Path::new(&path).display())),
-        None => match std::fs::read_to_string(SHARED_SCHEMA) {
-            Ok(sdl) => sdl,
-            Err(e) => {
-                eprintln!(
-                    "NOT RUN: {test}: no GitHub schema at {SHARED_SCHEMA} ({e}); \
-                     check out `shared` beside the workspace or set {SCHEMA_VAR}=<path to schema.graphql>"
-                );
-                return None;
-            }
-        },
-    };
+    let sdl = ir_testkit::read_reference(SHARED_SCHEMA, SCHEMA_VAR, test)?;
     match Schema::parse_and_validate(sdl, "github-schema.graphql") {
         Ok(schema) => Some(schema),
         Err(e) => {
@@ -66,24 +54,13 @@ fn github_schema(test: &str) -> Option<Valid<Schema>> {
     }
 }
 
-fn operations() -> Vec<(String, String)> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/gql");
-    let mut files: Vec<(String, String)> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|entry| entry.unwrap().path())
-        .filter(|path| path.extension().is_some_and(|e| e == "graphql"))
-        .map(|path| {
-            let name = path.file_stem().unwrap().to_string_lossy().into_owned();
-            (name, std::fs::read_to_string(&path).unwrap())
-        })
-        .collect();
-    files.sort();
-    files
+fn gql_dir() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("src/gql")
 }
 
 /// The root field each operation must select, and whether it is a mutation: what the client
 /// code assumes of each file.
-const EXPECTED: &[(&str, &str, OperationType)] = &[(
+const EXPECTED: &[ExpectedOperation] = &[(
     "RevertPullRequest",
     "revertPullRequest",
     OperationType::Mutation,
@@ -94,34 +71,7 @@ fn every_operation_is_valid_against_githubs_schema() {
     let Some(schema) = github_schema("every_operation_is_valid_against_githubs_schema") else {
         return;
     };
-    let ops = operations();
-    let names: Vec<&str> = ops.iter().map(|(n, _)| n.as_str()).collect();
-    let expected: Vec<&str> = EXPECTED.iter().map(|(n, _, _)| *n).collect();
-    assert_eq!(names, expected, "every .graphql file is listed in EXPECTED");
-    for ((file, text), (name, root_field, kind)) in ops.iter().zip(EXPECTED) {
-        let doc = ExecutableDocument::parse_and_validate(
-            &schema,
-            text.as_str(),
-            format!("{file}.graphql"),
-        )
-        .unwrap_or_else(|e| {
-            panic!(
-                "{file}.graphql is not valid against GitHub's schema:\n{}",
-                e.errors
-            )
-        });
-        let operations: Vec<_> = doc.operations.iter().collect();
-        assert_eq!(operations.len(), 1, "{file}: one operation per file");
-        let op = operations[0];
-        assert_eq!(
-            op.name.as_ref().map(|n| n.as_str()),
-            Some(*name),
-            "{file}: operation name"
-        );
-        assert_eq!(op.operation_type, *kind, "{file}: query or mutation");
-        let roots: Vec<&str> = op.root_fields(&doc).map(|f| f.name.as_str()).collect();
-        assert_eq!(roots, [*root_field], "{file}: root field");
-    }
+    check_operations(&schema, "GitHub", &gql_dir(), EXPECTED);
 }
 
 #[test]

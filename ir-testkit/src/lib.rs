@@ -34,7 +34,9 @@ pub mod conformance;
 mod database;
 mod faulty;
 mod fixtures;
+pub mod graphql;
 mod platform;
+mod reference;
 mod tracing_capture;
 mod tracker;
 
@@ -49,6 +51,7 @@ pub use platform::{
     InMemoryLogs, InMemoryPlatform, InMemoryVariables, PlatformCall, ScriptedAnswer,
     ScriptedHealthProbe,
 };
+pub use reference::read_reference;
 pub use tracing_capture::TraceCapture;
 pub use tracker::{InMemoryErrorTracker, MAX_ERROR_BUCKETS};
 
