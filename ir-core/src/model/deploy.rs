@@ -186,6 +186,13 @@ pub struct ServiceStatus {
 }
 
 impl ServiceStatus {
+    /// The deployment serving now: the first active one, else the latest.
+    pub fn current(&self) -> Option<&Deployment> {
+        self.active_deployments
+            .first()
+            .or(self.latest_deployment.as_ref())
+    }
+
     /// A status for `service_name` with nothing deployed.
     pub fn new(service_name: impl Into<String>) -> Self {
         Self {

@@ -139,16 +139,12 @@ pub(crate) async fn run(
     limit: usize,
 ) -> Result<Observation> {
     let status = deploy.service_status().await?;
-    let current = status
-        .active_deployments
-        .first()
-        .or(status.latest_deployment.as_ref())
-        .ok_or_else(|| {
-            Error::new(
-                ErrorKind::NotFound,
-                "no current deployment to split the logs at",
-            )
-        })?;
+    let current = status.current().ok_or_else(|| {
+        Error::new(
+            ErrorKind::NotFound,
+            "no current deployment to split the logs at",
+        )
+    })?;
     let since = current.created_at;
     let start = crate::clock::sub(since, baseline);
     let end = now.max(since);

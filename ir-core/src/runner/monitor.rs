@@ -22,12 +22,7 @@ impl Drive<'_> {
     ) -> Result<Tried> {
         let (passed, summary) = self.verify(verification).await?;
         if !passed {
-            self.journal
-                .push(EventKind::VerificationFailed { summary })
-                .await?;
-            self.flag_uncertain().await?;
-            self.undo_configuration(action).await?;
-            return Ok(Tried::Next);
+            return self.relapse(action, summary).await;
         }
         self.journal
             .push(EventKind::MitigationVerified {

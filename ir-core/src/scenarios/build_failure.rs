@@ -168,7 +168,7 @@ impl Playbook for BuildFailure {
         let serving = ev
             .service_status(&Probe::ServiceStatus)
             .and_then(|(id, s)| {
-                common::current(s)
+                s.current()
                     .is_some_and(|d| d.status == DeploymentStatus::Active)
                     .then_some(id)
             });
@@ -284,7 +284,7 @@ impl Playbook for BuildFailure {
         );
         let serving = ev
             .service_status(&Probe::ServiceStatus)
-            .and_then(|(_, s)| common::current(s))
+            .and_then(|(_, s)| s.current())
             .filter(|d| d.status == DeploymentStatus::Active)
             .map(|d| {
                 format!(

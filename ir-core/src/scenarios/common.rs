@@ -11,14 +11,6 @@ use crate::model::{
 use crate::playbook::signatures::LogPattern;
 use crate::playbook::{EvidenceSet, Probe};
 
-/// The deployment serving now: the first active one, else the latest.
-pub(crate) fn current(status: &ServiceStatus) -> Option<&Deployment> {
-    status
-        .active_deployments
-        .first()
-        .or(status.latest_deployment.as_ref())
-}
-
 /// The newest deployment created within `window` before `onset` (up to onset itself).
 pub(crate) fn recent_deployment(
     deployments: &[Deployment],
@@ -82,7 +74,7 @@ pub(crate) fn describe(d: &Deployment) -> String {
 pub(crate) fn current_id(evidence: &EvidenceSet) -> Option<DeploymentId> {
     evidence
         .service_status(&Probe::ServiceStatus)
-        .and_then(|(_, s)| current(s))
+        .and_then(|(_, s)| s.current())
         .map(|d| d.id.clone())
 }
 

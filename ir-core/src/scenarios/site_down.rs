@@ -6,7 +6,7 @@
 
 use std::time::Duration;
 
-use super::common::{self, current, deployments_probe, describe, lines};
+use super::common::{self, deployments_probe, describe, lines};
 use crate::error::ErrorKind;
 use crate::model::Verification;
 use crate::model::{ActionKind, Hypothesis};
@@ -147,7 +147,8 @@ impl Playbook for SiteDown {
             platform = platform.raise(0.2, id);
         }
         if let Some((id, s)) = status {
-            let serving_fine = current(s)
+            let serving_fine = s
+                .current()
                 .is_some_and(|d| d.status == crate::model::DeploymentStatus::Active)
                 && !common::crashing(s);
             let site_down = ev
