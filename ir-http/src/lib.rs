@@ -79,11 +79,13 @@
 mod client;
 mod health;
 mod options;
+mod pacer;
 mod retry;
 mod status;
 
 pub use client::{Auth, HttpClient, HttpClientBuilder, MAY_HAVE_TAKEN_EFFECT, Request, Response};
 pub use health::{HealthProbeConfig, HealthProbeConfigBuilder, HttpHealthProbe, RedirectPolicy};
 pub use options::{ClientOptions, DEFAULT_USER_AGENT};
+pub use pacer::Pacer;
 pub use retry::{RetryPolicy, rate_limit_reset, retry_after};
 pub use status::error_kind;

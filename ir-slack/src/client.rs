@@ -5,13 +5,10 @@
 //! ("From answer to error"); [`error_code_kind`], [`decode_api`] and [`decode_webhook`] are
 //! that table.
 
-use std::collections::HashMap;
 use std::fmt;
-use std::sync::{Arc, Mutex};
 
-use chrono::{DateTime, Utc};
 use ir_core::{ErrorKind, Result};
-use ir_http::{Auth, HttpClient, Request, Response};
+use ir_http::{Auth, HttpClient, Pacer, Request, Response};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -30,8 +27,8 @@ pub(crate) const PROVIDER: &str = "slack";
 pub struct SlackClient {
     http: HttpClient,
     pub(crate) config: SlackConfig,
-    /// When each channel may next be posted to.
-    pacer: Arc<Mutex<HashMap<String, DateTime<Utc>>>>,
+    /// One message per `min_interval` per channel.
+    pacer: Pacer<String>,
 }
 
 impl fmt::Debug for SlackClient {
@@ -56,8 +53,11 @@ impl SlackClient {
         }
         Ok(Self {
             http: builder.build()?,
+            pacer: Pacer::new(
+                config.min_interval(),
+                config.client_options().clock().clone(),
+            ),
             config,
-            pacer: Arc::new(Mutex::new(HashMap::new())),
         })
     }
 
@@ -83,26 +83,7 @@ impl SlackClient {
     /// next slot: at most one message per [`min_interval`](SlackConfig::min_interval) per
     /// channel, across clones of this client.
     pub(crate) async fn pace(&self, channel: &str) {
-        let interval = self.config.min_interval();
-        if interval.is_zero() {
-            return;
-        }
-        let clock = self.config.client_options().clock().clone();
-        let now = clock.now();
-        let step = chrono::Duration::from_std(interval).unwrap_or(chrono::Duration::MAX);
-        let wait = {
-            let mut slots = self
-                .pacer
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            let slot = slots.entry(channel.to_owned()).or_insert(now);
-            let start = (*slot).max(now);
-            *slot = start.checked_add_signed(step).unwrap_or(start);
-            (start - now).to_std().unwrap_or_default()
-        };
-        if !wait.is_zero() {
-            clock.sleep(wait).await;
-        }
+        self.pacer.pace(channel).await;
     }
 
     /// Calls Web API `method` with the JSON `body` and returns its answer's fields.

@@ -8,10 +8,9 @@ use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
 
-use chrono::{DateTime, Utc};
 use http::Method;
 use ir_core::{ErrorKind, Result};
-use ir_http::{Auth, HttpClient, Request, Response};
+use ir_http::{Auth, HttpClient, Pacer, Request, Response};
 use secrecy::{ExposeSecret, SecretString};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -41,7 +40,7 @@ pub struct StatuspageClient {
     http: HttpClient,
     pub(crate) config: StatuspageConfig,
     /// When the next request may go.
-    next_slot: Arc<std::sync::Mutex<Option<DateTime<Utc>>>>,
+    pacer: Pacer,
     /// `incident_key` → Statuspage incident id, for incidents this client created or found.
     /// Held across a whole publish, so two publishes of one key never create two incidents.
     pub(crate) incidents: Arc<Mutex<HashMap<String, String>>>,
@@ -68,8 +67,11 @@ impl StatuspageClient {
             .build()?;
         Ok(Self {
             http,
+            pacer: Pacer::new(
+                config.min_interval(),
+                config.client_options().clock().clone(),
+            ),
             config,
-            next_slot: Arc::new(std::sync::Mutex::new(None)),
             incidents: Arc::new(Mutex::new(HashMap::new())),
         })
     }
@@ -85,29 +87,6 @@ impl StatuspageClient {
     /// The configuration.
     pub fn config(&self) -> &StatuspageConfig {
         &self.config
-    }
-
-    /// Waits, on the configured clock, for the next request slot and books the one after.
-    async fn pace(&self) {
-        let interval = self.config.min_interval();
-        if interval.is_zero() {
-            return;
-        }
-        let clock = self.config.client_options().clock().clone();
-        let now = clock.now();
-        let step = chrono::Duration::from_std(interval).unwrap_or(chrono::Duration::MAX);
-        let wait = {
-            let mut slot = self
-                .next_slot
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            let start = slot.map_or(now, |s| s.max(now));
-            *slot = Some(start.checked_add_signed(step).unwrap_or(start));
-            (start - now).to_std().unwrap_or_default()
-        };
-        if !wait.is_zero() {
-            clock.sleep(wait).await;
-        }
     }
 
     /// `<base>/pages/<page_id>/<path>`.
@@ -139,7 +118,7 @@ impl StatuspageClient {
         if let Some(body) = body {
             request = request.with_json(body)?;
         }
-        self.pace().await;
+        self.pacer.pace(()).await;
         let response = self.http.send(request).await?;
         decode(&response)
     }
