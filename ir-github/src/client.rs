@@ -230,28 +230,10 @@ impl GithubClient {
 
 /// The `rel="next"` URL of the answer's `Link` header.
 pub(crate) fn next_link(response: &Response) -> Option<Url> {
-    response
-        .headers()
-        .get_all(http::header::LINK)
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .flat_map(|value| value.split(','))
-        .find_map(|part| {
-            let (target, params) = part.split_once(';')?;
-            let target = target.trim().strip_prefix('<')?.strip_suffix('>')?;
-            let is_next = params.split(';').any(|param| {
-                let Some((name, value)) = param.split_once('=') else {
-                    return false;
-                };
-                name.trim().eq_ignore_ascii_case("rel")
-                    && value
-                        .trim()
-                        .trim_matches('"')
-                        .split_whitespace()
-                        .any(|rel| rel.eq_ignore_ascii_case("next"))
-            });
-            is_next.then(|| Url::parse(target).ok()).flatten()
-        })
+    ir_http::links(response.headers())
+        .into_iter()
+        .find(|link| link.has_rel("next"))
+        .and_then(|link| Url::parse(&link.target).ok())
 }
 
 /// GitHub's error body: `message`, `documentation_url`, and for a 422 `errors[]`.

@@ -78,6 +78,7 @@
 
 mod client;
 mod health;
+mod link;
 mod options;
 mod pacer;
 mod retry;
@@ -85,6 +86,7 @@ mod status;
 
 pub use client::{Auth, HttpClient, HttpClientBuilder, MAY_HAVE_TAKEN_EFFECT, Request, Response};
 pub use health::{HealthProbeConfig, HealthProbeConfigBuilder, HttpHealthProbe, RedirectPolicy};
+pub use link::{Link, links, parse_links};
 pub use options::{ClientOptions, DEFAULT_USER_AGENT};
 pub use pacer::Pacer;
 pub use retry::{RetryPolicy, rate_limit_reset, retry_after};

@@ -209,50 +209,11 @@ pub(crate) fn decode<T: DeserializeOwned>(response: &Response) -> Result<T> {
     })
 }
 
-/// One link of a `Link` header: its target and its parameters.
-#[derive(Debug, PartialEq)]
-struct Link<'a> {
-    target: &'a str,
-    params: Vec<(&'a str, &'a str)>,
-}
-
-impl Link<'_> {
-    fn param(&self, name: &str) -> Option<&str> {
-        self.params
-            .iter()
-            .find(|(key, _)| key.eq_ignore_ascii_case(name))
-            .map(|(_, value)| *value)
-    }
-}
-
-/// The links of a `Link` header: `<url>; rel="next"; results="true"; cursor="0:100:0", ...`.
-fn links(header: &str) -> Vec<Link<'_>> {
-    header
-        .split('<')
-        .filter_map(|chunk| {
-            let (target, rest) = chunk.split_once('>')?;
-            let params = rest
-                .split(';')
-                .filter_map(|param| {
-                    let (key, value) = param.split_once('=')?;
-                    let value = value.trim().trim_end_matches(',').trim();
-                    Some((key.trim(), value.trim_matches('"')))
-                })
-                .collect();
-            Some(Link {
-                target: target.trim(),
-                params,
-            })
-        })
-        .collect()
-}
-
 /// The cursor of the next page, when the `rel="next"` link says `results="true"`: its
 /// `cursor` parameter, else the `cursor` in its URL. The URL itself is never followed, so the
 /// token only ever goes to the configured host.
 fn next_cursor(response: &Response) -> Option<String> {
-    let header = response.headers().get("link")?.to_str().ok()?;
-    let links = links(header);
+    let links = ir_http::links(response.headers());
     let next = links.iter().find(|l| l.param("rel") == Some("next"))?;
     if next.param("results") != Some("true") {
         return None;
@@ -260,7 +221,7 @@ fn next_cursor(response: &Response) -> Option<String> {
     if let Some(cursor) = next.param("cursor").filter(|c| !c.is_empty()) {
         return Some(cursor.to_owned());
     }
-    let url = Url::parse(next.target).ok()?;
+    let url = Url::parse(&next.target).ok()?;
     url.query_pairs()
         .find(|(key, _)| key == "cursor")
         .map(|(_, value)| value.into_owned())
@@ -354,7 +315,7 @@ mod tests {
     #[test]
     fn link_headers() {
         let first = r#"<https://sentry.io/api/0/organizations/acme/issues/?&cursor=0:0:1>; rel="previous"; results="false"; cursor="0:0:1", <https://sentry.io/api/0/organizations/acme/issues/?&cursor=0:100:0>; rel="next"; results="true"; cursor="0:100:0""#;
-        let parsed = links(first);
+        let parsed = ir_http::parse_links(first);
         assert_eq!(parsed.len(), 2);
         assert_eq!(parsed[1].param("rel"), Some("next"));
         assert_eq!(parsed[1].param("cursor"), Some("0:100:0"));
