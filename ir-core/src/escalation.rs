@@ -32,7 +32,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::clock::Timestamp;
 use crate::error::{Error, Result};
-use crate::incident::Incident;
+use crate::incident::{EventKind, Incident};
 use crate::model::{ActionKind, Flag, MessageKind, Role};
 use crate::severity::Severity;
 
@@ -230,7 +230,7 @@ pub fn due(incident: &Incident, policy: &EscalationPolicy, now: Timestamp) -> Ve
     }
 
     let mut out = Vec::new();
-    let mut seen = already;
+    let mut seen = already.clone();
     for (role, reason) in wanted {
         if seen.insert(role) {
             out.push(Due::Escalate {
@@ -242,15 +242,25 @@ pub fn due(incident: &Incident, policy: &EscalationPolicy, now: Timestamp) -> Ve
     }
 
     if severity >= Severity::P2 {
+        // A queued message counts from when it was queued, delivered or not: it is never
+        // queued twice.
         let last_status = incident
-            .messages()
-            .filter(|(_, kind, _)| {
+            .timeline()
+            .iter()
+            .filter_map(|e| match &e.event.kind {
+                EventKind::MessageQueued { kind, .. }
+                | EventKind::MessagePosted {
+                    kind, queued: None, ..
+                } => Some((e.event.at, *kind)),
+                _ => None,
+            })
+            .filter(|(_, kind)| {
                 matches!(
                     kind,
                     MessageKind::InitialNotification | MessageKind::StatusUpdate
                 )
             })
-            .map(|(at, _, _)| at)
+            .map(|(at, _)| at)
             .max();
         match last_status {
             None => out.push(Due::InitialNotification),
@@ -269,7 +279,7 @@ pub fn due(incident: &Incident, policy: &EscalationPolicy, now: Timestamp) -> Ve
 mod tests {
     use super::*;
     use crate::classify::{Classification, Reachability, Signals, classify};
-    use crate::incident::{Event, EventKind};
+    use crate::incident::Event;
     use crate::model::IncidentId;
     use crate::severity::SeverityPolicy;
 
@@ -408,6 +418,7 @@ mod tests {
                     channel: "#incident-response".into(),
                     text: "..".into(),
                     provider_id: None,
+                    queued: None,
                 },
             ))
             .unwrap();
@@ -520,6 +531,7 @@ mod tests {
                 channel: "#incident-response".into(),
                 text: "..".into(),
                 provider_id: None,
+                queued: None,
             },
         ))
         .unwrap();

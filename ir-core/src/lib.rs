@@ -58,6 +58,7 @@ pub mod rollback;
 pub mod runner;
 pub mod scenarios;
 pub mod severity;
+mod symptoms;
 
 pub use error::{Error, ErrorKind, Result};
 pub use severity::{Severity, SeverityPolicy};

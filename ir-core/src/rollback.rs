@@ -34,7 +34,8 @@ use crate::clock::{Clock, Timestamp};
 use crate::error::{Error, ErrorKind, Result};
 use crate::model::{Deployment, DeploymentId, ServiceStatus};
 use crate::ports::{
-    CodeHost, DeployPlatform, PullRequestRef, RevertRequest, SetOptions, VariableStore, fingerprint,
+    CodeHost, DeployPlatform, FingerprintKey, PullRequestRef, RevertRequest, SetOptions,
+    VariableStore,
 };
 
 /// The deployment to roll back to: the newest deployment that went live
@@ -226,6 +227,7 @@ pub fn revert_request(commit_sha: &str, base: &str, reason: &str) -> RevertReque
 pub struct VariableChange {
     name: String,
     previous: Option<SecretString>,
+    previous_fingerprint: Option<String>,
     new_fingerprint: String,
 }
 
@@ -241,17 +243,24 @@ impl fmt::Debug for VariableChange {
 
 impl VariableChange {
     /// A change of `name` from `previous` (`None`: it was unset) to a value with
-    /// `new_fingerprint`.
+    /// `new_fingerprint`, both fingerprinted under `fingerprints`.
     pub fn new(
         name: impl Into<String>,
         previous: Option<SecretString>,
         new_fingerprint: impl Into<String>,
+        fingerprints: &FingerprintKey,
     ) -> Self {
         Self {
             name: name.into(),
+            previous_fingerprint: previous.as_ref().map(|v| fingerprints.fingerprint(v)),
             previous,
             new_fingerprint: new_fingerprint.into(),
         }
+    }
+
+    /// The value before the change, for the runner's scrubbing of records.
+    pub(crate) fn previous(&self) -> Option<&SecretString> {
+        self.previous.as_ref()
     }
 
     /// The variable.
@@ -266,7 +275,7 @@ impl VariableChange {
 
     /// The fingerprint of the value before the change.
     pub fn previous_fingerprint(&self) -> Option<String> {
-        self.previous.as_ref().map(fingerprint)
+        self.previous_fingerprint.clone()
     }
 
     /// The fingerprint of the value we set.
@@ -298,13 +307,19 @@ impl VariableChange {
 /// The store's error, from reading the old value or setting the new one.
 pub async fn set_variable(
     store: &dyn VariableStore,
+    fingerprints: &FingerprintKey,
     name: &str,
     value: SecretString,
 ) -> Result<VariableChange> {
     let previous = store.get(name).await?;
-    let new_fingerprint = fingerprint(&value);
+    let new_fingerprint = fingerprints.fingerprint(&value);
     store.set(name, value, SetOptions::default()).await?;
-    Ok(VariableChange::new(name, previous, new_fingerprint))
+    Ok(VariableChange::new(
+        name,
+        previous,
+        new_fingerprint,
+        fingerprints,
+    ))
 }
 
 #[cfg(test)]
@@ -471,6 +486,7 @@ mod tests {
             .returning(|_, _, _| Ok(()));
         let change = set_variable(
             &store,
+            &FingerprintKey::from_secret(&SecretString::from("k")),
             "DATABASE_URL",
             SecretString::from("postgres://u:old@db:6432/app"),
         )
@@ -487,9 +503,14 @@ mod tests {
             .times(1)
             .withf(|n| n == "X")
             .returning(|_| Ok(()));
-        VariableChange::new("X", None, "fnv:0")
-            .restore(&store)
-            .await
-            .unwrap();
+        VariableChange::new(
+            "X",
+            None,
+            "hmac:0",
+            &FingerprintKey::from_secret(&SecretString::from("k")),
+        )
+        .restore(&store)
+        .await
+        .unwrap();
     }
 }

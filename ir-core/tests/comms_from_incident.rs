@@ -16,7 +16,7 @@ use ir_core::model::{
     Action, ActionKind, Evidence, EvidenceId, EvidenceOutcome, Hypothesis, IdempotencyKey,
     Observation,
 };
-use ir_core::ports::fingerprint;
+use ir_core::ports::FingerprintKey;
 use ir_core::{ErrorKind, Severity, SeverityPolicy};
 use secrecy::SecretString;
 
@@ -39,7 +39,8 @@ fn set_secret() -> Action {
         "set-nextauth-secret",
         ActionKind::SetVariable {
             name: "NEXTAUTH_SECRET".into(),
-            value_fingerprint: fingerprint(&SecretString::from(SECRET.to_owned())),
+            value_fingerprint: FingerprintKey::from_secret(&SecretString::from("test key"))
+                .fingerprint(&SecretString::from(SECRET.to_owned())),
         },
     )
 }

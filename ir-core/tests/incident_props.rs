@@ -93,6 +93,7 @@ fn arb_kind() -> impl Strategy<Value = EventKind> {
             channel: "#incident-response".into(),
             text: "update".into(),
             provider_id: None,
+            queued: None,
         }),
         Just(EventKind::Escalated {
             role: Role::EngineeringLead,
@@ -211,13 +212,17 @@ fn assert_legal(incident: &Incident) {
     assert_eq!(detected, 1);
 
     // The phase was entered, and so was every phase the lifecycle passes through to reach it
-    // (except that Monitoring may fall back to Mitigating).
+    // (except that Monitoring may fall back to Mitigating, and that the runner investigates
+    // without waiting for an acknowledgement).
     let phase = incident.phase();
     assert!(
         incident.entered(phase).is_some(),
         "current phase {phase} never entered"
     );
-    for p in Phase::ALL.iter().filter(|p| **p < phase) {
+    for p in Phase::ALL
+        .iter()
+        .filter(|p| **p < phase && **p != Phase::Acknowledged)
+    {
         assert!(
             incident.entered(*p).is_some(),
             "{phase} reached without {p}"
@@ -272,6 +277,7 @@ fn assert_legal(incident: &Incident) {
         let key = &record.action.key;
         match record.state {
             ActionState::Proposed | ActionState::Rejected => assert!(!started.contains(key)),
+            ActionState::Withdrawn => assert!(!finished.contains(key)),
             ActionState::Approved => assert!(approved.contains(key) && !started.contains(key)),
             ActionState::Started => assert!(started.contains(key) && !finished.contains(key)),
             ActionState::Succeeded | ActionState::Failed => assert!(finished.contains(key)),
@@ -289,7 +295,7 @@ fn assert_legal(incident: &Incident) {
             assert!(at >= detected_at, "{p} before detection");
         }
     }
-    assert!(incident.mtta().is_some() == incident.entered(Phase::Acknowledged).is_some());
+    assert!(incident.mtta().is_some() == incident.acknowledged().is_some());
     assert!(incident.mttr().is_some() == incident.entered(Phase::Resolved).is_some());
 }
 

@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 
+use ir_core::SeverityPolicy;
 use ir_core::classify::{Reachability, Signals, classify};
 use ir_core::clock::{ManualClock, Timestamp};
 use ir_core::incident::{Event, EventKind, Phase};
@@ -12,8 +13,7 @@ use ir_core::model::MessageKind;
 use ir_core::model::{Deployment, DeploymentId, DeploymentStatus, LogLine};
 use ir_core::playbook::{Providers, Symptoms};
 use ir_core::ports::{AutoApprove, IncidentStore, LogStream};
-use ir_core::runner::{Outcome, Runner, RunnerConfig};
-use ir_core::{ErrorKind, SeverityPolicy};
+use ir_core::runner::{Outcome, Runner, RunnerConfig, UnmeasuredCriteria};
 use ir_testkit::{
     InMemoryLogs, InMemoryPlatform, InMemoryVariables, PlatformCall, ScriptedHealthProbe,
 };
@@ -125,7 +125,10 @@ fn runner(w: &World, config: RunnerConfig) -> Runner {
 #[tokio::test]
 async fn a_crash_loop_is_rolled_back_on_the_in_memory_platform_and_resolved() {
     let (w, id) = world().await;
-    let report = runner(&w, RunnerConfig::default())
+    // No error tracker here: resolved on the health checks, by policy.
+    let mut config = RunnerConfig::default();
+    config.unmeasured = UnmeasuredCriteria::ResolveOnHealth;
+    let report = runner(&w, config.clone())
         .run(id, &Symptoms::new(w.signals.clone()))
         .await
         .unwrap();
@@ -164,12 +167,28 @@ async fn a_crash_loop_is_rolled_back_on_the_in_memory_platform_and_resolved() {
     assert!(w.chat.messages().iter().any(|m| m.mrkdwn.is_some()));
     assert!(w.variables.writes().is_empty());
 
-    // A resolved incident is not run again.
-    let again = runner(&w, RunnerConfig::default())
+    assert!(
+        incident.acknowledged().is_none(),
+        "nobody acknowledged, and the runner does not by default"
+    );
+    assert!(
+        incident.timeline().iter().any(|e| matches!(
+            &e.event.kind,
+            EventKind::Note { text } if text.contains("not measured: the error rate")
+        )),
+        "the resolution says what was not measured"
+    );
+
+    // A resolved incident is not run again: nothing is repeated, the resolution is returned.
+    let calls = w.platform.calls().len();
+    let version = incident.version();
+    let again = runner(&w, config)
         .run(id, &Symptoms::new(w.signals.clone()))
         .await
-        .unwrap_err();
-    assert_eq!(again.kind(), ErrorKind::InvalidInput);
+        .unwrap();
+    assert!(matches!(again.outcome, Outcome::Resolved { .. }));
+    assert_eq!(w.platform.calls().len(), calls);
+    assert_eq!(again.incident.version(), version);
 }
 
 #[tokio::test]

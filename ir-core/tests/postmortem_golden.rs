@@ -113,6 +113,7 @@ fn incident() -> Incident {
                 channel: "#incident-response".into(),
                 text: "✅ INCIDENT RESOLVED - 15:50 UTC".into(),
                 provider_id: None,
+                queued: None,
             },
         ),
     ] {

@@ -12,7 +12,7 @@ use ir_core::model::{
 };
 use ir_core::model::{ChecklistItem, IncidentId, MessageKind};
 use ir_core::model::{DeploymentId, StatusPageStatus};
-use ir_core::ports::{IssueRef, fingerprint};
+use ir_core::ports::{FingerprintKey, IssueRef};
 use ir_core::postmortem::{ActionItem, Checklist, Postmortem, PostmortemTemplate};
 use ir_core::{ErrorKind, SeverityPolicy};
 use secrecy::SecretString;
@@ -46,7 +46,8 @@ fn set_url() -> Action {
         "set-database-url",
         ActionKind::SetVariable {
             name: "DATABASE_URL".into(),
-            value_fingerprint: fingerprint(&SecretString::from(SECRET.to_owned())),
+            value_fingerprint: FingerprintKey::from_secret(&SecretString::from("test key"))
+                .fingerprint(&SecretString::from(SECRET.to_owned())),
         },
     )
 }
@@ -62,6 +63,7 @@ fn posted(at: DateTime<Utc>, message: impl Into<Message>, channel: &str) -> Even
             channel: channel.into(),
             text: rendered.text,
             provider_id: None,
+            queued: None,
         },
     )
 }
@@ -376,6 +378,7 @@ fn checklist_knows_what_the_timeline_shows_done() {
                 channel: "status-page".into(),
                 text: "..".into(),
                 provider_id: None,
+                queued: None,
             },
         ))
         .unwrap();
@@ -399,12 +402,14 @@ fn every_item_can_be_done_and_action_items_count_once_all_are_filed() {
             channel: "#incident-response".into(),
             text: "..".into(),
             provider_id: None,
+            queued: None,
         },
         EventKind::MessagePosted {
             kind: MessageKind::ThankResponders,
             channel: "#incident-response".into(),
             text: "..".into(),
             provider_id: None,
+            queued: None,
         },
         EventKind::ChecklistItemDone {
             item: ChecklistItem::UpdateRunbook,

@@ -189,6 +189,7 @@ mod tests {
             },
             clock: &clock,
             wait: &wait,
+            fingerprints: &crate::ports::FingerprintKey::from_secret(&"k".to_owned().into()),
         };
         reconcile(env, &revert(), clock.now()).await
     }

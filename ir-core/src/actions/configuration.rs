@@ -5,11 +5,11 @@
 use async_trait::async_trait;
 use secrecy::{ExposeSecret, SecretString};
 
-use super::{Env, Executed, Family, Payload, Reconciled, not_repeated};
+use super::{Env, Executed, Family, Payload, Reconciled, not_applied};
 use crate::clock::Timestamp;
 use crate::error::{Error, ErrorKind, Result};
 use crate::model::{DsnRoute, IdempotencyKey, Risk};
-use crate::ports::{PGBOUNCER_PORT, SetOptions, check_dsn, fingerprint};
+use crate::ports::{PGBOUNCER_PORT, SetOptions, check_dsn};
 use crate::rollback;
 
 /// A configuration action's data, borrowed from its [`ActionKind`](crate::model::ActionKind).
@@ -86,7 +86,8 @@ impl<'a> Family<'a> for Configuration<'a> {
                         ),
                     )
                 })?;
-                let change = rollback::set_variable(store()?, name, value).await?;
+                let change =
+                    rollback::set_variable(store()?, env.fingerprints, name, value).await?;
                 Ok(Executed {
                     detail: format!("set {name} ({value_fingerprint}); the service restarts"),
                     change: Some(change),
@@ -113,8 +114,13 @@ impl<'a> Family<'a> for Configuration<'a> {
                 ))
             }
             Self::DisableFlag { name } => {
-                let change =
-                    rollback::set_variable(store()?, name, SecretString::from("false")).await?;
+                let change = rollback::set_variable(
+                    store()?,
+                    env.fingerprints,
+                    name,
+                    SecretString::from("false"),
+                )
+                .await?;
                 Ok(Executed {
                     detail: format!("set {name}=false; the service restarts"),
                     change: Some(change),
@@ -130,6 +136,7 @@ impl<'a> Family<'a> for Configuration<'a> {
         _: Timestamp,
     ) -> Result<Reconciled> {
         let store = env.ports.variables()?;
+        let fingerprint = |v: &SecretString| env.fingerprints.fingerprint(v);
         match self {
             Self::Set {
                 name,
@@ -138,8 +145,8 @@ impl<'a> Family<'a> for Configuration<'a> {
                 Some(v) if fingerprint(&v) == *value_fingerprint => Ok(Reconciled::Succeeded(
                     format!("found on resume: {name} holds the new value ({value_fingerprint})"),
                 )),
-                Some(_) => not_repeated(format!("{name} holds a different value")),
-                None => not_repeated(format!("{name} is still unset")),
+                Some(_) => not_applied(format!("{name} holds a different value")),
+                None => not_applied(format!("{name} is still unset")),
             },
             Self::Restore {
                 name,
@@ -156,14 +163,14 @@ impl<'a> Family<'a> for Configuration<'a> {
                         "found on resume: {name} is restored"
                     )))
                 } else {
-                    not_repeated(format!("{name} is not restored"))
+                    not_applied(format!("{name} is not restored"))
                 }
             }
             Self::DisableFlag { name } => match store.get(name).await? {
                 Some(v) if v.expose_secret().eq_ignore_ascii_case("false") => Ok(
                     Reconciled::Succeeded(format!("found on resume: {name}=false")),
                 ),
-                _ => not_repeated(format!("{name} is not false")),
+                _ => not_applied(format!("{name} is not false")),
             },
         }
     }

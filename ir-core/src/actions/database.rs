@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 
-use super::{Env, Executed, Family, Payload, Reconciled, not_repeated};
+use super::{Env, Executed, Family, Payload, Reconciled, not_applied};
 use crate::clock::Timestamp;
 use crate::comms::format::duration_long;
 use crate::error::Result;
@@ -104,7 +104,7 @@ impl<'a> Family<'a> for Database<'a> {
                 let status = env.ports.database()?.connection_status().await?;
                 match status.oldest_idle {
                     Some(age) if age > *older_than => {
-                        not_repeated(format!("connections idle for {} s remain", age.as_secs()))
+                        not_applied(format!("connections idle for {} s remain", age.as_secs()))
                     }
                     _ => Ok(Reconciled::Succeeded(format!(
                         "found on resume: no connection idle for more than {}",

@@ -3,7 +3,7 @@
 
 use async_trait::async_trait;
 
-use super::{Env, Executed, Family, Payload, Reconciled, not_repeated};
+use super::{Env, Executed, Family, Payload, Reconciled, not_applied, not_repeated};
 use crate::clock::Timestamp;
 use crate::error::Result;
 use crate::model::{DeploymentId, IdempotencyKey, Risk};
@@ -112,7 +112,9 @@ impl<'a> Family<'a> for Deploy<'a> {
                             || matches!((&latest.commit_sha, &target.commit_sha), (Some(a), Some(b)) if a == b))
                 });
                 let Some(latest) = on_its_way else {
-                    return not_repeated(format!("{to} is not serving"));
+                    return not_applied(format!(
+                        "{to} is not serving and no deployment of its build is on its way"
+                    ));
                 };
                 let latest = latest.id.clone();
                 let clock = env.clock;
@@ -147,7 +149,7 @@ impl<'a> Family<'a> for Deploy<'a> {
                         "found on resume: {deployment} was redeployed as {}",
                         d.id
                     ))),
-                    None => not_repeated("no deployment was created after it started".into()),
+                    None => not_applied("no deployment was created after it started".into()),
                 }
             }
             Self::Restart { deployment } => {

@@ -31,7 +31,9 @@ use secrecy::SecretString;
 use crate::clock::{Clock, Timestamp};
 use crate::error::{ErrorKind, Result, configured};
 use crate::model::{Action, ActionKind, IdempotencyKey, Risk};
-use crate::ports::{CodeHost, DatabaseDiagnostics, DeployPlatform, NewIssue, VariableStore};
+use crate::ports::{
+    CodeHost, DatabaseDiagnostics, DeployPlatform, FingerprintKey, NewIssue, VariableStore,
+};
 use crate::rollback::{RollbackWait, VariableChange};
 
 pub use configuration::random_base64;
@@ -61,13 +63,14 @@ impl<'a> Ports<'a> {
     }
 }
 
-/// What executing and reconciling read besides the action: the ports, the clock, and how long
-/// a rollback is waited for.
+/// What executing and reconciling read besides the action: the ports, the clock, how long
+/// a rollback is waited for, and the key of the fingerprints recorded for values.
 #[derive(Clone, Copy)]
 pub(crate) struct Env<'a> {
     pub ports: Ports<'a>,
     pub clock: &'a dyn Clock,
     pub wait: &'a RollbackWait,
+    pub fingerprints: &'a FingerprintKey,
 }
 
 /// What an action needs beyond its (serialisable, secret-free) kind, kept in memory only.
@@ -101,11 +104,19 @@ impl Executed {
 pub(crate) enum Reconciled {
     /// It took effect.
     Succeeded(String),
-    /// It did not, or it cannot be told; it is not repeated.
+    /// Provider state shows it did not take effect, and nothing of it is under way: carrying
+    /// it out again is safe.
+    NotApplied(String),
+    /// Whether it took effect cannot be told, or it failed; it is not repeated.
     Failed(ErrorKind, String),
 }
 
-/// An interrupted action that did not take effect, or whose effect cannot be told.
+/// An interrupted action whose effect provider state shows absent.
+fn not_applied(what: String) -> Result<Reconciled> {
+    Ok(Reconciled::NotApplied(what))
+}
+
+/// An interrupted action whose effect cannot be told.
 fn not_repeated(what: String) -> Result<Reconciled> {
     Ok(Reconciled::Failed(
         ErrorKind::Conflict,
@@ -217,6 +228,18 @@ impl ActionKind {
     }
 }
 
+impl ActionKind {
+    /// Whether executing the kind needs what only the proposing run held in memory (the value
+    /// a variable is set to, the previous value it is restored to, an issue's body): a run
+    /// that lost it proposes the mitigation again rather than executing this one.
+    pub(crate) fn needs_payload(&self) -> bool {
+        matches!(
+            self,
+            Self::SetVariable { .. } | Self::RestoreVariable { .. } | Self::CreateIssue { .. }
+        )
+    }
+}
+
 impl Action {
     /// An action with the kind's default risk.
     pub fn new(key: impl Into<String>, kind: ActionKind) -> Self {
@@ -320,6 +343,7 @@ mod tests {
             },
             clock: &clock,
             wait: &wait,
+            fingerprints: &FingerprintKey::from_secret(&SecretString::from("k")),
         };
         let restart = reconcile(
             env,

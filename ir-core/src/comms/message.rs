@@ -485,7 +485,7 @@ fn actions_taken(incident: &Incident) -> Vec<String> {
     for record in incident.actions() {
         let kind = &record.action.kind;
         let line = match record.state {
-            ActionState::Proposed | ActionState::Rejected => continue,
+            ActionState::Proposed | ActionState::Rejected | ActionState::Withdrawn => continue,
             ActionState::Approved => format!("Preparing to {}", kind.describe()),
             ActionState::Started => capitalize(&format!("{} (in progress)", kind.describe())),
             ActionState::Succeeded => kind.past_tense(),

@@ -6,10 +6,11 @@ use crate::classify::{Classification, Reason};
 use crate::clock::Timestamp;
 use crate::error::ErrorKind;
 use crate::model::{
-    Action, ChecklistItem, Evidence, Flag, Hypothesis, IdempotencyKey, MessageKind, Role,
+    Action, ChecklistItem, Delivery, Evidence, Flag, Hypothesis, IdempotencyKey, MessageKind, Role,
     Verification,
 };
 use crate::severity::Severity;
+use crate::symptoms::Symptoms;
 
 /// What happened. Secret values never appear in an event.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -26,8 +27,16 @@ pub enum EventKind {
         classification: Classification,
         /// When the problem started, if known earlier than detection (for MTTD).
         onset: Option<Timestamp>,
+        /// What was observed, so that any replica can resume the incident from the store
+        /// alone ([`Runner::resume`](crate::runner::Runner::resume)). Absent in timelines
+        /// written before it was recorded, and when the opener did not give them.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        symptoms: Option<Symptoms>,
     },
-    /// A responder acknowledged the alert.
+    /// A responder acknowledged the alert: a person (through the pager, chat or
+    /// [`Runner::acknowledge`](crate::runner::Runner::acknowledge)), or the runner itself when
+    /// its policy says so (then `by` starts with `policy:`). Recorded once, in any open phase:
+    /// the runner does not wait for it to investigate.
     Acknowledged {
         /// Who.
         by: String,
@@ -119,6 +128,16 @@ pub enum EventKind {
         /// What the provider reported.
         detail: String,
     },
+    /// A proposed or approved action that will not be executed as recorded, or a started one
+    /// that re-reading provider state showed never took effect, and that cannot be repeated as
+    /// recorded (the value it sets was only in memory of a runner that stopped). The mitigation
+    /// is proposed again under a new key.
+    ActionWithdrawn {
+        /// Its key.
+        key: IdempotencyKey,
+        /// Why.
+        reason: String,
+    },
     /// A started action failed.
     ActionFailed {
         /// Its key.
@@ -137,6 +156,30 @@ pub enum EventKind {
     VerificationFailed {
         /// What was checked and seen.
         summary: String,
+    },
+    /// A message is about to be sent: the intent, recorded (with the transition that calls for
+    /// it, in the same append) before the provider is called. Its outcome is a
+    /// `MessagePosted` or `MessageFailed` naming `id`; one without an outcome is in the
+    /// incident's [outbox](super::Incident::outbox), delivered by the next run.
+    MessageQueued {
+        /// The incident's number for the message, from 1.
+        id: u32,
+        /// Which message.
+        kind: MessageKind,
+        /// Where it goes.
+        to: Delivery,
+        /// The rendered plain text (a page's summary).
+        text: String,
+        /// The rendered Slack mrkdwn, for chat.
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        mrkdwn: String,
+    },
+    /// A queued message could not be delivered; it is not retried.
+    MessageFailed {
+        /// The queued message.
+        queued: u32,
+        /// The error, as one line.
+        error: String,
     },
     /// A runbook message went out.
     ///
@@ -159,8 +202,11 @@ pub enum EventKind {
         /// public incident. Absent in timelines written before it was recorded.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         provider_id: Option<String>,
+        /// The `MessageQueued` it delivers; `None` for a message posted without being queued.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        queued: Option<u32>,
     },
-    /// Someone was escalated to.
+    /// Someone was escalated to (once per role).
     Escalated {
         /// The role.
         role: Role,
@@ -206,7 +252,18 @@ impl EventKind {
             service: service.into(),
             classification,
             onset,
+            symptoms: None,
         }
+    }
+
+    /// This event with the symptoms, when it is a `Detected` (any other event is returned
+    /// unchanged).
+    #[must_use]
+    pub fn with_symptoms(mut self, given: Symptoms) -> Self {
+        if let Self::Detected { symptoms, .. } = &mut self {
+            *symptoms = Some(given);
+        }
+        self
     }
 
     /// Shorthand for a `Resolved` event.
@@ -252,6 +309,7 @@ impl EventKind {
             channel: channel.into(),
             text: text.into(),
             provider_id: None,
+            queued: None,
         }
     }
 
@@ -287,9 +345,12 @@ impl EventKind {
             Self::ActionRejected { .. } => "action_rejected",
             Self::ActionStarted { .. } => "action_started",
             Self::ActionSucceeded { .. } => "action_succeeded",
+            Self::ActionWithdrawn { .. } => "action_withdrawn",
             Self::ActionFailed { .. } => "action_failed",
             Self::MitigationVerified { .. } => "mitigation_verified",
             Self::VerificationFailed { .. } => "verification_failed",
+            Self::MessageQueued { .. } => "message_queued",
+            Self::MessageFailed { .. } => "message_failed",
             Self::MessagePosted { .. } => "message_posted",
             Self::Escalated { .. } => "escalated",
             Self::Resolved { .. } => "resolved",

@@ -1,6 +1,6 @@
 //! The fold: which event may follow which ([`Incident::check`]), and what each one changes.
 
-use super::{ActionRecord, ActionState, Event, EventKind, Incident, Phase};
+use super::{ActionRecord, ActionState, Event, EventKind, Incident, Phase, QueuedMessage};
 use crate::clock::Timestamp;
 use crate::error::{Error, ErrorKind};
 use crate::model::{IdempotencyKey, MessageKind};
@@ -56,11 +56,47 @@ impl Incident {
         };
         match &event.kind {
             EventKind::Detected { .. } => refuse("the incident was already detected".into()),
-            EventKind::Acknowledged { .. } if phase != Phase::Detected => {
-                refuse("only a detected incident can be acknowledged".into())
+            EventKind::Acknowledged { .. } => {
+                if !phase.is_open() {
+                    refuse("only an open incident can be acknowledged".into())
+                } else if let Some((_, by)) = &self.acknowledged {
+                    refuse(format!("it was already acknowledged by {by}"))
+                } else {
+                    Ok(())
+                }
             }
-            EventKind::InvestigationStarted if phase != Phase::Acknowledged => {
-                refuse("investigation starts after acknowledgement".into())
+            EventKind::InvestigationStarted
+                if !matches!(phase, Phase::Detected | Phase::Acknowledged) =>
+            {
+                refuse("investigation starts once, when the incident is detected".into())
+            }
+            EventKind::ActionWithdrawn { key, .. } => need_action_state(
+                key,
+                &[
+                    ActionState::Proposed,
+                    ActionState::Approved,
+                    ActionState::Started,
+                ],
+            ),
+            EventKind::MessageQueued { id, .. } => {
+                if *id != self.queued + 1 {
+                    refuse(format!(
+                        "message {id} is not the next one ({})",
+                        self.queued + 1
+                    ))
+                } else {
+                    Ok(())
+                }
+            }
+            EventKind::MessageFailed { queued, .. }
+            | EventKind::MessagePosted {
+                queued: Some(queued),
+                ..
+            } if !self.outbox.contains_key(queued) => {
+                refuse(format!("message {queued} is not waiting to be delivered"))
+            }
+            EventKind::Escalated { role, .. } if self.escalated.contains(role) => {
+                refuse(format!("{role} was already escalated to"))
             }
             EventKind::HypothesisPosted { hypotheses } => {
                 if !(Phase::Investigating..=Phase::Monitoring).contains(&phase) {
@@ -123,8 +159,8 @@ impl Incident {
             }
             // Anything else may be recorded at any time (the guarded kinds above, when their
             // guard holds).
-            EventKind::Acknowledged { .. }
-            | EventKind::InvestigationStarted
+            EventKind::InvestigationStarted
+            | EventKind::MessageFailed { .. }
             | EventKind::CommanderAssigned { .. }
             | EventKind::Flagged { .. }
             | EventKind::EvidenceCollected { .. }
@@ -149,7 +185,12 @@ impl Incident {
     pub(super) fn apply(&mut self, event: &Event) {
         let at = event.at;
         match &event.kind {
-            EventKind::Acknowledged { .. } => self.enter(Phase::Acknowledged, at),
+            EventKind::Acknowledged { by } => {
+                self.acknowledged = Some((at, by.clone()));
+                if self.phase == Phase::Detected {
+                    self.enter(Phase::Acknowledged, at);
+                }
+            }
             EventKind::InvestigationStarted => self.enter(Phase::Investigating, at),
             EventKind::HypothesisPosted { .. } if self.phase == Phase::Investigating => {
                 self.enter(Phase::Identified, at);
@@ -213,6 +254,36 @@ impl Incident {
                 self.recommended.insert((playbook.clone(), cause.clone()));
             }
             EventKind::ActionFailed { key, .. } => self.set_action(key, ActionState::Failed, at),
+            EventKind::ActionWithdrawn { key, .. } => {
+                self.set_action(key, ActionState::Withdrawn, at);
+            }
+            EventKind::MessageQueued {
+                id,
+                kind,
+                to,
+                text,
+                mrkdwn,
+            } => {
+                self.queued = *id;
+                self.message_kinds.push(*kind);
+                self.outbox.insert(
+                    *id,
+                    QueuedMessage {
+                        id: *id,
+                        kind: *kind,
+                        to: to.clone(),
+                        text: text.clone(),
+                        mrkdwn: mrkdwn.clone(),
+                        queued_at: at,
+                    },
+                );
+            }
+            EventKind::MessageFailed { queued, .. } => {
+                self.outbox.remove(queued);
+            }
+            EventKind::Escalated { role, .. } => {
+                self.escalated.insert(*role);
+            }
             EventKind::MitigationVerified { .. } => {
                 if let Some((_, verified)) = &mut self.pending {
                     *verified = true;
@@ -233,21 +304,30 @@ impl Incident {
             EventKind::MessagePosted {
                 kind,
                 channel,
-                provider_id: Some(id),
+                provider_id,
+                queued,
                 ..
-            } => match kind {
-                MessageKind::InitialNotification if self.chat_thread.is_none() => {
-                    self.chat_thread = Some((channel.clone(), id.clone()));
+            } => {
+                match queued {
+                    Some(q) => {
+                        self.outbox.remove(q);
+                    }
+                    None => self.message_kinds.push(*kind),
                 }
-                MessageKind::StatusPage(_) => self.status_page_incident = Some(id.clone()),
-                _ => {}
-            },
+                match (kind, provider_id) {
+                    (MessageKind::InitialNotification, Some(id)) if self.chat_thread.is_none() => {
+                        self.chat_thread = Some((channel.clone(), id.clone()));
+                    }
+                    (MessageKind::StatusPage(_), Some(id)) => {
+                        self.status_page_incident = Some(id.clone());
+                    }
+                    _ => {}
+                }
+            }
             // Recorded in the timeline only; the queries read them from there.
             EventKind::Detected { .. }
             | EventKind::HypothesisPosted { .. }
             | EventKind::EvidenceCollected { .. }
-            | EventKind::MessagePosted { .. }
-            | EventKind::Escalated { .. }
             | EventKind::PostmortemScheduled { .. }
             | EventKind::ChecklistItemDone { .. }
             | EventKind::Note { .. } => {}

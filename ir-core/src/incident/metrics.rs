@@ -15,10 +15,12 @@ impl Incident {
         to_std(self.detected_at() - self.started_at())
     }
 
-    /// Mean time to acknowledge: detection to acknowledgement.
+    /// Mean time to acknowledge: detection to the first acknowledgement; `None` while nobody
+    /// has acknowledged. An acknowledgement by the runner's policy counts (its `by` says so:
+    /// [`Incident::acknowledged`]).
     pub fn mtta(&self) -> Option<Duration> {
-        self.entered(Phase::Acknowledged)
-            .map(|t| to_std(t - self.detected_at()))
+        self.acknowledged()
+            .map(|(t, _)| to_std(t - self.detected_at()))
     }
 
     /// Mean time to resolve: detection to resolution.
@@ -81,7 +83,7 @@ impl Incident {
         check(
             SlaTarget::Acknowledge,
             targets.acknowledge,
-            self.entered(Phase::Acknowledged),
+            self.acknowledged().map(|(at, _)| at),
         );
         if let Some(limit) = targets.initial_assessment {
             check(

@@ -43,9 +43,11 @@ use serde::{Deserialize, Serialize};
 use crate::classify::Classification;
 use crate::clock::Timestamp;
 use crate::model::{
-    Action, Evidence, Flag, Hypothesis, IdempotencyKey, IncidentId, MessageKind, Role, Verification,
+    Action, Delivery, Evidence, Flag, Hypothesis, IdempotencyKey, IncidentId, MessageKind, Role,
+    Verification,
 };
 use crate::severity::Severity;
+use crate::symptoms::Symptoms;
 
 pub use events::{Event, EventKind, RecordedEvent};
 pub use fold::TransitionError;
@@ -129,6 +131,8 @@ pub enum ActionState {
     Succeeded,
     /// Failed.
     Failed,
+    /// Withdrawn: it will not be executed as recorded (see `EventKind::ActionWithdrawn`).
+    Withdrawn,
 }
 
 /// An action and where it stands.
@@ -150,6 +154,23 @@ pub struct ActionRecord {
     pub mitigates: Option<Hypothesis>,
     /// How it is verified, when it is.
     pub verification: Option<Verification>,
+}
+
+/// A message recorded as queued and not yet delivered (or failed): the incident's outbox.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QueuedMessage {
+    /// The incident's number for it.
+    pub id: u32,
+    /// Which message.
+    pub kind: MessageKind,
+    /// Where it goes.
+    pub to: Delivery,
+    /// The rendered plain text.
+    pub text: String,
+    /// The rendered Slack mrkdwn (empty when not chat).
+    pub mrkdwn: String,
+    /// When it was queued.
+    pub queued_at: Timestamp,
 }
 
 /// An incident: a fold over its timeline.
@@ -177,6 +198,18 @@ pub struct Incident {
     chat_thread: Option<(String, String)>,
     /// The provider's id of the public status-page incident, as last recorded.
     status_page_incident: Option<String>,
+    /// The first acknowledgement: when, and by whom.
+    acknowledged: Option<(Timestamp, String)>,
+    /// Roles escalated to.
+    escalated: BTreeSet<Role>,
+    /// Messages queued without an outcome, by id.
+    outbox: BTreeMap<u32, QueuedMessage>,
+    /// How many messages were ever queued.
+    queued: u32,
+    /// The kinds of message queued or posted so far.
+    message_kinds: Vec<MessageKind>,
+    /// The symptoms recorded at detection.
+    symptoms: Option<Symptoms>,
     events: Vec<RecordedEvent>,
 }
 
@@ -201,6 +234,7 @@ impl Incident {
             service,
             classification,
             onset,
+            symptoms,
         } = &detected.kind
         else {
             return Err(refuse("the first event must be `detected`"));
@@ -226,6 +260,12 @@ impl Incident {
             recommended: BTreeSet::new(),
             chat_thread: None,
             status_page_incident: None,
+            acknowledged: None,
+            escalated: BTreeSet::new(),
+            outbox: BTreeMap::new(),
+            queued: 0,
+            message_kinds: Vec::new(),
+            symptoms: symptoms.clone(),
             events: vec![RecordedEvent {
                 seq: 1,
                 event: detected,
@@ -386,14 +426,21 @@ impl Incident {
     }
 
     /// Roles escalated to so far.
-    pub fn escalated_roles(&self) -> BTreeSet<Role> {
-        self.events
-            .iter()
-            .filter_map(|e| match &e.event.kind {
-                EventKind::Escalated { role, .. } => Some(*role),
-                _ => None,
-            })
-            .collect()
+    pub fn escalated_roles(&self) -> &BTreeSet<Role> {
+        &self.escalated
+    }
+
+    /// The first acknowledgement: when, and by whom (`policy: ...` when the runner
+    /// acknowledged by policy). `None` while nobody has.
+    pub fn acknowledged(&self) -> Option<(Timestamp, &str)> {
+        self.acknowledged
+            .as_ref()
+            .map(|(at, by)| (*at, by.as_str()))
+    }
+
+    /// The symptoms recorded at detection, when the opener gave them.
+    pub fn symptoms(&self) -> Option<&Symptoms> {
+        self.symptoms.as_ref()
     }
 
     /// The `Resolved` event's root cause and mitigation, once resolved.

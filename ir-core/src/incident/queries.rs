@@ -2,7 +2,8 @@
 //! already recommended, which chat thread and status-page incident its messages go to. Each answer is kept by the fold as events are recorded, so asking
 //! never re-scans the timeline.
 
-use super::{ActionRecord, ActionState, Incident, Phase};
+use super::{ActionRecord, ActionState, Incident, Phase, QueuedMessage};
+use crate::model::MessageKind;
 
 /// What a succeeded mitigation still needs ([`Incident::pending_verification`]).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -61,5 +62,21 @@ impl Incident {
     /// recorded with one reported it; the next update goes to that incident.
     pub fn status_page_incident(&self) -> Option<&str> {
         self.status_page_incident.as_deref()
+    }
+
+    /// Messages queued and not yet delivered, oldest first: what a crash left between a
+    /// message's intent and its outcome, delivered by the next run.
+    pub fn outbox(&self) -> impl Iterator<Item = &QueuedMessage> {
+        self.outbox.values()
+    }
+
+    /// The number the next queued message takes.
+    pub fn next_message_id(&self) -> u32 {
+        self.queued + 1
+    }
+
+    /// Whether a message of `kind` was queued (or posted) already, delivered or not.
+    pub fn has_message(&self, kind: MessageKind) -> bool {
+        self.message_kinds.contains(&kind)
     }
 }

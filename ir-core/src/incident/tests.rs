@@ -120,7 +120,7 @@ fn illegal_moves_are_refused_and_change_nothing() {
     let mut i = opened();
     let before = i.clone();
     for kind in [
-        EventKind::InvestigationStarted,
+        EventKind::HypothesisPosted { hypotheses: vec![] },
         EventKind::resolved("x", "y"),
         EventKind::Closed,
         EventKind::MitigationVerified {
@@ -136,6 +136,89 @@ fn illegal_moves_are_refused_and_change_nothing() {
         assert_eq!(err.phase, Phase::Detected);
     }
     assert_eq!(i, before);
+}
+
+#[test]
+fn a_person_acknowledges_once_at_any_point_and_the_runner_need_not_wait() {
+    let mut i = opened();
+    // The runner investigates before anyone acknowledged.
+    i.record(ev(1, EventKind::InvestigationStarted)).unwrap();
+    assert_eq!(i.phase(), Phase::Investigating);
+    assert_eq!(i.mtta(), None, "nobody acknowledged");
+    i.record(ev(7, EventKind::Acknowledged { by: "alice".into() }))
+        .unwrap();
+    assert_eq!(
+        i.phase(),
+        Phase::Investigating,
+        "acknowledging never goes back"
+    );
+    assert_eq!(i.mtta(), Some(Duration::from_secs(7 * 60)));
+    assert_eq!(i.acknowledged().map(|(_, by)| by), Some("alice"));
+    let err = i
+        .record(ev(8, EventKind::Acknowledged { by: "bob".into() }))
+        .unwrap_err();
+    assert!(
+        err.reason.contains("already acknowledged by alice"),
+        "{err}"
+    );
+    // An escalation is recorded once per role.
+    let escalate = || EventKind::Escalated {
+        role: Role::EngineeringLead,
+        reason: "x".into(),
+    };
+    i.record(ev(9, escalate())).unwrap();
+    assert!(i.record(ev(9, escalate())).is_err());
+}
+
+#[test]
+fn a_queued_message_waits_in_the_outbox_until_its_outcome() {
+    use crate::model::{Delivery, MessageKind};
+    let mut i = opened();
+    let queue = |id| EventKind::MessageQueued {
+        id,
+        kind: MessageKind::InitialNotification,
+        to: Delivery::Chat {
+            channel: "#c".into(),
+            threaded: false,
+        },
+        text: "🚨".into(),
+        mrkdwn: String::new(),
+    };
+    assert!(
+        i.record(ev(1, queue(2))).is_err(),
+        "numbered from 1, in order"
+    );
+    i.record(ev(1, queue(1))).unwrap();
+    i.record(ev(1, queue(2))).unwrap();
+    assert_eq!(i.outbox().map(|q| q.id).collect::<Vec<_>>(), [1, 2]);
+    assert!(i.has_message(MessageKind::InitialNotification));
+    i.record(ev(
+        2,
+        EventKind::message_posted(MessageKind::InitialNotification, "#c", "🚨")
+            .with_provider_id(Some("1.5".into())),
+    ))
+    .unwrap();
+    assert_eq!(
+        i.outbox().count(),
+        2,
+        "a message posted without a queue entry"
+    );
+    let mut posted = EventKind::message_posted(MessageKind::InitialNotification, "#c", "🚨");
+    if let EventKind::MessagePosted { queued, .. } = &mut posted {
+        *queued = Some(1);
+    }
+    i.record(ev(2, posted.clone())).unwrap();
+    assert!(i.record(ev(2, posted)).is_err(), "one outcome per message");
+    i.record(ev(
+        3,
+        EventKind::MessageFailed {
+            queued: 2,
+            error: "down".into(),
+        },
+    ))
+    .unwrap();
+    assert_eq!(i.outbox().count(), 0);
+    assert_eq!(i.next_message_id(), 3);
 }
 
 #[test]

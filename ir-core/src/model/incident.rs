@@ -76,8 +76,49 @@ pub enum MessageKind {
     Escalation,
     /// "Thank you to incident responders".
     ThankResponders,
+    /// A page to a role (PagerDuty's trigger); the text is the page's summary.
+    Page,
+    /// The page acknowledged at the pager (the runbook's "Acknowledge PagerDuty alert").
+    PageAcknowledgement,
+    /// The page resolved at the pager (the checklist's "Close PagerDuty incident").
+    PageResolution,
     /// Anything else.
     Other,
+}
+
+/// Where a queued message goes (see `EventKind::MessageQueued`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "to")]
+#[non_exhaustive]
+pub enum Delivery {
+    /// The incident channel; `threaded` messages are replies in the incident's thread (under
+    /// the initial notification), when it has one.
+    Chat {
+        /// The channel.
+        channel: String,
+        /// Whether it is a reply in the incident's thread.
+        threaded: bool,
+    },
+    /// The public status page (the status is the message kind's).
+    StatusPage,
+    /// The pager.
+    Pager(PageOp),
+}
+
+/// What is asked of the pager. Every operation is keyed by the incident's dedup key, so the
+/// pager itself makes a repeated one harmless (PagerDuty's `dedup_key`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "op")]
+pub enum PageOp {
+    /// Page `role`.
+    Trigger {
+        /// Who is paged.
+        role: Role,
+    },
+    /// Acknowledge the page.
+    Acknowledge,
+    /// Resolve the page.
+    Resolve,
 }
 
 /// A post-incident checklist item that is not recorded by another event.

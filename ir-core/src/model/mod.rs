@@ -25,7 +25,9 @@ pub use database::{
 pub use deploy::{Deployment, DeploymentId, DeploymentStatus, InstanceStatus, ServiceStatus};
 pub use evidence::{Evidence, EvidenceId, EvidenceOutcome, Hypothesis, Observation};
 pub use health::{HealthOutcome, HealthReport};
-pub use incident::{ChecklistItem, Flag, IncidentId, MessageKind, Role, StatusPageStatus};
+pub use incident::{
+    ChecklistItem, Delivery, Flag, IncidentId, MessageKind, PageOp, Role, StatusPageStatus,
+};
 pub use logs::{LogLevel, LogLine, LogSignature, LogSignatures};
 pub use tracker::{
     ErrorBucket, IssueSpike, IssueTrends, SpikeRule, TimeWindow, TrackedIssue, issue_trends,

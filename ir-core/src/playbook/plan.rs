@@ -5,66 +5,15 @@
 use std::fmt;
 
 use secrecy::SecretString;
-use serde::{Deserialize, Serialize};
 
 use super::diagnosis::EvidenceSet;
 use super::probe::{Probe, ProbeWindow};
-use crate::classify::Signals;
 use crate::clock::Timestamp;
 use crate::incident::Incident;
 use crate::model::{ActionKind, Risk, Verification};
 use crate::model::{EvidenceId, Hypothesis};
 use crate::severity::Thresholds;
-
-/// What was observed when the incident was opened: the classification's signals plus the text
-/// that came with the alert (error titles, log lines, a response body).
-///
-/// ```
-/// use ir_core::classify::Signals;
-/// use ir_core::playbook::Symptoms;
-///
-/// let s = Symptoms::new(Signals::default())
-///     .with_text("[next-auth][error][NO_SECRET] https://next-auth.js.org/errors#no_secret");
-/// assert!(s.any_text(ir_core::playbook::signatures::is_missing_auth_secret));
-/// ```
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-#[non_exhaustive]
-pub struct Symptoms {
-    /// The classification's signals.
-    pub signals: Signals,
-    /// Text that came with the alert.
-    pub texts: Vec<String>,
-    /// A deployment's build failed.
-    pub build_failed: bool,
-}
-
-impl Symptoms {
-    /// Symptoms with these signals and no text.
-    pub fn new(signals: Signals) -> Self {
-        Self {
-            signals,
-            ..Self::default()
-        }
-    }
-
-    /// Adds alert text.
-    pub fn with_text(mut self, text: impl Into<String>) -> Self {
-        self.texts.push(text.into());
-        self
-    }
-
-    /// Marks a failed build.
-    pub fn with_build_failed(mut self) -> Self {
-        self.build_failed = true;
-        self
-    }
-
-    /// Whether any alert text satisfies `f`.
-    pub fn any_text(&self, f: impl Fn(&str) -> bool) -> bool {
-        self.texts.iter().any(|t| f(t))
-    }
-}
+pub use crate::symptoms::Symptoms;
 
 /// What a playbook reads: the incident, its symptoms, the time and the thresholds.
 #[derive(Debug, Clone, Copy)]

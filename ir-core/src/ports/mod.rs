@@ -37,7 +37,7 @@ pub use notify::{
     ChatMessage, ChatNotifier, MessageRef, Page, Pager, StatusPage, StatusPageUpdate,
 };
 pub use store::{IncidentStore, Lease, Opened, StoredIncident};
-pub use variables::{SetOptions, VariableStore, fingerprint};
+pub use variables::{FingerprintKey, SetOptions, VariableStore};
 
 #[cfg(any(test, feature = "mock"))]
 pub use approver::MockApprover;

@@ -105,6 +105,21 @@ pub trait IncidentStore: Send + Sync + fmt::Debug + 'static {
     /// `Unavailable`/`Timeout`.
     async fn load(&self, id: IncidentId) -> Result<StoredIncident>;
 
+    /// The events after version `after_version` (those with `seq > after_version`), oldest
+    /// first: how a writer catches up without reading the whole timeline. The default reads
+    /// the whole timeline; stores override it with one query for what is new.
+    ///
+    /// # Errors
+    /// As [`load`](Self::load).
+    async fn load_since(&self, id: IncidentId, after_version: u64) -> Result<Vec<RecordedEvent>> {
+        let stored = self.load(id).await?;
+        Ok(stored
+            .events
+            .into_iter()
+            .filter(|e| e.seq > after_version)
+            .collect())
+    }
+
     /// Ids of incidents that are neither resolved nor closed, oldest first.
     ///
     /// # Errors

@@ -107,6 +107,10 @@ impl Checklist {
                         ChecklistItem::ThankResponders,
                         format!("thanks posted to {channel}"),
                     ),
+                    MessageKind::PageResolution => mark(
+                        ChecklistItem::ClosePagerIncident,
+                        format!("page resolved at {channel}"),
+                    ),
                     _ => {}
                 },
                 EventKind::PostmortemScheduled { .. } => mark(

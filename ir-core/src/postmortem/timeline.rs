@@ -138,6 +138,14 @@ fn describe(incident: &Incident, kind: &EventKind) -> String {
         EventKind::MessagePosted { kind, channel, .. } => {
             format!("Posted {} to {channel}", message_text(*kind))
         }
+        EventKind::ActionWithdrawn { key, reason } => {
+            format!("Withdrawn: {}: {reason}", action(incident, key))
+        }
+        // The intent is in the timeline for recovery; what people read is its outcome.
+        EventKind::MessageQueued { kind, .. } => format!("Queued {}", message_text(*kind)),
+        EventKind::MessageFailed { queued, error } => {
+            format!("Could not deliver message {queued}: {error}")
+        }
         EventKind::Escalated { role, reason } => {
             format!("Escalated to {}: {reason}", role.title())
         }
@@ -182,6 +190,9 @@ pub(crate) fn message_text(kind: MessageKind) -> String {
         MessageKind::StatusPage(status) => format!("status page \"{}\"", status.title()),
         MessageKind::Escalation => "an escalation".to_owned(),
         MessageKind::ThankResponders => "thanks to the responders".to_owned(),
+        MessageKind::Page => "a page".to_owned(),
+        MessageKind::PageAcknowledgement => "the page's acknowledgement".to_owned(),
+        MessageKind::PageResolution => "the page's resolution".to_owned(),
         MessageKind::Other => "a message".to_owned(),
     }
 }

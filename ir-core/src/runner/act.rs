@@ -3,7 +3,8 @@
 
 use super::Drive;
 use super::messages::Outgoing;
-use crate::actions;
+use crate::actions::{self, Payload, Reconciled};
+use crate::clock::Timestamp;
 use crate::error::{Error, Result};
 use crate::incident::EventKind;
 use crate::model::{Action, ActionKind, IdempotencyKey, Risk, Role};
@@ -29,27 +30,41 @@ impl Drive<'_> {
 
     /// [`Drive::execute`] once the lease is held: intent, port call, outcome.
     pub(super) async fn execute_leased(&mut self, action: &Action) -> Result<()> {
-        let key = &action.key;
         self.journal
             .push(EventKind::ActionStarted {
-                key: key.clone(),
+                key: action.key.clone(),
                 dry_run: false,
             })
             .await?;
+        self.carry_out(action).await
+    }
+
+    /// The port call and its outcome, for an action whose intent is recorded.
+    ///
+    /// An error that says the change may have taken effect (a timeout after the request was
+    /// sent, an answer lost or cut off) is not taken at its word: provider state is re-read
+    /// first, and the action recorded as succeeded when it did take effect.
+    pub(super) async fn carry_out(&mut self, action: &Action) -> Result<()> {
+        let key = &action.key;
         if let ActionKind::AwaitRecovery { provider } = &action.kind {
             let reason = format!("{provider} appears to be having an incident of its own");
             self.escalate(Role::DevOps, reason).await?;
         }
         let payload = self.payloads.get(key).cloned().unwrap_or_default();
+        let started_at = self
+            .incident()
+            .action(key)
+            .and_then(|a| a.started_at)
+            .unwrap_or_else(|| self.now());
         tracing::info!(incident = %self.incident().id(), action = %key, what = %action.kind.describe(), "executing action");
         let result = actions::execute(self.action_env(), action, &payload).await;
-        match &result {
-            Ok(done) => tracing::info!(action = %key, detail = %done.detail, "action succeeded"),
-            Err(e) => tracing::warn!(action = %key, error = %e, "action failed"),
-        }
         let event = match result {
             Ok(done) => {
+                tracing::info!(action = %key, detail = %self.journal.secrets().scrub(&done.detail), "action succeeded");
                 if let Some(change) = done.change {
+                    if let Some(previous) = change.previous() {
+                        self.journal.secrets().add(previous);
+                    }
                     self.changes.insert(key.clone(), change);
                 }
                 EventKind::ActionSucceeded {
@@ -57,13 +72,45 @@ impl Drive<'_> {
                     detail: done.detail,
                 }
             }
-            Err(e) => EventKind::ActionFailed {
-                key: key.clone(),
-                kind: e.kind(),
-                error: e.to_string(),
-            },
+            Err(e) if effect_unknown(&e) => {
+                tracing::warn!(action = %key, error = %self.journal.secrets().scrub(&e.to_string()), "action may have taken effect; re-reading provider state");
+                self.settle(action, started_at, e).await
+            }
+            Err(e) => {
+                tracing::warn!(action = %key, error = %self.journal.secrets().scrub(&e.to_string()), "action failed");
+                EventKind::ActionFailed {
+                    key: key.clone(),
+                    kind: e.kind(),
+                    error: e.to_string(),
+                }
+            }
         };
         self.journal.push(event).await
+    }
+
+    /// The outcome of an action whose call failed with `error` after it may have taken
+    /// effect: what provider state says.
+    async fn settle(&self, action: &Action, started_at: Timestamp, error: Error) -> EventKind {
+        let key = action.key.clone();
+        let failed = |why: String| EventKind::ActionFailed {
+            key: action.key.clone(),
+            kind: error.kind(),
+            error: format!("{error}; {why}"),
+        };
+        match actions::reconcile(self.action_env(), action, started_at).await {
+            Ok(Reconciled::Succeeded(detail)) => EventKind::ActionSucceeded {
+                key,
+                detail: format!(
+                    "{detail} (confirmed from provider state: the call itself answered \
+                     \"{error}\")"
+                ),
+            },
+            Ok(Reconciled::NotApplied(what)) => failed(format!(
+                "provider state shows it did not take effect: {what}"
+            )),
+            Ok(Reconciled::Failed(_, why)) => failed(why),
+            Err(read) => failed(format!("its state could not be read either ({read})")),
+        }
     }
 
     /// Configuration rollback: a variable we changed that did not help goes back to the value
@@ -97,7 +144,7 @@ impl Drive<'_> {
             ])
             .await?;
         // Held elsewhere: that replica restores it.
-        self.under_lease(&key, async |d| d.restore_leased(&key, &change).await)
+        self.under_lease(&key, async |d| d.restore_leased(&restore, &change).await)
             .await
             .map(|_| ())
     }
@@ -129,37 +176,25 @@ impl Drive<'_> {
         }
     }
 
-    /// [`Drive::undo_configuration`] once the lease is held: intent, restore, outcome.
+    /// [`Drive::undo_configuration`] once the lease is held: intent, restore (through the
+    /// configuration family, with the previous value as its payload), outcome.
     pub(super) async fn restore_leased(
         &mut self,
-        key: &IdempotencyKey,
+        restore: &Action,
         change: &VariableChange,
     ) -> Result<()> {
-        self.journal
-            .push(EventKind::ActionStarted {
-                key: key.clone(),
-                dry_run: false,
-            })
-            .await?;
-        let result = match &self.r.providers.variables {
-            Some(store) => change.restore(store.as_ref()).await,
-            None => Err(Error::unsupported("no VariableStore is configured")),
-        };
-        let event = match result {
-            Ok(()) => EventKind::ActionSucceeded {
-                key: key.clone(),
-                detail: format!(
-                    "restored {} to its previous value ({})",
-                    change.name(),
-                    change.previous_fingerprint().unwrap_or_default()
-                ),
+        self.payloads.insert(
+            restore.key.clone(),
+            Payload {
+                value: change.previous().cloned(),
+                ..Payload::default()
             },
-            Err(e) => EventKind::ActionFailed {
-                key: key.clone(),
-                kind: e.kind(),
-                error: e.to_string(),
-            },
-        };
-        self.journal.push(event).await
+        );
+        self.execute_leased(restore).await
     }
+}
+
+/// Whether `e` says the change may have taken effect before the call failed.
+fn effect_unknown(e: &Error) -> bool {
+    e.to_string().contains("may have taken effect")
 }

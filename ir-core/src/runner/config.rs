@@ -34,7 +34,10 @@ pub struct RunnerConfig {
     pub diagnosis: DiagnosisConfig,
     /// Waiting for the platform after a rollback.
     pub rollback_wait: RollbackWait,
-    /// How long an action lease lasts.
+    /// How long the lease on an incident (and on each action) lasts: the replica driving an
+    /// incident renews it as it goes; another replica takes over once it lapses. It must
+    /// exceed the longest single wait (the approval timeout, a rollback waiting for the
+    /// platform, a verification or monitoring interval).
     #[serde(with = "humantime_serde")]
     pub lease_ttl: Duration,
     /// How long to wait for the approver before counting it as a rejection.
@@ -54,6 +57,42 @@ pub struct RunnerConfig {
     pub error_interval: Duration,
     /// How far above the baseline still counts as baseline (0.2 = 20 %).
     pub baseline_tolerance: f64,
+    /// Who acknowledges incidents: a person (the default), or the runner itself.
+    pub acknowledge: AckPolicy,
+    /// What the runner does when a resolution criterion cannot be measured (no error tracker,
+    /// no baseline before onset, no latency sample).
+    pub unmeasured: UnmeasuredCriteria,
+}
+
+/// Who acknowledges an incident (the runbook: a person acknowledges the alert, which stops
+/// the pager's escalation and starts MTTA's clock).
+///
+/// Either way the runner investigates at once; acknowledging is about people knowing, not
+/// about the runner waiting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AckPolicy {
+    /// A person acknowledges, through [`Runner::acknowledge`](super::Runner::acknowledge) (a
+    /// chat command or a pager webhook the service wires to it). Until then the incident is
+    /// unacknowledged: the postmortem says so, MTTA is not reported, the pager keeps paging.
+    #[default]
+    Person,
+    /// The runner acknowledges by policy as soon as it starts (the acknowledgement says
+    /// `policy: ...`, and MTTA is the runner's reaction time, labelled so).
+    Runner,
+}
+
+/// What the runner does when a resolution criterion cannot be measured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UnmeasuredCriteria {
+    /// Stop before resolving and leave the decision to a person, saying which criteria were
+    /// measured and which were not.
+    #[default]
+    WaitForPerson,
+    /// Resolve on the checks that were measured (the health checks at least); the resolution
+    /// note says which criteria were not measured.
+    ResolveOnHealth,
 }
 
 impl Default for RunnerConfig {
@@ -69,13 +108,15 @@ impl Default for RunnerConfig {
             dry_run: false,
             diagnosis: DiagnosisConfig::default(),
             rollback_wait: RollbackWait::default(),
-            lease_ttl: Duration::from_secs(15 * 60),
+            lease_ttl: Duration::from_secs(20 * 60),
             approval_timeout: Duration::from_secs(15 * 60),
             monitor_for: Duration::from_secs(15 * 60),
             monitor_interval: Duration::from_secs(60),
             baseline_window: Duration::from_secs(60 * 60),
             error_interval: Duration::from_secs(60),
             baseline_tolerance: 0.2,
+            acknowledge: AckPolicy::Person,
+            unmeasured: UnmeasuredCriteria::WaitForPerson,
         }
     }
 }
@@ -109,12 +150,19 @@ impl RunnerConfig {
         if self.baseline_tolerance < 0.0 {
             return Err(Error::config("baseline_tolerance must not be negative"));
         }
-        // An action runs under its lease; the longest is a rollback waiting for the platform.
-        if self.lease_ttl <= self.rollback_wait.timeout {
-            return Err(Error::config(
-                "lease_ttl must exceed rollback_wait.timeout, or another replica could take an \
-                 action over while a rollback is still being waited for",
-            ));
+        // An incident and its actions run under leases renewed between waits: the longest
+        // single wait must fit in one.
+        for (name, wait) in [
+            ("rollback_wait.timeout", self.rollback_wait.timeout),
+            ("approval_timeout", self.approval_timeout),
+            ("monitor_interval", self.monitor_interval),
+        ] {
+            if self.lease_ttl <= wait {
+                return Err(Error::config(format!(
+                    "lease_ttl must exceed {name}, or another replica could take the incident \
+                     over while this one is still waiting"
+                )));
+            }
         }
         Ok(())
     }

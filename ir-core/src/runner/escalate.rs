@@ -6,9 +6,8 @@ use super::messages::Outgoing;
 use crate::error::Result;
 use crate::escalation;
 use crate::escalation::Due;
-use crate::incident::{EventKind, Phase};
+use crate::incident::EventKind;
 use crate::model::Role;
-use crate::ports::Page;
 use crate::severity::PagingMode;
 
 impl Drive<'_> {
@@ -43,51 +42,27 @@ impl Drive<'_> {
         Ok(())
     }
 
+    /// Escalates to `role`, once per incident: the escalation, the page (a P0 or P1 pages;
+    /// P2 is the runbook's "Alert, No Page") and the chat message are recorded in one append,
+    /// then delivered.
     pub(super) async fn escalate(&mut self, role: Role, reason: String) -> Result<()> {
         if self.incident().escalated_roles().contains(&role) {
             return Ok(());
         }
-        self.journal
-            .push(EventKind::Escalated {
-                role,
-                reason: reason.clone(),
-            })
-            .await?;
         let contacts = self.r.escalation.contacts(role).to_vec();
-        // P2 is "Alert, No Page": the escalation goes to chat only.
-        let pages = self.incident().severity().paging() == PagingMode::PageImmediately;
-        if pages && let Some(pager) = &self.r.providers.pager {
-            let page = Page {
-                dedup_key: self.incident().dedup_key().to_owned(),
+        let mut messages = Vec::new();
+        if self.incident().severity().paging() == PagingMode::PageImmediately {
+            messages.push(Outgoing::Page {
                 role,
-                summary: format!("{}: {}", self.incident().title(), reason)
-                    .chars()
-                    .take(1024)
-                    .collect(),
-                severity: self.incident().severity(),
-            };
-            if let Err(e) = pager.trigger(&page).await {
-                self.journal
-                    .push(EventKind::note(format!("could not page {role}: {e}")))
-                    .await?;
-            } else if role == Role::OnCall && self.incident().phase() >= Phase::Acknowledged {
-                // The runbook's "Acknowledge PagerDuty alert": the incident is acknowledged
-                // (the runner acknowledges it when it starts, before paging), so the page is
-                // too, once, right after it was triggered.
-                if let Err(e) = pager.acknowledge(&page.dedup_key).await {
-                    self.journal
-                        .push(EventKind::note(format!(
-                            "could not acknowledge the page: {e}"
-                        )))
-                        .await?;
-                }
-            }
+                summary: format!("{}: {}", self.incident().title(), reason),
+            });
         }
-        self.post(Outgoing::Escalation {
+        messages.push(Outgoing::Escalation {
             role,
             contacts,
-            reason,
-        })
-        .await
+            reason: reason.clone(),
+        });
+        self.commit(vec![EventKind::Escalated { role, reason }], messages)
+            .await
     }
 }

@@ -3,8 +3,8 @@
 
 use std::sync::Arc;
 
-use super::Drive;
 use super::messages::Outgoing;
+use super::{AckPolicy, Drive};
 use crate::error::Result;
 use crate::incident::{EventKind, Phase};
 use crate::model::{Hypothesis, StatusPageStatus};
@@ -21,18 +21,29 @@ impl Drive<'_> {
         }
     }
 
-    /// Acknowledges, starts the investigation, posts the first messages.
+    /// The first messages as the runbook orders them (the initial notification, the page of
+    /// a P0/P1), the acknowledgement when the policy has the runner acknowledge, then the
+    /// investigation with the status page's "Investigating".
     pub(super) async fn start(&mut self) -> Result<()> {
-        if self.incident().phase() == Phase::Detected {
-            let by = self.r.config.actor.clone();
-            self.journal.push(EventKind::Acknowledged { by }).await?;
-            self.post(Outgoing::Acknowledgement).await?;
-        }
         self.handle_due().await?;
-        if self.incident().phase() == Phase::Acknowledged {
-            self.journal.push(EventKind::InvestigationStarted).await?;
-            self.post(Outgoing::StatusPage(StatusPageStatus::Investigating))
-                .await?;
+        if self.r.config.acknowledge == AckPolicy::Runner
+            && self.incident().acknowledged().is_none()
+        {
+            let by = format!(
+                "policy: acknowledged by {} (acknowledge = \"runner\")",
+                self.r.config.actor
+            );
+            self.acknowledge(by).await?;
+        }
+        if matches!(
+            self.incident().phase(),
+            Phase::Detected | Phase::Acknowledged
+        ) {
+            self.commit(
+                vec![EventKind::InvestigationStarted],
+                vec![Outgoing::StatusPage(StatusPageStatus::Investigating)],
+            )
+            .await?;
         }
         Ok(())
     }
@@ -88,25 +99,21 @@ impl Drive<'_> {
             rank(all)
         };
         self.hypotheses = hypotheses.clone();
-        self.journal
-            .push(EventKind::HypothesisPosted { hypotheses })
-            .await?;
-        let next_steps = self.next_steps();
-        self.post(Outgoing::InitialAssessment {
+        let (next_steps, eta) = self.next_steps();
+        let mut messages = vec![Outgoing::InitialAssessment {
             top: self.hypotheses.first().cloned(),
             next_steps,
-            eta: self.r.config.monitor_for,
-        })
-        .await?;
+            eta,
+        }];
         if self
             .hypotheses
             .first()
             .is_some_and(|h| h.confidence >= self.r.config.act_threshold)
         {
-            self.post(Outgoing::StatusPage(StatusPageStatus::Identified))
-                .await?;
+            messages.push(Outgoing::StatusPage(StatusPageStatus::Identified));
         }
-        Ok(())
+        self.commit(vec![EventKind::HypothesisPosted { hypotheses }], messages)
+            .await
     }
 
     /// Evidence and hypotheses from the timeline, for a resumed run.
@@ -133,25 +140,36 @@ impl Drive<'_> {
         });
     }
 
-    pub(super) fn next_steps(&self) -> Vec<String> {
+    /// The assessment's next steps, and its ETA: how long the planned mitigation's waits
+    /// take (a rollback waiting for the platform, its verification's rounds) and the
+    /// monitoring window after it.
+    pub(super) fn next_steps(&self) -> (Vec<String>, std::time::Duration) {
+        let cfg = &self.r.config;
         let ctx = self.ctx();
         let Some(top) = self.hypotheses.first() else {
-            return Vec::new();
+            return (Vec::new(), cfg.monitor_for);
         };
-        if top.confidence < self.r.config.act_threshold {
-            return vec!["evidence is ambiguous; asking the Engineering Lead".into()];
+        if top.confidence < cfg.act_threshold {
+            return (
+                vec!["evidence is ambiguous; asking the Engineering Lead".into()],
+                cfg.monitor_for,
+            );
         }
         let Some(pb) = self.r.playbook(&top.playbook) else {
-            return Vec::new();
+            return (Vec::new(), cfg.monitor_for);
         };
         let plan = pb.plan(&ctx, top, &self.evidence);
-        let mut steps: Vec<String> = plan
-            .mitigations
-            .iter()
-            .take(1)
-            .map(|m| m.remedy.describe())
-            .collect();
+        let first = plan.mitigations.first();
+        let mut steps: Vec<String> = first.map(|m| m.remedy.describe()).into_iter().collect();
         steps.extend(plan.recommendations.iter().take(2).cloned());
-        steps
+        let eta = first.map_or(cfg.monitor_for, |m| {
+            // A rollback waits at least one poll for the platform.
+            let platform = match m.remedy.planned_kind() {
+                crate::model::ActionKind::Rollback { .. } => cfg.rollback_wait.poll_interval,
+                _ => std::time::Duration::ZERO,
+            };
+            platform + m.verification.interval * m.verification.consecutive.max(1) + cfg.monitor_for
+        });
+        (steps, eta)
     }
 }

@@ -1,7 +1,9 @@
-//! The runner's view of the timeline: the in-memory incident kept in step with the store.
+//! The runner's view of the timeline: the in-memory incident kept in step with the store, and
+//! the scrubbing of everything that enters it.
 
 use std::sync::Arc;
 
+use super::scrub::Scrubber as Secrets;
 use crate::clock::Clock;
 use crate::error::{Error, ErrorKind, Result};
 use crate::incident::{Event, EventKind, Incident};
@@ -9,16 +11,19 @@ use crate::model::IncidentId;
 use crate::ports::IncidentStore;
 
 /// Attempts to append after a concurrent writer moved the version.
-const CONFLICT_RETRIES: usize = 3;
+const CONFLICT_RETRIES: usize = 5;
 
-/// Records events: checked against the incident, appended to the store with the expected
-/// version, then applied in memory.
+/// Records events: scrubbed, checked against the incident, appended to the store with the
+/// expected version, then applied in memory.
 #[derive(Debug)]
 pub(crate) struct Journal {
     store: Arc<dyn IncidentStore>,
     clock: Arc<dyn Clock>,
     actor: String,
     incident: Incident,
+    /// The exact values the run generated or read, scrubbed from every event by value (the
+    /// patterns of [`crate::redact`] are scrubbed too).
+    secrets: Secrets,
     /// The in-memory incident may hold events the store does not (an append whose outcome
     /// is unknown): reload before the next record.
     stale: bool,
@@ -30,6 +35,7 @@ impl Journal {
         clock: Arc<dyn Clock>,
         actor: String,
         id: IncidentId,
+        secrets: Secrets,
     ) -> Result<Self> {
         let incident = store.load(id).await?.incident()?;
         Ok(Self {
@@ -37,6 +43,7 @@ impl Journal {
             clock,
             actor,
             incident,
+            secrets,
             stale: false,
         })
     }
@@ -49,45 +56,114 @@ impl Journal {
         self.incident
     }
 
-    async fn reload(&mut self) -> Result<()> {
-        self.incident = self.store.load(self.incident.id()).await?.incident()?;
+    pub(crate) fn secrets(&self) -> &Secrets {
+        &self.secrets
+    }
+
+    /// Catches up with the store: the events after the version held (one round trip for what
+    /// is new, not the whole timeline), or the whole timeline when the copy holds events the
+    /// store may not have.
+    pub(crate) async fn reload(&mut self) -> Result<()> {
+        let id = self.incident.id();
+        if !self.stale {
+            let newer = self.store.load_since(id, self.incident.version()).await?;
+            let mut caught_up = self.incident.clone();
+            let mut ok = true;
+            for recorded in newer {
+                if recorded.seq != caught_up.version() + 1
+                    || caught_up.record(recorded.event).is_err()
+                {
+                    ok = false;
+                    break;
+                }
+            }
+            if ok {
+                self.incident = caught_up;
+                return Ok(());
+            }
+        }
+        self.incident = self.store.load(id).await?.incident()?;
         self.stale = false;
         Ok(())
     }
 
-    /// Records `kinds` as one append, stamped now (never before the last event).
+    /// Records `kinds` as one append, stamped now (never before the last event); returns the
+    /// ids the append gave its `MessageQueued` events, in order.
+    ///
+    /// Every text an event carries is scrubbed first ([`Secrets::scrub`]: the values this
+    /// run knows, and credential patterns). A `MessageQueued` is numbered here, as the next
+    /// message of the incident (its `id` as given is ignored), so an append retried after
+    /// another writer queued messages numbers its own after theirs.
     ///
     /// The events are folded into the in-memory incident first (which checks each against
-    /// the state the previous one left, and costs only the events themselves, never a copy
-    /// of the incident), then appended to the store with the version they were checked
-    /// against. When the store does not take them, the in-memory incident is reloaded from
-    /// the store, so it never holds an event the store does not.
-    pub(crate) async fn record(&mut self, kinds: Vec<EventKind>) -> Result<()> {
-        if kinds.is_empty() {
-            return Ok(());
-        }
+    /// the state the previous one left), then appended to the store with the version they
+    /// were checked against. When another writer moved the version, the incident catches up
+    /// and the events are checked again against what it now holds: an acknowledgement or an
+    /// escalation that writer already recorded is dropped (it is done), anything else refused
+    /// is an error. When the store does not take them, the in-memory incident is reloaded, so
+    /// it never holds an event the store does not.
+    ///
+    /// `then` gives the events that follow `kinds` in the same append, computed from the
+    /// incident as `kinds` leave it (the messages a transition calls for, rendered from the
+    /// state after it); it is called again when the append is retried.
+    pub(crate) async fn record_queued(
+        &mut self,
+        kinds: Vec<EventKind>,
+        then: &(dyn Fn(&Incident) -> Vec<EventKind> + Send + Sync),
+    ) -> Result<Vec<u32>> {
         if self.stale {
             self.reload().await?;
         }
-        for _ in 0..CONFLICT_RETRIES {
+        let kinds: Vec<EventKind> = kinds
+            .into_iter()
+            .map(|k| self.secrets.scrub_event(k))
+            .collect();
+        for attempt in 0..CONFLICT_RETRIES {
+            let retrying = attempt > 0;
             let last = self.incident.timeline().last().map(|e| e.event.at);
             let now = self.clock.now();
             let at = last.map_or(now, |l| now.max(l));
-            let events: Vec<Event> = kinds
-                .iter()
-                .map(|k| Event::new(at, self.actor.clone(), k.clone()))
-                .collect();
             let expected = self.incident.version();
-            // Checked one by one against the state each leaves; the first refused one stops
-            // the append before anything reaches the store.
-            for (i, e) in events.iter().enumerate() {
-                if let Err(refused) = self.incident.record(e.clone()) {
-                    if i > 0 {
-                        // Earlier events of this append were applied in memory only.
-                        self.reload().await?;
+            let mut events = Vec::with_capacity(kinds.len());
+            let mut ids = Vec::new();
+            let mut pending: std::collections::VecDeque<EventKind> =
+                kinds.iter().cloned().collect();
+            let mut followed = false;
+            loop {
+                let Some(mut kind) = pending.pop_front() else {
+                    if followed {
+                        break;
                     }
-                    return Err(Error::from(refused));
+                    followed = true;
+                    pending.extend(
+                        then(&self.incident)
+                            .into_iter()
+                            .map(|k| self.secrets.scrub_event(k)),
+                    );
+                    continue;
+                };
+                if let EventKind::MessageQueued { id, .. } = &mut kind {
+                    *id = self.incident.next_message_id();
+                    ids.push(*id);
                 }
+                let event = Event::new(at, self.actor.clone(), kind);
+                match self.incident.record(event.clone()) {
+                    Ok(_) => events.push(event),
+                    Err(_) if retrying && done_by_another(&event.kind) => {
+                        tracing::debug!(incident = %self.incident.id(), event = event.kind.name(), "already recorded by another writer");
+                    }
+                    Err(refused) => {
+                        if !events.is_empty() {
+                            // Earlier events of this append were applied in memory only.
+                            self.stale = true;
+                            self.reload().await?;
+                        }
+                        return Err(Error::from(refused));
+                    }
+                }
+            }
+            if events.is_empty() {
+                return Ok(ids);
             }
             let applied = self.incident.version();
             // The in memory incident is ahead of the store until the append succeeds.
@@ -99,16 +175,18 @@ impl Journal {
             {
                 Ok(version) if version == applied => {
                     self.stale = false;
-                    return Ok(());
+                    return Ok(ids);
                 }
                 Ok(_) => {
                     // Someone else wrote in between and the store accepted ours on top of
                     // theirs: our copy is stale.
                     self.reload().await?;
-                    return Ok(());
+                    return Ok(ids);
                 }
                 Err(e) if e.kind() == ErrorKind::Conflict => {
-                    tracing::warn!(incident = %self.incident.id(), "timeline moved on; reloading");
+                    tracing::debug!(incident = %self.incident.id(), "timeline moved on; catching up");
+                    // Ours were not written: back to the store's version, then what is new.
+                    self.stale = true;
                     self.reload().await?;
                 }
                 Err(e) => {
@@ -127,8 +205,26 @@ impl Journal {
         )))
     }
 
+    /// Records `kinds` as one append.
+    pub(crate) async fn record(&mut self, kinds: Vec<EventKind>) -> Result<()> {
+        if kinds.is_empty() {
+            return Ok(());
+        }
+        self.record_queued(kinds, &|_| Vec::new()).await.map(|_| ())
+    }
+
     /// Records one event.
     pub(crate) async fn push(&mut self, kind: EventKind) -> Result<()> {
         self.record(vec![kind]).await
     }
+}
+
+/// Events another writer may have recorded first, which are then simply done: a second
+/// acknowledgement or escalation of the same role is refused by the fold, and need not be
+/// recorded.
+fn done_by_another(kind: &EventKind) -> bool {
+    matches!(
+        kind,
+        EventKind::Acknowledged { .. } | EventKind::Escalated { .. }
+    )
 }

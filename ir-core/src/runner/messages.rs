@@ -1,5 +1,7 @@
 //! The runbook's messages as the runner sends them: what the runner knows at each step,
-//! turned into [`comms`](crate::comms) messages, rendered by its templates, sent and recorded.
+//! turned into [`comms`](crate::comms) messages, rendered by its templates, queued in the
+//! timeline with the transition that calls for them, then delivered and their outcome
+//! recorded. Pages go the same way.
 
 use std::time::Duration;
 
@@ -10,16 +12,15 @@ use crate::comms::{
     self, Acknowledgement, InitialAssessment, InitialNotification, Message, MitigationApplied,
     Rendered, ResolutionNotification, StatusPageMessage, StatusUpdate, Templates,
 };
-use crate::error::Result;
-use crate::incident::{EventKind, Incident};
-use crate::model::MessageKind;
-use crate::model::Role;
-use crate::model::StatusPageStatus;
-use crate::model::{ActionKind, Hypothesis};
-use crate::ports::{MessageRef, StatusPageUpdate};
+use crate::error::{Error, Result};
+use crate::incident::{EventKind, Incident, QueuedMessage};
+use crate::model::{ActionKind, Delivery, Hypothesis, MessageKind, PageOp, Role, StatusPageStatus};
+use crate::ports::{MessageRef, Page, StatusPageUpdate};
 
 /// The channel a status-page update is recorded under.
 const STATUS_PAGE: &str = "status-page";
+/// The channel a page is recorded under.
+const PAGER: &str = "pager";
 
 /// A message the runner wants sent.
 #[derive(Debug, Clone)]
@@ -51,6 +52,15 @@ pub(crate) enum Outgoing {
         contacts: Vec<String>,
         reason: String,
     },
+    /// Page `role` with `summary`.
+    Page {
+        role: Role,
+        summary: String,
+    },
+    /// Acknowledge the page at the pager.
+    PageAcknowledge,
+    /// Resolve the page at the pager.
+    PageResolve,
 }
 
 /// Who helped: everyone who acknowledged or approved something, the policy and the runner
@@ -189,94 +199,260 @@ pub(crate) fn render(
                 text,
             });
         }
+        Outgoing::Page { summary, .. } => return Ok(plain(MessageKind::Page, summary.clone())),
+        Outgoing::PageAcknowledge => {
+            return Ok(plain(
+                MessageKind::PageAcknowledgement,
+                format!("acknowledge the page for {}", incident.dedup_key()),
+            ));
+        }
+        Outgoing::PageResolve => {
+            return Ok(plain(
+                MessageKind::PageResolution,
+                format!("resolve the page for {}", incident.dedup_key()),
+            ));
+        }
     };
     templates.render(&message)
 }
 
+/// Who the messages name as the responder: whoever acknowledged, or nobody yet.
+fn responder(incident: &Incident) -> String {
+    incident.acknowledged().map_or_else(
+        || "unassigned (awaiting acknowledgement)".to_owned(),
+        |(_, by)| by.to_owned(),
+    )
+}
+
+/// A rendering with no chat formatting (a page).
+fn plain(kind: MessageKind, text: String) -> Rendered {
+    Rendered {
+        kind,
+        text,
+        mrkdwn: String::new(),
+    }
+}
+
 impl Drive<'_> {
-    /// Sends a message (chat or status page) and records it. A message that cannot be sent is
-    /// noted, never fatal.
-    pub(super) async fn post(&mut self, msg: Outgoing) -> Result<()> {
-        let rendered = match render(
-            &self.r.templates,
-            self.incident(),
-            self.now(),
-            &self.r.config.actor,
-            &msg,
-        ) {
-            Ok(r) => r,
-            Err(e) => {
-                return self
-                    .journal
-                    .push(EventKind::note(format!("could not render a message: {e}")))
-                    .await;
-            }
-        };
-        let sent = match &msg {
-            Outgoing::StatusPage(status) => match &self.r.providers.status_page {
-                None => return Ok(()),
-                Some(page) => {
-                    let update = StatusPageUpdate {
-                        incident_key: self.incident().dedup_key().to_owned(),
-                        title: self.incident().title().to_owned(),
-                        status: *status,
-                        body: rendered.text.clone(),
-                    };
-                    // The public incident recorded earlier (this run, an earlier one, another
-                    // replica), so the update never opens a second one.
-                    let recorded = self.incident().status_page_incident().map(str::to_owned);
-                    page.publish_to(&update, recorded.clone())
-                        .await
-                        .map(|id| (STATUS_PAGE.to_owned(), id.or(recorded)))
-                }
-            },
+    /// Where `msg` goes, or `None` when the port it needs is not configured (then it is not
+    /// queued at all).
+    fn delivery(&self, msg: &Outgoing) -> Option<Delivery> {
+        let p = &self.r.providers;
+        match msg {
+            Outgoing::StatusPage(_) => p.status_page.as_ref().map(|_| Delivery::StatusPage),
+            Outgoing::Page { role, .. } => p
+                .pager
+                .as_ref()
+                .map(|_| Delivery::Pager(PageOp::Trigger { role: *role })),
+            Outgoing::PageAcknowledge => p
+                .pager
+                .as_ref()
+                .map(|_| Delivery::Pager(PageOp::Acknowledge)),
+            Outgoing::PageResolve => p.pager.as_ref().map(|_| Delivery::Pager(PageOp::Resolve)),
             Outgoing::Acknowledgement
             | Outgoing::InitialNotification { .. }
             | Outgoing::InitialAssessment { .. }
             | Outgoing::StatusUpdate { .. }
             | Outgoing::MitigationApplied { .. }
             | Outgoing::Resolution { .. }
-            | Outgoing::Escalation { .. } => match &self.r.providers.chat {
-                None => return Ok(()),
-                Some(chat) => {
-                    let message = rendered.to_chat_message(self.r.config.channel.clone());
-                    // Everything after the initial notification is a reply in its thread, as
-                    // recorded in the timeline (so a resumed run stays in it too).
-                    let thread = match &msg {
-                        Outgoing::Acknowledgement | Outgoing::InitialNotification { .. } => None,
-                        _ => self
-                            .incident()
-                            .chat_thread()
-                            .map(|(channel, id)| MessageRef {
-                                channel: channel.to_owned(),
-                                id: Some(id.to_owned()),
-                            }),
-                    };
-                    match thread {
-                        Some(root) => chat.reply(&root, &message).await,
-                        None => chat.post(&message).await,
-                    }
-                    .map(|r| (r.channel, r.id))
-                }
-            },
+            | Outgoing::Escalation { .. } => p.chat.as_ref().map(|_| Delivery::Chat {
+                channel: self.r.config.channel.clone(),
+                // Everything after the initial notification is a reply in its thread.
+                threaded: !matches!(
+                    msg,
+                    Outgoing::Acknowledgement | Outgoing::InitialNotification { .. }
+                ),
+            }),
+        }
+    }
+
+    /// Records `events` and queues `messages` in one append (a transition and the messages
+    /// it calls for are recorded together, or not at all), then delivers the messages. Each
+    /// message is rendered from the incident as `events` leave it; one that cannot be
+    /// rendered is noted instead.
+    pub(super) async fn commit(
+        &mut self,
+        events: Vec<EventKind>,
+        messages: Vec<Outgoing>,
+    ) -> Result<()> {
+        self.keep_lease().await?;
+        let queued: Vec<(Outgoing, Delivery)> = messages
+            .into_iter()
+            .filter_map(|m| self.delivery(&m).map(|to| (m, to)))
+            .collect();
+        if events.is_empty() && queued.is_empty() {
+            return Ok(());
+        }
+        let templates = &self.r.templates;
+        let now = self.now();
+        let render_all = |incident: &Incident| -> Vec<EventKind> {
+            let responder = responder(incident);
+            queued
+                .iter()
+                .map(
+                    |(msg, to)| match render(templates, incident, now, &responder, msg) {
+                        Ok(r) => EventKind::MessageQueued {
+                            id: 0,
+                            kind: r.kind,
+                            to: to.clone(),
+                            text: r.text,
+                            mrkdwn: r.mrkdwn,
+                        },
+                        Err(e) => EventKind::note(format!("could not render a message: {e}")),
+                    },
+                )
+                .collect()
         };
-        match sent {
-            Ok((channel, provider_id)) => {
-                self.journal
-                    .push(
-                        EventKind::message_posted(rendered.kind, channel, rendered.text)
-                            .with_provider_id(provider_id),
-                    )
-                    .await
+        let ids = self.journal.record_queued(events, &render_all).await?;
+        self.mine.extend(ids);
+        self.flush().await
+    }
+
+    /// Queues and delivers one message.
+    pub(super) async fn post(&mut self, msg: Outgoing) -> Result<()> {
+        self.commit(Vec::new(), vec![msg]).await
+    }
+
+    /// Takes over what a stopped run queued and did not deliver, and delivers it.
+    pub(super) async fn deliver_leftovers(&mut self) -> Result<()> {
+        let left: Vec<u32> = self.incident().outbox().map(|q| q.id).collect();
+        if left.is_empty() {
+            return Ok(());
+        }
+        self.journal
+            .push(EventKind::note(format!(
+                "{} message(s) queued by a run that stopped before delivering them are delivered \
+                 now; a chat message among them may appear twice",
+                left.len()
+            )))
+            .await?;
+        self.mine.extend(left);
+        self.flush().await
+    }
+
+    /// Delivers this run's queued messages, in order, recording each outcome.
+    async fn flush(&mut self) -> Result<()> {
+        while let Some(id) = self.mine.pop_first() {
+            let Some(queued) = self.incident().outbox().find(|q| q.id == id).cloned() else {
+                continue;
+            };
+            let outcome = match self.deliver(&queued).await {
+                Ok((channel, provider_id)) => EventKind::MessagePosted {
+                    kind: queued.kind,
+                    channel,
+                    text: queued.text,
+                    provider_id,
+                    queued: Some(id),
+                },
+                Err(e) => {
+                    tracing::warn!(incident = %self.incident().id(), message = id, error = %self.journal.secrets().scrub(&e.to_string()), "could not deliver a message");
+                    EventKind::MessageFailed {
+                        queued: id,
+                        error: e.to_string(),
+                    }
+                }
+            };
+            self.journal.push(outcome).await?;
+        }
+        Ok(())
+    }
+
+    /// Sends one queued message; returns the channel and provider id to record.
+    async fn deliver(&self, q: &QueuedMessage) -> Result<(String, Option<String>)> {
+        let p = &self.r.providers;
+        let unconfigured = |port: &str| Error::unsupported(format!("no {port} is configured"));
+        let incident = self.incident();
+        match &q.to {
+            Delivery::Chat { channel, threaded } => {
+                let chat = p
+                    .chat
+                    .as_ref()
+                    .ok_or_else(|| unconfigured("ChatNotifier"))?;
+                let message = Rendered {
+                    kind: q.kind,
+                    text: q.text.clone(),
+                    mrkdwn: q.mrkdwn.clone(),
+                }
+                .to_chat_message(channel.clone());
+                // Threaded under the initial notification as recorded in the timeline (so a
+                // resumed run, or another replica, stays in it too).
+                let thread =
+                    threaded
+                        .then(|| incident.chat_thread())
+                        .flatten()
+                        .map(|(channel, id)| MessageRef {
+                            channel: channel.to_owned(),
+                            id: Some(id.to_owned()),
+                        });
+                let posted = match thread {
+                    Some(root) => chat.reply(&root, &message).await?,
+                    None => chat.post(&message).await?,
+                };
+                Ok((posted.channel, posted.id))
             }
-            Err(e) => {
-                self.journal
-                    .push(EventKind::note(format!(
-                        "could not post {:?}: {e}",
-                        rendered.kind
-                    )))
-                    .await
+            Delivery::StatusPage => {
+                let page = p
+                    .status_page
+                    .as_ref()
+                    .ok_or_else(|| unconfigured("StatusPage"))?;
+                let MessageKind::StatusPage(status) = q.kind else {
+                    return Err(Error::invalid_input(format!(
+                        "message {} is not a status-page update",
+                        q.id
+                    )));
+                };
+                let update = StatusPageUpdate {
+                    incident_key: incident.dedup_key().to_owned(),
+                    title: incident.title().to_owned(),
+                    status,
+                    body: q.text.clone(),
+                };
+                // The public incident recorded earlier (this run, an earlier one, another
+                // replica), so the update never opens a second one.
+                let recorded = incident.status_page_incident().map(str::to_owned);
+                let id = page.publish_to(&update, recorded.clone()).await?;
+                Ok((STATUS_PAGE.to_owned(), id.or(recorded)))
+            }
+            Delivery::Pager(op) => {
+                let pager = p.pager.as_ref().ok_or_else(|| unconfigured("Pager"))?;
+                let key = incident.dedup_key();
+                match op {
+                    PageOp::Trigger { role } => {
+                        pager
+                            .trigger(&Page {
+                                dedup_key: key.to_owned(),
+                                role: *role,
+                                summary: q.text.chars().take(1024).collect(),
+                                severity: incident.severity(),
+                            })
+                            .await?;
+                    }
+                    PageOp::Acknowledge => pager.acknowledge(key).await?,
+                    PageOp::Resolve => pager.resolve(key).await?,
+                }
+                Ok((PAGER.to_owned(), None))
             }
         }
+    }
+
+    /// Records an acknowledgement by `by` (a person, or the policy), with the runbook's
+    /// "Acknowledged – investigating" and the page's acknowledgement when one was sent.
+    pub(super) async fn acknowledge(&mut self, by: String) -> Result<()> {
+        if self.incident().acknowledged().is_some() {
+            return Ok(());
+        }
+        if !self.incident().phase().is_open() {
+            return Err(Error::invalid_input(format!(
+                "incident {} is {}; there is nothing to acknowledge",
+                self.incident().id(),
+                self.incident().phase()
+            )));
+        }
+        let mut messages = vec![Outgoing::Acknowledgement];
+        if self.incident().escalated_roles().contains(&Role::OnCall) {
+            messages.push(Outgoing::PageAcknowledge);
+        }
+        self.commit(vec![EventKind::Acknowledged { by }], messages)
+            .await
     }
 }

@@ -9,7 +9,7 @@ use crate::incident::{ActionState, EventKind};
 use crate::model::{Action, ActionKind, Flag, Hypothesis, IdempotencyKey};
 use crate::playbook::approval::{Approval, decide};
 use crate::playbook::plan::{Mitigation, NewValue, Remedy};
-use crate::ports::{ApprovalRequest, NewIssue, fingerprint};
+use crate::ports::{ApprovalRequest, NewIssue};
 
 impl Drive<'_> {
     /// Tries the mitigations of every confident hypothesis, in rank order.
@@ -112,11 +112,37 @@ impl Drive<'_> {
     ) -> Result<Tried> {
         // A dry run records its actions under keys of their own, so that the real run after it
         // still executes them.
-        let key = if self.r.config.dry_run {
-            IdempotencyKey::new(format!("{DRY_RUN_PREFIX}{}", mitigation.key))
+        let base = if self.r.config.dry_run {
+            format!("{DRY_RUN_PREFIX}{}", mitigation.key)
         } else {
-            IdempotencyKey::new(mitigation.key.clone())
+            mitigation.key.clone()
         };
+        let mut key = self.current_key(&base);
+        // Proposed or approved by a run that stopped, with a value only it held: proposed
+        // again, under the next key, with a new value.
+        if let Some(r) = self.incident().action(&key)
+            && matches!(r.state, ActionState::Proposed | ActionState::Approved)
+            && r.action.kind.needs_payload()
+            && !self.payloads.contains_key(&key)
+        {
+            let recorded = r.action.kind.clone();
+            let same = match self.prepare(&key, &mitigation).await {
+                Ok(again) => again.kind == recorded,
+                Err(_) => false,
+            };
+            if !same {
+                self.payloads.remove(&key);
+                self.journal
+                    .push(EventKind::ActionWithdrawn {
+                        key: key.clone(),
+                        reason: "what it needs was only in the memory of a run that stopped \
+                                 before executing it; proposing it again"
+                            .into(),
+                    })
+                    .await?;
+                key = self.current_key(&base);
+            }
+        }
         let state = self.incident().action(&key).map(|a| a.state);
         let action = match state {
             None => match self.prepare(&key, &mitigation).await {
@@ -151,8 +177,13 @@ impl Drive<'_> {
             Some(ActionState::Started) => {
                 return Ok(Tried::Stop(Outcome::HeldElsewhere { key }));
             }
-            // Tried before, or rejected: never again.
-            Some(ActionState::Succeeded | ActionState::Failed | ActionState::Rejected) => {
+            // Tried before, or rejected: never again. (`current_key` skips withdrawn keys.)
+            Some(
+                ActionState::Succeeded
+                | ActionState::Failed
+                | ActionState::Rejected
+                | ActionState::Withdrawn,
+            ) => {
                 return Ok(Tried::Next);
             }
         };
@@ -167,6 +198,7 @@ impl Drive<'_> {
             // The policy's confidence is that of the hypothesis this action mitigates: the top
             // one first, and never more than the top one.
             let confidence = hypothesis.confidence.min(top);
+            self.keep_lease().await?;
             let decided = self
                 .r
                 .clock
@@ -238,6 +270,23 @@ impl Drive<'_> {
             .await
     }
 
+    /// The key a mitigation is proposed under: `base`, or, once that was withdrawn,
+    /// `base#2`, `base#3`, ...: the first not withdrawn.
+    fn current_key(&self, base: &str) -> IdempotencyKey {
+        let mut n = 1u32;
+        loop {
+            let key = if n == 1 {
+                IdempotencyKey::new(base)
+            } else {
+                IdempotencyKey::new(format!("{base}#{n}"))
+            };
+            match self.incident().action(&key) {
+                Some(r) if r.state == ActionState::Withdrawn => n += 1,
+                _ => return key,
+            }
+        }
+    }
+
     /// Turns a mitigation into an action, resolving any new value (kept in memory; only its
     /// fingerprint goes into the action).
     pub(super) async fn prepare(&mut self, key: &IdempotencyKey, m: &Mitigation) -> Result<Action> {
@@ -258,10 +307,12 @@ impl Drive<'_> {
                             .get(name)
                             .await?
                             .ok_or_else(|| Error::not_found(format!("{name} is not set")))?;
+                        self.journal.secrets().add(&current);
                         actions::via_pgbouncer(&current)?
                     }
                 };
-                let value_fingerprint = fingerprint(&value);
+                let value_fingerprint = self.r.fingerprints.fingerprint(&value);
+                self.journal.secrets().add(&value);
                 payload.value = Some(value);
                 ActionKind::SetVariable {
                     name: name.clone(),

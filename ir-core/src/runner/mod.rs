@@ -12,18 +12,41 @@
 //! 5. **Resolved**, with the resolution messages.
 //!
 //! Messages go out at every phase and status updates on cadence; escalations fire on timers
-//! ([`escalation::due`](crate::escalation::due)). Everything lands in the timeline first, so a runner that crashed is
-//! resumed by calling [`Runner::run`] again: an action with an intent and no outcome is checked
-//! against provider state, never repeated. What is pending is read from the fold
-//! ([`Incident::interrupted_actions`], [`Incident::pending_verification`]): a mitigation's
-//! hypothesis and verification are recorded when it is proposed, so resuming never re-plans.
+//! ([`escalation::due`](crate::escalation::due)).
+//!
+//! # Crashes and replicas
+//!
+//! Every side effect goes through the timeline: intent recorded, then the call, then the
+//! outcome. A runner that stopped anywhere is resumed by calling [`Runner::run`] (or
+//! [`Runner::resume`], from the store alone) on any replica:
+//!
+//! - **Actions** are at most once. An action with an intent (`ActionStarted`) and no outcome
+//!   is reconciled against provider state: it took effect (recorded as succeeded), it did not
+//!   and nothing of it is under way (carried out again, or, when it needs a value only the
+//!   stopped run held, withdrawn and proposed anew), or it cannot be told (recorded as failed,
+//!   never repeated). A provider error that says the change may have taken effect (a timeout
+//!   after sending, a lost answer) is reconciled the same way before anything is recorded.
+//! - **Messages and pages** are at least once. Each is queued (`MessageQueued`, in the same
+//!   append as the transition that calls for it) before it is sent, and its outcome names it;
+//!   a message queued and not delivered when a run stopped is delivered by the next one (a
+//!   chat message may then appear twice; the timeline notes it). Pages are keyed by the
+//!   incident's dedup key, so the pager itself makes a repeated one harmless.
+//! - **One driver per incident**: a run holds the incident's lease and renews it as it goes;
+//!   a replica that finds it held returns [`Outcome::DrivenElsewhere`] at once, and takes over
+//!   once the lease lapses.
+//!
+//! What is pending is read from the fold ([`Incident::interrupted_actions`],
+//! [`Incident::pending_verification`], [`Incident::outbox`]): a mitigation's hypothesis and
+//! verification are recorded when it is proposed, so resuming never re-plans. Everything that
+//! enters the timeline is scrubbed of the values the run generated or read, and of credential
+//! patterns.
 //!
 //! One file per phase, each adding the methods of its phase to the run (`Drive`):
-//! `investigate` (acknowledgement, diagnosis, assessment), `resume` (interrupted actions,
+//! `investigate` (the first messages, diagnosis, assessment), `resume` (interrupted actions,
 //! pending verification), `mitigate` (plans, proposals, approval), `act` (execution under a
 //! lease, undo), `leases`, `monitor` (verification, monitoring, resolution criteria),
-//! `escalate` (timers, paging), `messages` (rendering and sending), `journal` (the timeline,
-//! kept in step with the store), `config`.
+//! `escalate` (timers, paging), `messages` (rendering, queueing, delivering), `journal` (the
+//! timeline, kept in step with the store), `scrub`, `config`.
 
 mod act;
 mod config;
@@ -35,16 +58,18 @@ mod messages;
 mod mitigate;
 mod monitor;
 mod resume;
+mod scrub;
 
-pub use config::RunnerConfig;
+pub use config::{AckPolicy, RunnerConfig, UnmeasuredCriteria};
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::fmt;
 use std::sync::Arc;
 
 use async_trait::async_trait;
 
 use self::journal::Journal;
+use self::scrub::Scrubber;
 use crate::actions::{self, Payload};
 use crate::clock::{Clock, Timestamp};
 use crate::comms::Templates;
@@ -59,7 +84,7 @@ use crate::playbook::diagnosis::EvidenceSet;
 use crate::playbook::plan::{Context, Playbook, Symptoms};
 use crate::playbook::probe::Providers;
 use crate::playbook::verify::Baseline;
-use crate::ports::{Approver, DenyAll, IncidentStore};
+use crate::ports::{Approver, DenyAll, FingerprintKey, IncidentStore, Lease};
 use crate::rollback::VariableChange;
 use crate::severity::SeverityPolicy;
 
@@ -104,6 +129,10 @@ pub enum Outcome {
         /// The action.
         key: IdempotencyKey,
     },
+    /// Another replica holds the incident's lease and is driving it; nothing was done. Call
+    /// again later to take over if that replica stops (its lease lapses after
+    /// [`RunnerConfig::lease_ttl`]).
+    DrivenElsewhere,
 }
 
 /// What [`Runner::run`] returns.
@@ -147,6 +176,7 @@ pub struct Runner {
     user_reports: Option<Arc<dyn UserReports>>,
     templates: Templates,
     config: RunnerConfig,
+    fingerprints: FingerprintKey,
 }
 
 impl Runner {
@@ -171,7 +201,23 @@ impl Runner {
             user_reports: None,
             templates: Templates::builtin(),
             config: RunnerConfig::default(),
+            fingerprints: FingerprintKey::random().unwrap_or_else(|e| {
+                tracing::warn!(error = %e, "no random fingerprint key; using a per-process one derived from the time");
+                FingerprintKey::from_secret(&secrecy::SecretString::from(format!(
+                    "{:?}{}",
+                    std::time::SystemTime::now(),
+                    std::process::id()
+                )))
+            }),
         }
+    }
+
+    /// Sets the key of the fingerprints recorded instead of values (see [`FingerprintKey`]).
+    /// Replicas that should recognise each other's changes share one; without it each runner
+    /// has a random key of its own.
+    pub fn with_fingerprint_key(mut self, key: FingerprintKey) -> Self {
+        self.fingerprints = key;
+        self
     }
 
     /// Sets the approver.
@@ -230,42 +276,94 @@ impl Runner {
     }
 
     /// Drives incident `id` as far as it can go: to Resolved, or to where people must decide.
-    /// Calling it again on the same incident resumes from the timeline.
+    /// Calling it again on the same incident, on this replica or another, resumes from the
+    /// timeline; on a resolved incident it delivers what a stopped run left undelivered (the
+    /// resolution, the status page, the page's resolution) and returns the resolution.
     ///
     /// # Errors
-    /// The store's errors (the run can be resumed once it is back), and `InvalidInput` when the
-    /// incident is already resolved or closed.
+    /// The store's errors (the run can be resumed once it is back).
     pub async fn run(&self, id: IncidentId, symptoms: &Symptoms) -> Result<RunReport> {
-        let journal = Journal::load(
+        let lease_key = format!("incident:{id}");
+        let Some(lease) = self
+            .store
+            .acquire_lease(&lease_key, &self.config.replica, self.config.lease_ttl)
+            .await?
+        else {
+            tracing::info!(incident = %id, "driven by another replica");
+            let incident = self.store.load(id).await?.incident()?;
+            return Ok(RunReport {
+                outcome: Outcome::DrivenElsewhere,
+                incident,
+            });
+        };
+        let journal = match Journal::load(
             self.store.clone(),
             self.clock.clone(),
             self.config.actor.clone(),
             id,
+            Scrubber::default(),
         )
-        .await?;
-        if !journal.incident().phase().is_open() {
-            return Err(Error::invalid_input(format!(
-                "incident {id} is {}; nothing to run",
-                journal.incident().phase()
-            )));
-        }
-        let mut drive = Drive {
-            r: self,
-            journal,
-            symptoms: symptoms.clone(),
-            evidence: EvidenceSet::new(),
-            hypotheses: Vec::new(),
-            baseline: None,
-            payloads: HashMap::new(),
-            changes: HashMap::new(),
-            would_run: Vec::new(),
-            recommendations: Vec::new(),
+        .await
+        {
+            Ok(j) => j,
+            Err(e) => {
+                self.release(&lease).await;
+                return Err(e);
+            }
         };
-        let outcome = drive.drive().await?;
+        let mut drive = Drive::new(self, journal, symptoms.clone(), Some(lease));
+        let outcome = drive.drive().await;
+        if let Some(lease) = drive.lease.take() {
+            self.release(&lease).await;
+        }
         Ok(RunReport {
-            outcome,
+            outcome: outcome?,
             incident: drive.journal.into_incident(),
         })
+    }
+
+    /// [`Runner::run`] with the symptoms recorded when the incident was opened: how any
+    /// replica continues an open incident it found in [`IncidentStore::list_open`].
+    ///
+    /// # Errors
+    /// `InvalidInput` when the incident's `Detected` event carries no symptoms (it was opened
+    /// without them: call [`Runner::run`] with them); as [`Runner::run`].
+    pub async fn resume(&self, id: IncidentId) -> Result<RunReport> {
+        let incident = self.store.load(id).await?.incident()?;
+        let Some(symptoms) = incident.symptoms().cloned() else {
+            return Err(Error::invalid_input(format!(
+                "incident {id} was opened without its symptoms; resume it with Runner::run"
+            )));
+        };
+        self.run(id, &symptoms).await
+    }
+
+    /// A person acknowledges incident `id` (from a chat command, a pager webhook, an API
+    /// call): recorded once, then the runbook's "Acknowledged – investigating" is posted and
+    /// the page acknowledged at the pager (when one was sent). Acknowledging an incident
+    /// someone already acknowledged changes nothing. It does not wait for the replica driving
+    /// the incident.
+    ///
+    /// # Errors
+    /// `InvalidInput` when the incident is resolved or closed; the store's errors.
+    pub async fn acknowledge(&self, id: IncidentId, by: &str) -> Result<Incident> {
+        let journal = Journal::load(
+            self.store.clone(),
+            self.clock.clone(),
+            by.to_owned(),
+            id,
+            Scrubber::default(),
+        )
+        .await?;
+        let mut drive = Drive::new(self, journal, Symptoms::default(), None);
+        drive.acknowledge(by.to_owned()).await?;
+        Ok(drive.journal.into_incident())
+    }
+
+    async fn release(&self, lease: &Lease) {
+        if let Err(e) = self.store.release_lease(lease).await {
+            tracing::warn!(key = %lease.key, error = %e, "could not release a lease; it lapses on its own");
+        }
     }
 
     fn playbook(&self, name: &str) -> Option<&Arc<dyn Playbook>> {
@@ -288,6 +386,11 @@ struct Drive<'r> {
     changes: HashMap<IdempotencyKey, VariableChange>,
     would_run: Vec<Action>,
     recommendations: Vec<String>,
+    /// The incident's lease, while this run drives it, and when it was last renewed.
+    lease: Option<Lease>,
+    renewed_at: Timestamp,
+    /// The queued messages this run delivers: those it queued, and those a stopped run left.
+    mine: BTreeSet<u32>,
 }
 
 /// What trying one mitigation led to.
@@ -295,6 +398,27 @@ enum Tried {
     Resolved(Outcome),
     Stop(Outcome),
     Next,
+}
+
+impl<'r> Drive<'r> {
+    fn new(r: &'r Runner, journal: Journal, symptoms: Symptoms, lease: Option<Lease>) -> Self {
+        let renewed_at = r.clock.now();
+        Self {
+            r,
+            journal,
+            symptoms,
+            evidence: EvidenceSet::new(),
+            hypotheses: Vec::new(),
+            baseline: None,
+            payloads: HashMap::new(),
+            changes: HashMap::new(),
+            would_run: Vec::new(),
+            recommendations: Vec::new(),
+            lease,
+            renewed_at,
+            mine: BTreeSet::new(),
+        }
+    }
 }
 
 impl Drive<'_> {
@@ -310,6 +434,7 @@ impl Drive<'_> {
             },
             clock: self.r.clock.as_ref(),
             wait: &self.r.config.rollback_wait,
+            fingerprints: &self.r.fingerprints,
         }
     }
 
@@ -331,6 +456,15 @@ impl Drive<'_> {
     }
 
     async fn drive(&mut self) -> Result<Outcome> {
+        // What a stopped run queued and did not deliver goes out first, in order.
+        self.deliver_leftovers().await?;
+        if !self.incident().phase().is_open() {
+            let (root_cause, mitigation) = self.incident().resolution().unwrap_or_default();
+            return Ok(Outcome::Resolved {
+                root_cause: root_cause.to_owned(),
+                mitigation: mitigation.to_owned(),
+            });
+        }
         self.start().await?;
         if let Some(outcome) = self.resume_interrupted().await? {
             return Ok(outcome);

@@ -2,14 +2,15 @@
 //! runbook's monitoring window, then the resolution criteria.
 
 use super::messages::Outgoing;
-use super::{Drive, Outcome, Tried};
+use super::{Drive, Outcome, Tried, UnmeasuredCriteria};
 use crate::clock::{to_chrono, to_std};
 use crate::comms::format::{duration_long, duration_short};
 use crate::error::Result;
 use crate::incident::EventKind;
-use crate::model::{Action, Hypothesis, Role, StatusPageStatus, TimeWindow};
+use crate::model::{Action, Hypothesis, StatusPageStatus, TimeWindow};
 use crate::model::{Check, Verification};
 use crate::playbook::verify::{check_round, quantile};
+use crate::severity::PagingMode;
 
 impl Drive<'_> {
     /// Polls the verification; on success monitors and resolves, on failure escalates and
@@ -24,19 +25,20 @@ impl Drive<'_> {
         if !passed {
             return self.relapse(action, summary).await;
         }
-        self.journal
-            .push(EventKind::MitigationVerified {
+        self.commit(
+            vec![EventKind::MitigationVerified {
                 summary: summary.clone(),
-            })
-            .await?;
-        self.post(Outgoing::MitigationApplied {
-            action: action.kind.clone(),
-            status: summary,
-            monitor_for: self.r.config.monitor_for,
-        })
+            }],
+            vec![
+                Outgoing::MitigationApplied {
+                    action: action.kind.clone(),
+                    status: summary,
+                    monitor_for: self.r.config.monitor_for,
+                },
+                Outgoing::StatusPage(StatusPageStatus::Monitoring),
+            ],
+        )
         .await?;
-        self.post(Outgoing::StatusPage(StatusPageStatus::Monitoring))
-            .await?;
         self.monitor_and_resolve(action, hypothesis, verification)
             .await
     }
@@ -50,6 +52,7 @@ impl Drive<'_> {
         let mut last_failures: Vec<String> = Vec::new();
         loop {
             self.r.clock.sleep(verification.interval).await;
+            self.keep_lease().await?;
             rounds += 1;
             let round = check_round(
                 &self.r.providers,
@@ -118,6 +121,7 @@ impl Drive<'_> {
         let mut latencies = Vec::new();
         while self.now() - started < to_chrono(cfg.monitor_for) {
             self.r.clock.sleep(cfg.monitor_interval).await;
+            self.keep_lease().await?;
             let round = check_round(
                 &self.r.providers,
                 &checks,
@@ -197,6 +201,28 @@ impl Drive<'_> {
             None => "Latency not sampled".to_owned(),
         };
 
+        // What could not be measured: by policy a person decides, or the health checks do.
+        let unmeasured: Vec<&str> = [
+            (
+                !baseline_compared,
+                "the error rate (no error tracker, or no baseline before onset)",
+            ),
+            (!sampled, "latency (no sample)"),
+        ]
+        .into_iter()
+        .filter_map(|(missing, what)| missing.then_some(what))
+        .collect();
+        if !unmeasured.is_empty() && cfg.unmeasured == UnmeasuredCriteria::WaitForPerson {
+            return self
+                .stop_monitoring(format!(
+                    "{} could not be measured; the health checks held for {}. A person \
+                     resolves it (or set unmeasured = \"resolve_on_health\")",
+                    unmeasured.join(" and "),
+                    duration_long(watched)
+                ))
+                .await;
+        }
+
         // No user reports.
         if let Some(reports) = &self.r.user_reports {
             match reports.count_since(started).await {
@@ -238,12 +264,12 @@ impl Drive<'_> {
         } else {
             "user reports not checked (no source configured)".to_owned()
         });
-        self.journal
-            .record(vec![
-                EventKind::note(format!("resolution criteria: {}", criteria.join("; "))),
-                EventKind::resolved(root_cause.clone(), mitigation.clone()),
-            ])
-            .await?;
+        if !unmeasured.is_empty() {
+            criteria.push(format!(
+                "not measured: {} (resolved on the health checks, by policy)",
+                unmeasured.join(", ")
+            ));
+        }
         let follow_ups = self
             .r
             .playbook(&hypothesis.playbook)
@@ -254,23 +280,25 @@ impl Drive<'_> {
             .into_iter()
             .filter_map(|(held, line)| held.then_some(line))
             .collect();
-        self.post(Outgoing::Resolution {
-            current_status,
-            follow_ups,
-        })
-        .await?;
-        self.post(Outgoing::StatusPage(StatusPageStatus::Resolved))
-            .await?;
+        let mut messages = vec![
+            Outgoing::Resolution {
+                current_status,
+                follow_ups,
+            },
+            Outgoing::StatusPage(StatusPageStatus::Resolved),
+        ];
         // Only a P0/P1 was paged (the on-call engineer first).
-        let paged = self.incident().escalated_roles().contains(&Role::OnCall);
-        if paged
-            && let Some(pager) = &self.r.providers.pager
-            && let Err(e) = pager.resolve(self.incident().dedup_key()).await
-        {
-            self.journal
-                .push(EventKind::note(format!("could not resolve the page: {e}")))
-                .await?;
+        if self.incident().severity().paging() == PagingMode::PageImmediately {
+            messages.push(Outgoing::PageResolve);
         }
+        self.commit(
+            vec![
+                EventKind::note(format!("resolution criteria: {}", criteria.join("; "))),
+                EventKind::resolved(root_cause.clone(), mitigation.clone()),
+            ],
+            messages,
+        )
+        .await?;
         Ok(Tried::Resolved(Outcome::Resolved {
             root_cause,
             mitigation,

@@ -58,7 +58,10 @@ impl Drive<'_> {
     }
 
     /// [`Drive::resume_interrupted`] for one action, once its lease is held: provider state
-    /// re-read, the outcome recorded. A temporary error leaves the action started.
+    /// re-read, the outcome recorded. An action that provider state shows did not take
+    /// effect is carried out now, or, when it needs a value only the stopped run held,
+    /// withdrawn (the mitigation is then proposed again). A temporary error leaves the action
+    /// started.
     async fn reconcile_leased(&mut self, action: &Action, started_at: Timestamp) -> Result<()> {
         let reconciled = actions::reconcile(self.action_env(), action, started_at).await;
         let event = match reconciled {
@@ -66,6 +69,25 @@ impl Drive<'_> {
                 key: action.key.clone(),
                 detail,
             },
+            Ok(Reconciled::NotApplied(what)) => {
+                if action.kind.needs_payload() && !self.payloads.contains_key(&action.key) {
+                    EventKind::ActionWithdrawn {
+                        key: action.key.clone(),
+                        reason: format!(
+                            "interrupted before it took effect ({what}), and what it needs was \
+                             only in the memory of the run that stopped; proposing it again"
+                        ),
+                    }
+                } else {
+                    self.journal
+                        .push(EventKind::note(format!(
+                            "{} was interrupted before it took effect ({what}); carrying it out now",
+                            action.kind.describe()
+                        )))
+                        .await?;
+                    return self.carry_out(action).await;
+                }
+            }
             Ok(Reconciled::Failed(kind, error)) => EventKind::ActionFailed {
                 key: action.key.clone(),
                 kind,

@@ -25,7 +25,7 @@ use ir_core::model::*;
 use ir_core::model::{IncidentId, MessageKind};
 use ir_core::playbook::Providers;
 use ir_core::ports::*;
-use ir_core::runner::{Runner, RunnerConfig};
+use ir_core::runner::{AckPolicy, Runner, RunnerConfig, UnmeasuredCriteria};
 use ir_core::severity::SeverityPolicy;
 use ir_testkit::FaultyStore;
 
@@ -48,12 +48,26 @@ pub(crate) fn connection_status(
     status
 }
 
-/// The default runner configuration with `change` applied (the struct is `#[non_exhaustive]`
-/// outside `ir-core`).
+/// The scenario tests' runner configuration with `change` applied (the struct is
+/// `#[non_exhaustive]` outside `ir-core`): the defaults, except that the runner acknowledges
+/// by policy and resolves on the health checks where a criterion cannot be measured (most
+/// tests wire no error tracker); the tests of those policies set them back.
 pub(crate) fn runner_config(change: impl FnOnce(&mut RunnerConfig)) -> RunnerConfig {
     let mut config = RunnerConfig::default();
+    config.acknowledge = AckPolicy::Runner;
+    config.unmeasured = UnmeasuredCriteria::ResolveOnHealth;
     change(&mut config);
     config
+}
+
+/// The key the scenario tests' runners fingerprint values with.
+pub(crate) fn fingerprint_key() -> FingerprintKey {
+    FingerprintKey::from_secret(&secrecy::SecretString::from("scenario tests"))
+}
+
+/// The fingerprint a scenario test's runner records for `value`.
+pub(crate) fn fingerprint(value: &secrecy::SecretString) -> String {
+    fingerprint_key().fingerprint(value)
 }
 
 /// One incident, its clock and store, and what was said about it.
@@ -132,6 +146,9 @@ impl World {
             playbooks,
         )
         .with_approver(approver)
+        .with_fingerprint_key(fingerprint_key())
+        .with_config(runner_config(|_| {}))
+        .unwrap()
     }
 
     pub(crate) fn runner_with(
@@ -199,7 +216,13 @@ pub(crate) fn steps(incident: &Incident) -> Vec<&'static str> {
         .filter(|n| {
             !matches!(
                 *n,
-                "message_posted" | "escalated" | "flagged" | "note" | "recommended"
+                "message_queued"
+                    | "message_posted"
+                    | "message_failed"
+                    | "escalated"
+                    | "flagged"
+                    | "note"
+                    | "recommended"
             )
         })
         .collect()

@@ -113,6 +113,7 @@ pub async fn append_round_trips_events(store: &dyn IncidentStore) {
                 channel: "status-page".into(),
                 text: "🚨 line one\nline two".into(),
                 provider_id: None,
+                queued: None,
             },
         ),
         Event::new(
