@@ -16,7 +16,7 @@ use ir_core::memory::{InMemoryChat, InMemoryIncidentStore, InMemoryPager, InMemo
 use ir_core::model::{Deployment, DeploymentId, DeploymentStatus, LogLine};
 use ir_core::playbook::{Providers, Symptoms};
 use ir_core::ports::{AutoApprove, IncidentStore, LogStream};
-use ir_core::runner::{Outcome, Runner};
+use ir_core::runner::{Outcome, Runner, RunnerConfig, UnmeasuredCriteria};
 use ir_testkit::{InMemoryLogs, InMemoryPlatform, InMemoryVariables, ScriptedHealthProbe};
 
 #[tokio::main(flavor = "current_thread")]
@@ -96,7 +96,14 @@ async fn main() -> Result<(), Box<dyn Error>> {
         Arc::new(clock.clone()),
         ir_core::scenarios::builtin(),
     )
-    .with_approver(Arc::new(AutoApprove::new("on-call")));
+    .with_approver(Arc::new(AutoApprove::new("on-call")))
+    // This service wires no error tracker: the runner resolves on the health checks (and says
+    // the error rate was not measured) instead of waiting for a person.
+    .with_config({
+        let mut config = RunnerConfig::default();
+        config.unmeasured = UnmeasuredCriteria::ResolveOnHealth;
+        config
+    })?;
     let report = runner.run(opened.id, &Symptoms::new(signals)).await?;
 
     for message in chat.messages() {
