@@ -81,7 +81,7 @@ pub enum Observation {
 impl Observation {
     /// The observation with credentials scrubbed from every piece of text that came from the
     /// world: log lines and their attributes, log signatures' templates and example lines,
-    /// health-check bodies, CI log excerpts, error-tracker
+    /// health-check bodies and URLs, CI log excerpts, error-tracker
     /// titles and culprits (see [`crate::redact`]).
     pub fn redacted(mut self) -> Self {
         use crate::redact::redact_in_place;
@@ -95,7 +95,12 @@ impl Observation {
                 }
             }
             Observation::LogSignatures(signatures) => signatures.redact(),
-            Observation::Health(report) => redact_in_place(&mut report.body_excerpt),
+            Observation::Health(report) => {
+                redact_in_place(&mut report.body_excerpt);
+                if let std::borrow::Cow::Owned(url) = crate::redact::redact_url(&report.url) {
+                    report.url = url;
+                }
+            }
             Observation::FailedRuns(runs) => {
                 for job in runs.iter_mut().flat_map(|(_, jobs)| jobs.iter_mut()) {
                     if let Some(excerpt) = &mut job.log_excerpt {
