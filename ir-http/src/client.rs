@@ -342,6 +342,15 @@ impl Response {
     pub fn describe_body(&self) -> String {
         describe_body(&self.headers, &self.body)
     }
+
+    /// [`describe_body`](Self::describe_body) with `secrets` scrubbed from the whole body
+    /// before it is cut, so a value the description would cut in half (and so no longer
+    /// recognise) never shows. For answers to requests that carried a secret the provider may
+    /// echo (a routing key, a variable's value).
+    pub fn describe_body_without(&self, secrets: &ir_core::redact::Secrets) -> String {
+        let text = String::from_utf8_lossy(&self.body);
+        describe_text(&self.headers, &secrets.scrub(&text), self.body.len())
+    }
 }
 
 impl fmt::Debug for Response {
@@ -357,7 +366,12 @@ impl fmt::Debug for Response {
 }
 
 fn describe_body(headers: &HeaderMap, body: &[u8]) -> String {
-    let text = String::from_utf8_lossy(body);
+    describe_text(headers, &String::from_utf8_lossy(body), body.len())
+}
+
+/// [`describe_body`] of a body already decoded (and perhaps scrubbed) to `text`, `len` bytes
+/// long as received.
+fn describe_text(headers: &HeaderMap, text: &str, len: usize) -> String {
     let trimmed = text.trim();
     if trimmed.is_empty() {
         return "an empty body".to_owned();
@@ -371,8 +385,8 @@ fn describe_body(headers: &HeaderMap, body: &[u8]) -> String {
         || trimmed.to_ascii_lowercase().starts_with("<html");
     if looks_html {
         return match html_title(trimmed) {
-            Some(title) => format!("an HTML page titled \"{title}\" ({} bytes)", body.len()),
-            None => format!("an HTML page ({} bytes)", body.len()),
+            Some(title) => format!("an HTML page titled \"{title}\" ({len} bytes)"),
+            None => format!("an HTML page ({len} bytes)"),
         };
     }
     let first_line: String = trimmed
@@ -382,7 +396,7 @@ fn describe_body(headers: &HeaderMap, body: &[u8]) -> String {
         .chars()
         .take(200)
         .collect();
-    format!("\"{first_line}\" ({} bytes)", body.len())
+    format!("\"{first_line}\" ({len} bytes)")
 }
 
 fn html_title(html: &str) -> Option<String> {
@@ -926,6 +940,30 @@ mod tests {
         }
         let err = answer(502, false).status_error("Bad Gateway");
         assert!(err.is_some_and(|e| e.may_have_taken_effect()));
+    }
+
+    #[test]
+    fn describe_body_without_scrubs_before_cutting() {
+        let key = "R0UTINGKEY0000000000000000000042";
+        let secrets = ir_core::redact::Secrets::new();
+        assert!(secrets.add(&SecretString::from(key)));
+        // The key straddles the 200th character: cut first, it would no longer be recognised.
+        let body = format!("{}{key} tail", "x".repeat(190));
+        let response = Response::from_parts(
+            "test",
+            "trigger",
+            StatusCode::BAD_REQUEST,
+            HeaderMap::new(),
+            body.clone(),
+        );
+        assert!(response.describe_body().contains(&key[..10]));
+        let shown = response.describe_body_without(&secrets);
+        assert!(!shown.contains(&key[..10]), "{shown}");
+        assert!(shown.contains("<redacted>"), "{shown}");
+        assert!(
+            shown.ends_with(&format!("({} bytes)", body.len())),
+            "{shown}"
+        );
     }
 
     #[test]

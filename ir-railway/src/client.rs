@@ -6,8 +6,10 @@
 
 use std::fmt;
 
+use ir_core::redact::Secrets;
 use ir_core::{ErrorKind, Result};
 use ir_http::{HttpClient, Request, Response};
+use secrecy::SecretString;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
@@ -91,14 +93,20 @@ impl RailwayClient {
     }
 
     /// [`execute`](Self::execute) for a request carrying `secret`: any error message the
-    /// server sends back has each occurrence of it replaced by `<redacted>`.
+    /// server sends back has it replaced by `<redacted>`, in any form
+    /// [`Secrets`] recognises (as sent, JSON-escaped, URL-encoded, base64).
     pub(crate) async fn execute_with_secret<T: DeserializeOwned + Send>(
         &self,
         op: &Operation,
         variables: Map<String, Value>,
         idempotent: bool,
-        secret: Option<&str>,
+        secret: Option<&SecretString>,
     ) -> Result<T> {
+        // The value is known and exact: scrubbed whatever its length.
+        let secrets = Secrets::with_min_len(1);
+        if let Some(secret) = secret {
+            secrets.add(secret);
+        }
         let body = serde_json::json!({
             "query": op.document,
             "operationName": op.name,
@@ -111,7 +119,7 @@ impl RailwayClient {
         // Each answer is parsed once: `decode` says both what it holds and whether it is an
         // outage (`Unavailable` under 200), which `ir_http` then retries when idempotent.
         self.http
-            .send_and_read(request, |response| decode(&response, op, secret))
+            .send_and_read(request, |response| decode(&response, op, &secrets))
             .await
     }
 }
@@ -154,8 +162,8 @@ impl GraphqlError {
 /// once.
 ///
 /// For an operation that [carries secrets](Operation::carries_secrets) no error quotes the
-/// answer (no body excerpt, no parser error, whose text can repeat a value), and `secret` is
-/// blanked out of the server's messages.
+/// answer (no body excerpt, no parser error, whose text can repeat a value), and `secrets`
+/// are blanked out of the server's messages.
 ///
 /// A 2xx answer to a request that is not idempotent (rollback, redeploy, restart, a variable
 /// change) that cannot be read (cut off, not GraphQL, the wrong shape) or that reports an
@@ -164,7 +172,7 @@ impl GraphqlError {
 pub(crate) fn decode<T: DeserializeOwned>(
     response: &Response,
     op: &Operation,
-    secret: Option<&str>,
+    secrets: &Secrets,
 ) -> Result<T> {
     let root_field = op.root_field;
     let unreadable = |message: String| response.protocol_error(message);
@@ -203,7 +211,7 @@ pub(crate) fn decode<T: DeserializeOwned>(
             ));
         }
     };
-    let messages = |errors: &[GraphqlError]| redact(messages(errors), secret);
+    let messages = |errors: &[GraphqlError]| secrets.scrub(&messages(errors)).into_owned();
     if !response.is_success() {
         let message = errors.as_deref().map_or_else(describe_body, messages);
         return Err(response
@@ -227,24 +235,6 @@ pub(crate) fn decode<T: DeserializeOwned>(
             e,
         )
     })
-}
-
-/// `text` with every occurrence of `secret` (as sent, quoted as JSON, or escaped as JSON)
-/// replaced by `<redacted>`.
-fn redact(text: String, secret: Option<&str>) -> String {
-    let Some(secret) = secret.filter(|s| !s.is_empty()) else {
-        return text;
-    };
-    let quoted = serde_json::to_string(secret).unwrap_or_default();
-    let escaped = quoted
-        .strip_prefix('"')
-        .and_then(|q| q.strip_suffix('"'))
-        .unwrap_or_default()
-        .to_owned();
-    [quoted, escaped, secret.to_owned()]
-        .iter()
-        .filter(|form| !form.is_empty())
-        .fold(text, |text, form| text.replace(form.as_str(), "<redacted>"))
 }
 
 /// The messages of up to three errors, joined.
@@ -330,6 +320,10 @@ mod tests {
     use http::StatusCode;
     use http::header::HeaderMap;
 
+    fn none() -> Secrets {
+        Secrets::new()
+    }
+
     /// An answer to a rollback (a request that is not idempotent).
     fn response(status: u16, body: &str) -> Response {
         Response::from_parts(
@@ -343,7 +337,7 @@ mod tests {
     }
 
     fn kind_of(status: u16, body: &str) -> ErrorKind {
-        decode::<bool>(&response(status, body), &gql::DEPLOYMENT_ROLLBACK, None)
+        decode::<bool>(&response(status, body), &gql::DEPLOYMENT_ROLLBACK, &none())
             .map(|_| ErrorKind::Protocol)
             .unwrap_or_else(|e| e.kind())
     }
@@ -399,7 +393,7 @@ mod tests {
             {"message":"Two Factor Authentication Required","extensions":{"workspaceName":"Acme"}},
             {"message":"b"},{"message":"c"},{"message":"d"},{"message":"e"}]}"#;
         let err =
-            decode::<bool>(&response(200, body), &gql::DEPLOYMENT_ROLLBACK, None).unwrap_err();
+            decode::<bool>(&response(200, body), &gql::DEPLOYMENT_ROLLBACK, &none()).unwrap_err();
         assert_eq!(
             err.message(),
             "Two Factor Authentication Required (workspace Acme); b; c (and 2 more)"
@@ -431,14 +425,14 @@ mod tests {
         let ok = decode::<bool>(
             &response(200, r#"{"data":{"deploymentRollback":true}}"#),
             &gql::DEPLOYMENT_ROLLBACK,
-            None,
+            &none(),
         );
         assert!(matches!(ok, Ok(true)));
         // An empty `errors` list is no error.
         let ok = decode::<bool>(
             &response(200, r#"{"data":{"deploymentRollback":true},"errors":[]}"#),
             &gql::DEPLOYMENT_ROLLBACK,
-            None,
+            &none(),
         );
         assert!(matches!(ok, Ok(true)));
     }
@@ -446,33 +440,34 @@ mod tests {
     #[test]
     fn a_cut_off_answer_to_a_mutation_may_have_taken_effect() {
         let cut = r#"{"data":{"deploymentRollback":tr"#;
-        let err = decode::<bool>(&response(200, cut), &gql::DEPLOYMENT_ROLLBACK, None).unwrap_err();
+        let err =
+            decode::<bool>(&response(200, cut), &gql::DEPLOYMENT_ROLLBACK, &none()).unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Protocol);
         assert!(err.may_have_taken_effect(), "{err:?}");
         assert!(err.to_string().contains("re-read the state"), "{err}");
         let err = decode::<bool>(
             &response(200, r#"{"data":{"deploymentRollback":"yes"}}"#),
             &gql::DEPLOYMENT_ROLLBACK,
-            None,
+            &none(),
         )
         .unwrap_err();
         assert!(err.may_have_taken_effect(), "{err:?}");
         // Railway failing on its side under 200: an outage, and the rollback may have started.
-        let err =
-            decode::<bool>(&response(200, INTERNAL), &gql::DEPLOYMENT_ROLLBACK, None).unwrap_err();
+        let err = decode::<bool>(&response(200, INTERNAL), &gql::DEPLOYMENT_ROLLBACK, &none())
+            .unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Unavailable);
         assert!(err.may_have_taken_effect(), "{err:?}");
         // A refusal did nothing.
         let err = decode::<bool>(
             &response(200, r#"{"errors":[{"message":"Not Authorized"}]}"#),
             &gql::DEPLOYMENT_ROLLBACK,
-            None,
+            &none(),
         )
         .unwrap_err();
         assert!(!err.may_have_taken_effect(), "{err:?}");
         // A query repeats harmlessly: nothing to reconcile.
         let query = response(200, cut).with_idempotent_request(true);
-        let err = decode::<bool>(&query, &gql::DEPLOYMENT, None).unwrap_err();
+        let err = decode::<bool>(&query, &gql::DEPLOYMENT, &none()).unwrap_err();
         assert!(!err.may_have_taken_effect(), "{err:?}");
         assert!(!err.to_string().contains("taken effect"), "{err}");
     }
@@ -520,7 +515,7 @@ mod tests {
         let err = decode::<bool>(
             &response(403, "<!DOCTYPE html><title>Access denied</title>"),
             &gql::DEPLOYMENT_ROLLBACK,
-            None,
+            &none(),
         )
         .unwrap_err();
         assert_eq!(err.kind(), ErrorKind::PermissionDenied);
@@ -531,7 +526,7 @@ mod tests {
                 r#"{"errors":[{"message":"Unknown argument \"foo\""}]}"#,
             ),
             &gql::DEPLOYMENT_ROLLBACK,
-            None,
+            &none(),
         )
         .unwrap_err();
         assert_eq!(err.kind(), ErrorKind::InvalidInput);
@@ -539,17 +534,23 @@ mod tests {
     }
 
     #[test]
-    fn redact_blanks_every_form_of_the_secret() {
-        let secret = Some(r#"pa"ss"#);
+    fn the_secret_is_blanked_in_every_form_the_server_echoes() {
+        let secrets = Secrets::with_min_len(1);
+        secrets.add(&SecretString::from(r#"pa"ss"#));
+        // A GraphQL validation error repeating the variables sent, JSON-escaped in the message.
+        let body = r#"{"errors":[{"message":"Variable \"$input\" got invalid value {\"value\":\"pa\\\"ss\"}; raw pa\"ss"}]}"#;
+        let err = decode::<bool>(
+            &response(200, body).with_idempotent_request(true),
+            &gql::VARIABLE_UPSERT,
+            &secrets,
+        )
+        .unwrap_err();
+        assert!(!err.message().contains("pa\"ss"), "{err}");
+        assert!(!err.message().contains(r#"pa\"ss"#), "{err}");
         assert_eq!(
-            redact(
-                r#"value: "pa\"ss", raw pa"ss, bare pa\"ss"#.to_owned(),
-                secret
-            ),
-            "value: <redacted>, raw <redacted>, bare <redacted>"
+            err.message(),
+            r#"Variable "$input" got invalid value {"value":"<redacted>"}; raw <redacted>"#
         );
-        assert_eq!(redact("untouched".to_owned(), Some("")), "untouched");
-        assert_eq!(redact("untouched".to_owned(), None), "untouched");
     }
 
     #[test]

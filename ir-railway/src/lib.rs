@@ -87,5 +87,9 @@ mod logs;
 mod variables;
 mod wire;
 
+// The fuzz targets' entry points (the repository's `fuzz/` crate); not part of the API.
+#[doc(hidden)]
+pub mod fuzzing;
+
 pub use client::RailwayClient;
 pub use config::{DEFAULT_BASE_URL, RailwayConfig, RailwayConfigBuilder, RailwayToken};
