@@ -104,9 +104,9 @@ pub struct Error {
     provider: Option<Cow<'static, str>>,
     operation: Option<Cow<'static, str>>,
     status: Option<u16>,
+    effect_unknown: bool,
     message: String,
     retry_after: Option<Duration>,
-    effect_unknown: bool,
     #[source]
     source: Option<BoxError>,
 }
@@ -125,9 +125,9 @@ impl Error {
             provider: None,
             operation: None,
             status: None,
+            effect_unknown: false,
             message: message.into(),
             retry_after: None,
-            effect_unknown: false,
             source: None,
         }
     }
@@ -147,12 +147,6 @@ impl Error {
     /// Records the HTTP status the provider answered with.
     pub fn with_status(mut self, status: u16) -> Self {
         self.status = Some(status);
-        self
-    }
-
-    /// Records how long the provider asked us to wait.
-    pub fn with_retry_after(mut self, after: Duration) -> Self {
-        self.retry_after = Some(after);
         self
     }
 
@@ -189,6 +183,12 @@ impl Error {
     /// [`may_have_taken_effect`]: Self::may_have_taken_effect
     pub fn with_effect_unknown(mut self) -> Self {
         self.effect_unknown = true;
+        self
+    }
+
+    /// Records how long the provider asked us to wait.
+    pub fn with_retry_after(mut self, after: Duration) -> Self {
+        self.retry_after = Some(after);
         self
     }
 
@@ -229,10 +229,6 @@ impl Error {
     }
 
     /// Whether a retry of the same call can help.
-    ///
-    /// A temporary error that [may have taken effect](Self::may_have_taken_effect) is still
-    /// temporary (the provider may answer the next call), but the same call must not be
-    /// repeated before the state is read back.
     pub fn is_temporary(&self) -> bool {
         self.kind.is_temporary()
     }
@@ -240,7 +236,9 @@ impl Error {
     /// Whether the failed request may have taken effect all the same (see
     /// [`with_effect_unknown`](Self::with_effect_unknown)): the caller must reconcile against
     /// the provider's state instead of recording a failure, and must not repeat the request
-    /// before it has.
+    /// before it has. Such an error can still be [temporary](Self::is_temporary) (the
+    /// provider may answer the next call); that permits a call that reads the state, not a
+    /// repeat of this one.
     pub fn may_have_taken_effect(&self) -> bool {
         self.effect_unknown
     }
@@ -315,12 +313,12 @@ impl fmt::Debug for Error {
         if let Some(s) = &self.status {
             d.field("status", s);
         }
+        if self.effect_unknown {
+            d.field("may_have_taken_effect", &true);
+        }
         d.field("message", &self.message);
         if let Some(r) = &self.retry_after {
             d.field("retry_after", r);
-        }
-        if self.effect_unknown {
-            d.field("may_have_taken_effect", &true);
         }
         if let Some(s) = &self.source {
             d.field("source", s);
