@@ -32,7 +32,7 @@ use std::borrow::Cow;
 use std::fmt;
 use std::sync::{Arc, LazyLock, PoisonError, RwLock};
 
-use aho_corasick::{AhoCorasick, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use base64::Engine as _;
 use regex::Regex;
 use secrecy::{ExposeSecret, SecretString};
@@ -445,8 +445,11 @@ impl Matcher {
             .collect();
         forms.sort_unstable();
         forms.dedup();
+        // A contiguous NFA: quick to build (a set is rebuilt on every `add`, and an adapter
+        // builds one per error) and quick enough on the short texts a timeline holds.
         let automaton = match AhoCorasick::builder()
             .match_kind(MatchKind::Standard)
+            .kind(Some(AhoCorasickKind::ContiguousNFA))
             .build(&forms)
         {
             Ok(automaton) => Automaton::Ready(automaton),

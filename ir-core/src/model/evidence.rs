@@ -182,3 +182,28 @@ pub struct Hypothesis {
     /// Evidence that lowered it.
     pub contradicting: Vec<EvidenceId>,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_health_report_read_back_is_redacted_too() {
+        // A report deserialized from an older timeline, or edited after it was built, has
+        // its URL masked and its body scrubbed when it becomes evidence.
+        let mut report = HealthReport::answered("/health", 500, std::time::Duration::ZERO, "");
+        report.url = "https://www.example.com/health?token=t0k3n&x=1".to_owned();
+        report.body_excerpt = "connect postgres://app:hunter2@db/web".to_owned();
+        let Observation::Health(shown) = Observation::Health(report).redacted() else {
+            unreachable!("the variant is kept");
+        };
+        assert_eq!(
+            shown.url,
+            "https://www.example.com/health?token=<redacted>&x=1"
+        );
+        assert_eq!(
+            shown.body_excerpt,
+            "connect postgres://app:<redacted>@db/web"
+        );
+    }
+}
