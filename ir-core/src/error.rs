@@ -82,7 +82,8 @@ impl fmt::Display for ErrorKind {
 ///
 /// `Display` is one line: `provider operation: kind (status): message`, for example
 /// `railway deploymentRollback: permission denied (HTTP 403): Not Authorized`. It never repeats
-/// the text of its source; walk [`std::error::Error::source`] for that.
+/// the text of its source; walk [`std::error::Error::source`] for that. An error that
+/// [may have taken effect](Error::may_have_taken_effect) says so at the end.
 ///
 /// ```
 /// use ir_core::{Error, ErrorKind};
@@ -103,11 +104,18 @@ pub struct Error {
     provider: Option<Cow<'static, str>>,
     operation: Option<Cow<'static, str>>,
     status: Option<u16>,
+    effect_unknown: bool,
     message: String,
     retry_after: Option<Duration>,
     #[source]
     source: Option<BoxError>,
 }
+
+/// What `Display` adds to an error [marked](Error::with_effect_unknown) as possibly having
+/// taken effect: the request may have done its work before its answer was lost, so the state
+/// must be read back before repeating it.
+pub const MAY_HAVE_TAKEN_EFFECT: &str = "the request is not idempotent and may have taken \
+     effect: re-read the state before repeating it";
 
 impl Error {
     /// A new error of `kind` with a human-readable message (the service's own words where there are any).
@@ -117,6 +125,7 @@ impl Error {
             provider: None,
             operation: None,
             status: None,
+            effect_unknown: false,
             message: message.into(),
             retry_after: None,
             source: None,
@@ -138,6 +147,42 @@ impl Error {
     /// Records the HTTP status the provider answered with.
     pub fn with_status(mut self, status: u16) -> Self {
         self.status = Some(status);
+        self
+    }
+
+    /// Marks a failed request that may nonetheless have taken effect: a request that is not
+    /// idempotent (a rollback, a variable change) reached, or may have reached, the provider,
+    /// and its answer was lost (a timeout after sending, the connection lost while reading the
+    /// answer, a success answer cut off or unreadable, a gateway error). Then
+    /// [`may_have_taken_effect`] is `true`, and `Display` ends with
+    /// [`MAY_HAVE_TAKEN_EFFECT`] so a person reading the line learns the same;
+    /// [`message`](Self::message) stays the service's own words.
+    ///
+    /// Such an error is neither a success nor a failure: read the provider's state back
+    /// (reconcile) before recording either, and never repeat the request blindly, even when
+    /// the error [is temporary](Self::is_temporary).
+    ///
+    /// ```
+    /// use ir_core::{Error, ErrorKind};
+    ///
+    /// let err = Error::timeout("no answer within 30 s (1 attempt; not repeated)")
+    ///     .with_provider("railway")
+    ///     .with_operation("deploymentRollback")
+    ///     .with_effect_unknown();
+    /// assert!(err.may_have_taken_effect());
+    /// assert_eq!(err.kind(), ErrorKind::Timeout);
+    /// assert_eq!(
+    ///     err.to_string(),
+    ///     "railway deploymentRollback: timed out: no answer within 30 s (1 attempt; not repeated); \
+    ///      the request is not idempotent and may have taken effect: re-read the state before \
+    ///      repeating it"
+    /// );
+    /// assert!(!Error::timeout("connect timed out").may_have_taken_effect());
+    /// ```
+    ///
+    /// [`may_have_taken_effect`]: Self::may_have_taken_effect
+    pub fn with_effect_unknown(mut self) -> Self {
+        self.effect_unknown = true;
         self
     }
 
@@ -188,6 +233,16 @@ impl Error {
         self.kind.is_temporary()
     }
 
+    /// Whether the failed request may have taken effect all the same (see
+    /// [`with_effect_unknown`](Self::with_effect_unknown)): the caller must reconcile against
+    /// the provider's state instead of recording a failure, and must not repeat the request
+    /// before it has. Such an error can still be [temporary](Self::is_temporary) (the
+    /// provider may answer the next call); that permits a call that reads the state, not a
+    /// repeat of this one.
+    pub fn may_have_taken_effect(&self) -> bool {
+        self.effect_unknown
+    }
+
     /// Shorthand for `Error::new(ErrorKind::InvalidInput, message)`.
     pub fn invalid_input(message: impl Into<String>) -> Self {
         Self::new(ErrorKind::InvalidInput, message)
@@ -234,6 +289,10 @@ impl fmt::Display for Error {
         if !self.message.is_empty() {
             write!(f, ": {}", self.message)?;
         }
+        if self.effect_unknown {
+            let separator = if self.message.is_empty() { ": " } else { "; " };
+            write!(f, "{separator}{MAY_HAVE_TAKEN_EFFECT}")?;
+        }
         if let Some(after) = self.retry_after {
             write!(f, " (retry after {}s)", after.as_secs_f64())?;
         }
@@ -253,6 +312,9 @@ impl fmt::Debug for Error {
         }
         if let Some(s) = &self.status {
             d.field("status", s);
+        }
+        if self.effect_unknown {
+            d.field("may_have_taken_effect", &true);
         }
         d.field("message", &self.message);
         if let Some(r) = &self.retry_after {
@@ -300,6 +362,34 @@ mod tests {
         assert!(ErrorKind::Unavailable.is_temporary());
         assert!(!ErrorKind::Unauthenticated.is_temporary());
         assert!(!ErrorKind::Conflict.is_temporary());
+    }
+
+    #[test]
+    fn effect_unknown_is_a_flag_shown_by_display() {
+        let plain = Error::new(ErrorKind::Unavailable, "connection lost");
+        assert!(!plain.may_have_taken_effect());
+        assert!(!plain.to_string().contains("taken effect"));
+        let err = plain.with_effect_unknown().with_effect_unknown();
+        assert!(err.may_have_taken_effect());
+        assert_eq!(err.message(), "connection lost");
+        assert_eq!(
+            err.to_string(),
+            format!("unavailable: connection lost; {MAY_HAVE_TAKEN_EFFECT}")
+        );
+        assert!(format!("{err:?}").contains("may_have_taken_effect: true"));
+        let bare = Error::new(ErrorKind::Timeout, "").with_effect_unknown();
+        assert_eq!(
+            bare.to_string(),
+            format!("timed out: {MAY_HAVE_TAKEN_EFFECT}")
+        );
+        // The flag survives the builder calls that follow it.
+        let err = Error::timeout("x")
+            .with_effect_unknown()
+            .with_provider("railway")
+            .with_status(200)
+            .with_retry_after(Duration::from_secs(1));
+        assert!(err.may_have_taken_effect());
+        assert!(err.to_string().ends_with("repeating it (retry after 1s)"));
     }
 
     #[test]

@@ -102,7 +102,6 @@ pub struct Request {
     headers: HeaderMap,
     body: Option<Bytes>,
     idempotent: bool,
-    outage: Option<fn(&Response) -> bool>,
 }
 
 impl Request {
@@ -120,7 +119,6 @@ impl Request {
             headers: HeaderMap::new(),
             body: None,
             idempotent,
-            outage: None,
         }
     }
 
@@ -146,19 +144,6 @@ impl Request {
     pub fn with_idempotent(mut self, idempotent: bool) -> Self {
         self.idempotent = idempotent;
         self
-    }
-
-    /// Names answers whose status hides an outage, such as a GraphQL server's HTTP 200 whose
-    /// body reports an internal error: an answer `is_outage` accepts is retried like a 503,
-    /// so only when the request is idempotent. The last such answer is still returned.
-    pub fn with_outage_answer(mut self, is_outage: fn(&Response) -> bool) -> Self {
-        self.outage = Some(is_outage);
-        self
-    }
-
-    /// Whether `response` is an outage by [`with_outage_answer`](Self::with_outage_answer).
-    pub(crate) fn is_outage(&self, response: &Response) -> bool {
-        self.outage.is_some_and(|is_outage| is_outage(response))
     }
 
     /// Adds a header.
@@ -225,6 +210,7 @@ pub struct Response {
     headers: HeaderMap,
     body: Bytes,
     received_at: DateTime<Utc>,
+    idempotent: bool,
 }
 
 impl Response {
@@ -243,7 +229,16 @@ impl Response {
             headers,
             body: body.into(),
             received_at: Utc::now(),
+            idempotent: true,
         }
+    }
+
+    /// Marks what request this answers (for adapters' unit tests; a response from
+    /// [`HttpClient`] knows it): an answer to a request that is not idempotent makes errors
+    /// that [may have taken effect](Self::error).
+    pub fn with_idempotent_request(mut self, idempotent: bool) -> Self {
+        self.idempotent = idempotent;
+        self
     }
 
     /// The status.
@@ -300,6 +295,12 @@ impl Response {
 
     /// An error of `kind` about this response, carrying provider, operation, status and (for
     /// `RateLimited`) the wait the server asked for.
+    ///
+    /// When the request is not idempotent and the answer leaves open whether it did its work,
+    /// the error is [marked](ir_core::Error::with_effect_unknown) as possibly having taken
+    /// effect: a `500`, `502` or `504` (the server or a gateway failed while, or after,
+    /// handling it), or a 2xx that is unreadable (`Protocol`) or reports an outage
+    /// (`Unavailable`).
     pub fn error(&self, kind: ErrorKind, message: impl Into<String>) -> Error {
         let mut error = Error::new(kind, message)
             .with_provider(self.provider.clone())
@@ -310,7 +311,24 @@ impl Response {
                 error = error.with_retry_after(wait);
             }
         }
+        if self.leaves_effect_unknown(kind) {
+            error = error.with_effect_unknown();
+        }
         error
+    }
+
+    /// Whether an error of `kind` about this answer leaves open if the request took effect.
+    fn leaves_effect_unknown(&self, kind: ErrorKind) -> bool {
+        if self.idempotent || kind == ErrorKind::RateLimited {
+            return false;
+        }
+        matches!(
+            self.status,
+            StatusCode::INTERNAL_SERVER_ERROR
+                | StatusCode::BAD_GATEWAY
+                | StatusCode::GATEWAY_TIMEOUT
+        ) || (self.status.is_success()
+            && matches!(kind, ErrorKind::Protocol | ErrorKind::Unavailable))
     }
 
     /// A `Protocol` error about this response: the provider answered something unusable.
@@ -323,6 +341,15 @@ impl Response {
     /// whole body.
     pub fn describe_body(&self) -> String {
         describe_body(&self.headers, &self.body)
+    }
+
+    /// [`describe_body`](Self::describe_body) with `secrets` scrubbed from the whole body
+    /// before it is cut, so a value the description would cut in half (and so no longer
+    /// recognise) never shows. For answers to requests that carried a secret the provider may
+    /// echo (a routing key, a variable's value).
+    pub fn describe_body_without(&self, secrets: &ir_core::redact::Secrets) -> String {
+        let text = String::from_utf8_lossy(&self.body);
+        describe_text(&self.headers, &secrets.scrub(&text), self.body.len())
     }
 }
 
@@ -339,7 +366,12 @@ impl fmt::Debug for Response {
 }
 
 fn describe_body(headers: &HeaderMap, body: &[u8]) -> String {
-    let text = String::from_utf8_lossy(body);
+    describe_text(headers, &String::from_utf8_lossy(body), body.len())
+}
+
+/// [`describe_body`] of a body already decoded (and perhaps scrubbed) to `text`, `len` bytes
+/// long as received.
+fn describe_text(headers: &HeaderMap, text: &str, len: usize) -> String {
     let trimmed = text.trim();
     if trimmed.is_empty() {
         return "an empty body".to_owned();
@@ -353,8 +385,8 @@ fn describe_body(headers: &HeaderMap, body: &[u8]) -> String {
         || trimmed.to_ascii_lowercase().starts_with("<html");
     if looks_html {
         return match html_title(trimmed) {
-            Some(title) => format!("an HTML page titled \"{title}\" ({} bytes)", body.len()),
-            None => format!("an HTML page ({} bytes)", body.len()),
+            Some(title) => format!("an HTML page titled \"{title}\" ({len} bytes)"),
+            None => format!("an HTML page ({len} bytes)"),
         };
     }
     let first_line: String = trimmed
@@ -364,7 +396,7 @@ fn describe_body(headers: &HeaderMap, body: &[u8]) -> String {
         .chars()
         .take(200)
         .collect();
-    format!("\"{first_line}\" ({} bytes)", body.len())
+    format!("\"{first_line}\" ({len} bytes)")
 }
 
 fn html_title(html: &str) -> Option<String> {
@@ -592,6 +624,25 @@ impl HttpClient {
     /// larger than the limit). Each names provider and operation and keeps the transport
     /// error as its source.
     pub async fn send(&self, request: Request) -> Result<Response> {
+        self.send_and_read(request, Ok).await
+    }
+
+    /// [`send`](Self::send), with each final answer read by `read` (the adapter's decoding:
+    /// status and body into a value or an error), so the body is parsed once per attempt.
+    ///
+    /// A 2xx answer that `read` turns into an `Unavailable` error (a GraphQL server's HTTP
+    /// 200 whose body reports an internal error) is an outage the status does not show: it
+    /// is retried like a 503, so only when the request is idempotent, and when no retry is
+    /// left `read`'s error is returned. Throttled answers and 502/503/504 are retried before
+    /// `read` sees them, as [`send`](Self::send) does; `read` sees the last one.
+    ///
+    /// # Errors
+    /// Those of [`send`](Self::send), and whatever `read` returns.
+    pub async fn send_and_read<T, F>(&self, request: Request, read: F) -> Result<T>
+    where
+        F: FnMut(Response) -> Result<T> + Send,
+        T: Send,
+    {
         let span = tracing::info_span!(
             "http_call",
             provider = %self.inner.provider,
@@ -600,7 +651,9 @@ impl HttpClient {
             status = tracing::field::Empty,
             attempts = tracing::field::Empty,
         );
-        crate::retry::send(self, &request).instrument(span).await
+        crate::retry::send(self, &request, read)
+            .instrument(span)
+            .await
     }
 
     /// The clock every timeout and wait reads.
@@ -670,6 +723,7 @@ impl HttpClient {
             headers,
             body: body.freeze(),
             received_at: self.clock().now(),
+            idempotent: request.idempotent,
         })
     }
 
@@ -721,13 +775,15 @@ impl HttpClient {
         };
         // Unless it never left (no connection, no TLS session), a request that is not
         // idempotent may have reached the server and done its work.
-        let message = if request.is_idempotent() || is_tls_error(&e) || e.is_connect() {
-            message
+        let never_left = is_tls_error(&e) || e.is_connect();
+        let error = self
+            .error(kind, message, request)
+            .with_source(e.without_url());
+        if request.is_idempotent() || never_left {
+            error
         } else {
-            format!("{message}; {MAY_HAVE_TAKEN_EFFECT}")
-        };
-        self.error(kind, message, request)
-            .with_source(e.without_url())
+            error.with_effect_unknown()
+        }
     }
 
     /// An error of `kind` naming this client's provider and the request's operation.
@@ -737,11 +793,6 @@ impl HttpClient {
             .with_operation(request.operation.clone())
     }
 }
-
-/// What an error about a request that is not idempotent says when the request may have
-/// reached the server: the caller must read the state back before repeating it.
-pub const MAY_HAVE_TAKEN_EFFECT: &str = "the request is not idempotent and may have taken \
-     effect: re-read the state before repeating it";
 
 /// Whether a transport error is a TLS failure (bad certificate, handshake refused, a plain
 /// HTTP server behind an `https://` URL).
@@ -848,6 +899,71 @@ mod tests {
         assert!(!debug.contains("abc"), "{debug}");
         assert!(!debug.contains("hdr-value"), "{debug}");
         assert!(!debug.contains("body-value"), "{debug}");
+    }
+
+    #[test]
+    fn errors_about_answers_to_mutations_that_leave_the_effect_unknown() {
+        let answer = |status: u16, idempotent: bool| {
+            Response::from_parts(
+                "test",
+                "rollback",
+                StatusCode::from_u16(status).unwrap_or(StatusCode::IM_A_TEAPOT),
+                HeaderMap::new(),
+                "",
+            )
+            .with_idempotent_request(idempotent)
+        };
+        let rows: &[(u16, ErrorKind, bool)] = &[
+            (500, ErrorKind::Unavailable, true),
+            (502, ErrorKind::Unavailable, true),
+            (504, ErrorKind::Unavailable, true),
+            // A 503 or a 429 is a refusal before the work; a 4xx is a refusal.
+            (503, ErrorKind::Unavailable, false),
+            (429, ErrorKind::RateLimited, false),
+            (400, ErrorKind::InvalidInput, false),
+            (401, ErrorKind::Unauthenticated, false),
+            (409, ErrorKind::Conflict, false),
+            // A 2xx the adapter cannot read, or that reports an outage in its body.
+            (200, ErrorKind::Protocol, true),
+            (200, ErrorKind::Unavailable, true),
+            (200, ErrorKind::Unauthenticated, false),
+            (200, ErrorKind::InvalidInput, false),
+            (302, ErrorKind::Protocol, false),
+        ];
+        for (status, kind, unknown) in rows {
+            let err = answer(*status, false).error(*kind, "m");
+            assert_eq!(err.may_have_taken_effect(), *unknown, "{status} {kind}");
+            assert_eq!(err.message(), "m");
+            // Repeating an idempotent request is harmless: never marked.
+            let err = answer(*status, true).error(*kind, "m");
+            assert!(!err.may_have_taken_effect(), "{status} {kind}");
+        }
+        let err = answer(502, false).status_error("Bad Gateway");
+        assert!(err.is_some_and(|e| e.may_have_taken_effect()));
+    }
+
+    #[test]
+    fn describe_body_without_scrubs_before_cutting() {
+        let key = "R0UTINGKEY0000000000000000000042";
+        let secrets = ir_core::redact::Secrets::new();
+        assert!(secrets.add(&SecretString::from(key)));
+        // The key straddles the 200th character: cut first, it would no longer be recognised.
+        let body = format!("{}{key} tail", "x".repeat(190));
+        let response = Response::from_parts(
+            "test",
+            "trigger",
+            StatusCode::BAD_REQUEST,
+            HeaderMap::new(),
+            body.clone(),
+        );
+        assert!(response.describe_body().contains(&key[..10]));
+        let shown = response.describe_body_without(&secrets);
+        assert!(!shown.contains(&key[..10]), "{shown}");
+        assert!(shown.contains("<redacted>"), "{shown}");
+        assert!(
+            shown.ends_with(&format!("({} bytes)", body.len())),
+            "{shown}"
+        );
     }
 
     #[test]

@@ -62,9 +62,16 @@
 //! |---|---|
 //! | could not connect (refused, DNS, connect timeout) | always: the request never left |
 //! | `429`, or `403` with `x-ratelimit-remaining: 0` or a `Retry-After` | always: the server refused it unprocessed (waiting what the server asked, else the [throttle floor](HttpClientBuilder::with_throttle_floor) when set) |
-//! | `502`, `503`, `504` | only when the request is idempotent ([`Request::with_idempotent`]) |
+//! | `502`, `503`, `504`, or a 2xx the adapter [reads as an outage](HttpClient::send_and_read) | only when the request is idempotent ([`Request::with_idempotent`]) |
 //! | attempt timed out, connection lost mid-request | only when the request is idempotent |
 //! | anything else | never |
+//!
+//! A request that is not idempotent and failed after it may have reached the server (its
+//! attempt or the overall deadline ran out after sending, the connection was lost before the
+//! whole answer arrived) returns an error whose
+//! [`may_have_taken_effect`](ir_core::Error::may_have_taken_effect) is `true`: read the
+//! state back before recording a failure or repeating it. A refused connection or a failed
+//! TLS handshake never is (the request never left).
 //!
 //! ## Types
 //! Signatures use the [`http`] crate's `Method`, `StatusCode` and `HeaderMap`/`HeaderName`/
@@ -84,7 +91,7 @@ mod pacer;
 mod retry;
 mod status;
 
-pub use client::{Auth, HttpClient, HttpClientBuilder, MAY_HAVE_TAKEN_EFFECT, Request, Response};
+pub use client::{Auth, HttpClient, HttpClientBuilder, Request, Response};
 pub use health::{HealthProbeConfig, HealthProbeConfigBuilder, HttpHealthProbe, RedirectPolicy};
 pub use link::{Link, links, parse_links};
 pub use options::{ClientOptions, DEFAULT_USER_AGENT};

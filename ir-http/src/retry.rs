@@ -8,7 +8,7 @@
 //! |---|---|
 //! | could not connect (refused, DNS, connect timeout) | always: the request never left |
 //! | `429`, or `403` with `x-ratelimit-remaining: 0` or a `Retry-After` | always: the server refused it unprocessed; the wait is the server's (`Retry-After`, then the reset header), else the client's [throttle floor](crate::HttpClientBuilder::with_throttle_floor), never less than the backoff |
-//! | `502`, `503`, `504`, or an answer the request [calls an outage](crate::Request::with_outage_answer) | only when the request is idempotent |
+//! | `502`, `503`, `504`, or a 2xx the adapter [reads as an outage](crate::HttpClient::send_and_read) | only when the request is idempotent |
 //! | attempt timed out, connection lost mid-request | only when the request is idempotent |
 //! | anything else | never |
 
@@ -143,10 +143,20 @@ enum Verdict {
     },
 }
 
+/// What the call returns if it stops now: an attempt's outcome not yet read, or a reading.
+enum Last<T> {
+    Outcome(Attempt),
+    Read(Result<T>),
+}
+
 /// Sends `request` through `client`, attempt after attempt, until an answer is final, the
-/// attempts run out, or the next wait would pass the overall deadline. Every timeout and wait
-/// is measured on the client's clock.
-pub(crate) async fn send(client: &HttpClient, request: &Request) -> Result<Response> {
+/// attempts run out, or the next wait would pass the overall deadline; the final answer goes
+/// through `read`. Every timeout and wait is measured on the client's clock.
+pub(crate) async fn send<T>(
+    client: &HttpClient,
+    request: &Request,
+    mut read: impl FnMut(Response) -> Result<T>,
+) -> Result<T> {
     let options = client.client_options();
     let policy = options.retry_policy();
     let attempt_timeout = options.attempt_timeout();
@@ -173,15 +183,38 @@ pub(crate) async fn send(client: &HttpClient, request: &Request) -> Result<Respo
         }
         let now = clock.now();
         let cut_by_deadline = budget < attempt_timeout;
-        let Verdict::Retry {
-            reason,
-            server_wait,
-        } = verdict(&outcome, request, now, client.throttle_floor())
-        else {
-            return finish(client, request, outcome, attempt_no, cut_by_deadline);
+        let stop = |last: Last<T>, read: &mut dyn FnMut(Response) -> Result<T>| match last {
+            Last::Outcome(outcome) => {
+                finish(client, request, outcome, attempt_no, cut_by_deadline, read)
+            }
+            Last::Read(result) => result,
         };
+        let (reason, server_wait, last) =
+            match verdict(&outcome, request, now, client.throttle_floor()) {
+                Verdict::Retry {
+                    reason,
+                    server_wait,
+                } => (reason, server_wait, Last::Outcome(outcome)),
+                Verdict::Final => match outcome {
+                    // An answer that reads as an outage is retried like a 503.
+                    Attempt::Answered(response)
+                        if request.is_idempotent() && response.is_success() =>
+                    {
+                        let server_wait = retry_after(response.headers(), now);
+                        match read(response) {
+                            Err(e) if e.kind() == ErrorKind::Unavailable => (
+                                "the answer reports an outage",
+                                server_wait,
+                                Last::Read(Err(e)),
+                            ),
+                            result => return result,
+                        }
+                    }
+                    outcome => return stop(Last::Outcome(outcome), &mut read),
+                },
+            };
         if attempt_no >= policy.max_attempts() {
-            return finish(client, request, outcome, attempt_no, cut_by_deadline);
+            return stop(last, &mut read);
         }
         // The server may ask for longer than the backoff, never for less: a `Retry-After: 0`
         // or a reset time already past must not turn into retries in a tight loop.
@@ -194,7 +227,7 @@ pub(crate) async fn send(client: &HttpClient, request: &Request) -> Result<Respo
                 wait_ms = millis(wait),
                 "not retrying: the wait would pass the overall deadline"
             );
-            return finish(client, request, outcome, attempt_no, cut_by_deadline);
+            return stop(last, &mut read);
         }
         tracing::warn!(
             attempt = attempt_no,
@@ -208,44 +241,38 @@ pub(crate) async fn send(client: &HttpClient, request: &Request) -> Result<Respo
 }
 
 /// The last attempt's outcome as the call's result.
-fn finish(
+fn finish<T>(
     client: &HttpClient,
     request: &Request,
     outcome: Attempt,
     attempts: u32,
     cut_by_deadline: bool,
-) -> Result<Response> {
+    read: &mut dyn FnMut(Response) -> Result<T>,
+) -> Result<T> {
     let options = client.client_options();
     match outcome {
-        Attempt::Answered(response) => Ok(response),
+        Attempt::Answered(response) => read(response),
         Attempt::TimedOut if cut_by_deadline => {
             let total = options.retry_policy().total_timeout();
             let error = deadline_error(client, request, attempts, total);
             if request.is_idempotent() {
                 Err(error)
             } else {
-                let message = format!(
-                    "{}; the request is not idempotent and may have taken effect",
-                    error.message()
-                );
-                Err(client.error(ErrorKind::Timeout, message, request))
+                Err(error.with_effect_unknown())
             }
         }
         Attempt::TimedOut => {
             let within = human(options.attempt_timeout());
-            let message = if request.is_idempotent() {
-                format!(
-                    "no answer within {within} ({})",
-                    plural(attempts, "attempt")
-                )
+            let tries = plural(attempts, "attempt");
+            if request.is_idempotent() {
+                let message = format!("no answer within {within} ({tries})");
+                Err(client.error(ErrorKind::Timeout, message, request))
             } else {
-                format!(
-                    "no answer within {within} ({}; not repeated: the request is not \
-                     idempotent and may have taken effect)",
-                    plural(attempts, "attempt")
-                )
-            };
-            Err(client.error(ErrorKind::Timeout, message, request))
+                let message = format!("no answer within {within} ({tries}; not repeated)");
+                Err(client
+                    .error(ErrorKind::Timeout, message, request)
+                    .with_effect_unknown())
+            }
         }
         Attempt::TooLarge => Err(client.error(
             ErrorKind::Protocol,
@@ -299,11 +326,6 @@ fn verdict(
             {
                 Verdict::Retry {
                     reason: "server unavailable",
-                    server_wait: retry_after(response.headers(), now),
-                }
-            } else if idempotent && request.is_outage(response) {
-                Verdict::Retry {
-                    reason: "the answer reports an outage",
                     server_wait: retry_after(response.headers(), now),
                 }
             } else {

@@ -248,8 +248,9 @@ async fn non_idempotent_post_is_not_retried_after_a_timeout() {
     assert_eq!(err.kind(), ErrorKind::Timeout);
     assert_eq!(err.provider(), Some("test"));
     assert_eq!(err.operation(), Some("rollback"));
-    assert!(err.message().contains("not idempotent"), "{err}");
-    assert!(err.message().contains("(1 attempt;"), "{err}");
+    assert!(err.to_string().contains("not idempotent"), "{err}");
+    assert!(err.message().contains("(1 attempt; not repeated)"), "{err}");
+    assert!(err.may_have_taken_effect(), "{err:?}");
     assert_eq!(
         elapsed(&clock),
         Duration::from_millis(250),
@@ -290,6 +291,8 @@ async fn idempotent_request_is_retried_after_a_timeout() {
 
     assert_eq!(err.kind(), ErrorKind::Timeout);
     assert!(err.message().contains("3 attempts"), "{err}");
+    // Repeating it is harmless, so there is nothing to reconcile.
+    assert!(!err.may_have_taken_effect(), "{err:?}");
     // Three attempt timeouts of 250 ms and two backoff waits (250 + 500 ms), all on the
     // manual clock: retried, not given up at once.
     assert_eq!(elapsed(&clock), Duration::from_millis(1500));
@@ -448,6 +451,8 @@ async fn connect_errors_are_retried_even_for_a_post() {
 
     assert_eq!(err.kind(), ErrorKind::Unavailable);
     assert_eq!(err.message(), "could not connect to 127.0.0.1 (3 attempts)");
+    // It never left: nothing can have happened.
+    assert!(!err.may_have_taken_effect(), "{err:?}");
     assert!(std::error::Error::source(&err).is_some());
     // Two waits: 250 ms and 500 ms.
     assert_eq!(elapsed(&clock), Duration::from_millis(750));
@@ -619,7 +624,163 @@ async fn a_mutation_cut_by_the_deadline_says_it_may_have_happened() {
             .starts_with("gave up at the overall deadline of 250 ms after 1 attempt"),
         "{err}"
     );
-    assert!(err.message().ends_with("may have taken effect"), "{err}");
+    assert!(err.may_have_taken_effect(), "{err:?}");
+    assert!(
+        err.to_string()
+            .ends_with(ir_core::error::MAY_HAVE_TAKEN_EFFECT),
+        "{err}"
+    );
+}
+
+/// A server that reads each request, answers `200` with a `Content-Length` of 4096 and only
+/// the first bytes of a body, then closes the connection.
+async fn cutting_server() -> Url {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut request = Vec::new();
+                let mut buf = [0u8; 4096];
+                loop {
+                    let Ok(n) = socket.read(&mut buf).await else {
+                        return;
+                    };
+                    if n == 0 {
+                        return;
+                    }
+                    request.extend_from_slice(&buf[..n]);
+                    let text = String::from_utf8_lossy(&request).to_ascii_lowercase();
+                    if let Some(end) = text.find("\r\n\r\n") {
+                        let length = text
+                            .lines()
+                            .find_map(|l| l.strip_prefix("content-length:"))
+                            .and_then(|v| v.trim().parse::<usize>().ok())
+                            .unwrap_or(0);
+                        if request.len() >= end + 4 + length {
+                            break;
+                        }
+                    }
+                }
+                let head = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 4096\r\n\r\n";
+                let _ = socket.write_all(head.as_bytes()).await;
+                let _ = socket.write_all(br#"{"ok":tr"#).await;
+                let _ = socket.flush().await;
+            });
+        }
+    });
+    format!("http://{address}/mutate").parse().unwrap()
+}
+
+#[tokio::test]
+async fn a_mutation_whose_answer_is_cut_off_may_have_taken_effect() {
+    let url = cutting_server().await;
+    let clock = ManualClock::at(start());
+    let client = builder(options(&clock)).build().unwrap();
+
+    let err = client
+        .send(
+            Request::post(url.clone())
+                .with_operation("rollback")
+                .with_body("{}"),
+        )
+        .await
+        .unwrap_err();
+
+    assert_eq!(err.kind(), ErrorKind::Unavailable, "{err}");
+    assert!(err.may_have_taken_effect(), "{err:?}");
+    assert!(err.message().contains("lost while reading"), "{err}");
+    assert!(err.message().contains("(1 attempt)"), "not repeated: {err}");
+
+    // The same cut answer to a query: retried, and nothing to reconcile.
+    let err = client
+        .send(Request::get(url).with_operation("query"))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Unavailable, "{err}");
+    assert!(!err.may_have_taken_effect(), "{err:?}");
+    assert!(err.message().contains("(4 attempts)"), "{err}");
+}
+
+/// What a GraphQL-like adapter reads from an answer: `outage` under 200 is its server failing.
+fn read_outage(response: ir_http::Response) -> ir_core::Result<String> {
+    let body = String::from_utf8_lossy(response.body()).into_owned();
+    if body == "outage" {
+        Err(response.error(ErrorKind::Unavailable, "the server failed"))
+    } else {
+        Ok(body)
+    }
+}
+
+#[tokio::test]
+async fn an_answer_read_as_an_outage_is_retried_only_when_idempotent() {
+    for idempotent in [true, false] {
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .respond_with(ResponseTemplate::new(200).set_body_string("outage"))
+            .up_to_n_times(1)
+            .expect(1)
+            .mount(&server)
+            .await;
+        Mock::given(method("POST"))
+            .respond_with(ResponseTemplate::new(200).set_body_string("fine"))
+            .expect(u64::from(idempotent))
+            .mount(&server)
+            .await;
+        let clock = ManualClock::at(start());
+        let client = builder(options(&clock)).build().unwrap();
+        let reads = std::sync::atomic::AtomicU32::new(0);
+
+        let result = client
+            .send_and_read(
+                Request::post(url(&server, "/graphql")).with_idempotent(idempotent),
+                |response| {
+                    reads.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    read_outage(response)
+                },
+            )
+            .await;
+
+        if idempotent {
+            assert_eq!(result.unwrap(), "fine");
+            assert_eq!(reads.into_inner(), 2, "each answer read once");
+            assert_eq!(elapsed(&clock), Duration::from_millis(250), "one backoff");
+        } else {
+            let err = result.unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::Unavailable);
+            assert_eq!(err.message(), "the server failed");
+            assert_eq!(reads.into_inner(), 1);
+        }
+    }
+}
+
+#[tokio::test]
+async fn an_outage_answer_on_every_attempt_returns_the_last_reading() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_string("outage"))
+        .expect(2)
+        .mount(&server)
+        .await;
+    let clock = ManualClock::at(start());
+    let client = builder(
+        options(&clock).with_retry_policy(
+            RetryPolicy::default()
+                .with_jitter(false)
+                .with_max_attempts(2),
+        ),
+    )
+    .build()
+    .unwrap();
+
+    let err = client
+        .send_and_read(Request::get(url(&server, "/")), read_outage)
+        .await
+        .unwrap_err();
+
+    assert_eq!(err.kind(), ErrorKind::Unavailable);
+    assert_eq!(err.status(), Some(200));
 }
 
 #[tokio::test]

@@ -6,9 +6,10 @@
 
 use std::fmt;
 
+use ir_core::redact::Secrets;
 use ir_core::{ErrorKind, Result};
 use ir_http::{HttpClient, Request, Response};
-use secrecy::ExposeSecret;
+use secrecy::SecretString;
 use serde::Deserialize;
 use serde_json::Value;
 use url::Url;
@@ -76,14 +77,14 @@ impl PagerDutyClient {
         &self,
         operation: &'static str,
         body: &Value,
-        secret: &secrecy::SecretString,
+        secret: &SecretString,
     ) -> Result<()> {
         let request = Request::post(self.endpoint.clone())
             .with_operation(operation)
             .with_idempotent(true)
             .with_json(body)?;
         let response = self.http.send(request).await?;
-        decode(&response, secret.expose_secret())
+        decode(&response, secret)
     }
 }
 
@@ -135,14 +136,17 @@ impl Answer {
     }
 }
 
-/// Reads PagerDuty's answer (see the crate docs' table).
-fn decode(response: &Response, secret: &str) -> Result<()> {
-    let clean = |text: String| {
-        if secret.is_empty() {
-            text
-        } else {
-            text.replace(secret, "<redacted>")
-        }
+/// Reads PagerDuty's answer (see the crate docs' table). `secret` (the routing key the event
+/// carried) is blanked out of every message, in every form PagerDuty may echo it in (as sent,
+/// JSON-escaped in a body that is not the expected shape, URL-encoded): see
+/// [`Secrets`](ir_core::redact::Secrets).
+fn decode(response: &Response, secret: &SecretString) -> Result<()> {
+    // The key is known and exact: scrubbed whatever its length.
+    let secrets = Secrets::with_min_len(1);
+    secrets.add(secret);
+    let clean = |text: String| match secrets.scrub(&text) {
+        std::borrow::Cow::Borrowed(_) => text,
+        std::borrow::Cow::Owned(clean) => clean,
     };
     let answer = serde_json::from_slice::<Answer>(response.body()).ok();
     if !response.is_success() {
@@ -150,7 +154,7 @@ fn decode(response: &Response, secret: &str) -> Result<()> {
             .as_ref()
             .map(Answer::text)
             .filter(|t| !t.is_empty())
-            .unwrap_or_else(|| response.describe_body());
+            .unwrap_or_else(|| response.describe_body_without(&secrets));
         let message = clean(message);
         return Err(response
             .status_error(message.clone())
@@ -174,7 +178,7 @@ fn decode(response: &Response, secret: &str) -> Result<()> {
         )),
         None => Err(response.protocol_error(format!(
             "expected a JSON body, got {}",
-            clean(response.describe_body())
+            response.describe_body_without(&secrets)
         ))),
     }
 }
@@ -195,8 +199,12 @@ mod tests {
         )
     }
 
+    fn key(value: &str) -> SecretString {
+        SecretString::from(value.to_owned())
+    }
+
     fn kind_of(status: u16, body: &str) -> Option<ErrorKind> {
-        decode(&response(status, body), "KEY")
+        decode(&response(status, body), &key("KEY"))
             .err()
             .map(|e| e.kind())
     }
@@ -244,7 +252,7 @@ mod tests {
                 400,
                 r#"{"status":"invalid event","message":"Event object is invalid","errors":["'payload.severity' is invalid","routing key KEY unknown"]}"#,
             ),
-            "KEY",
+            &key("KEY"),
         )
         .unwrap_err();
         assert_eq!(
@@ -254,6 +262,33 @@ mod tests {
         assert_eq!(err.provider(), Some("pagerduty"));
         assert_eq!(err.operation(), Some("trigger"));
         assert_eq!(err.status(), Some(400));
+    }
+
+    #[test]
+    fn a_body_of_another_shape_echoing_the_key_json_escaped_hides_it() {
+        // A key pasted with a stray quote and backslash: a body that is not PagerDuty's usual
+        // shape is described as it arrived, where the key is JSON-escaped.
+        let routing_key = r#"R0UTING"KEY\0000000000000000000000"#;
+        let escaped = serde_json::to_string(routing_key).unwrap_or_default();
+        for (status, body) in [
+            (
+                400,
+                format!(r#"{{"status":"invalid event","errors":[{{"routing_key":{escaped}}}]}}"#),
+            ),
+            (202, format!(r#"{{"status":1,"routing_key":{escaped}}}"#)),
+            (
+                400,
+                format!(
+                    r#"{{"status":"invalid event","message":"bad key {}"}}"#,
+                    &escaped[1..escaped.len() - 1]
+                ),
+            ),
+        ] {
+            let err = decode(&response(status, &body), &key(routing_key)).unwrap_err();
+            let shown = format!("{err} {err:?}");
+            assert!(!shown.contains("R0UTING"), "{shown}");
+            assert!(shown.contains("<redacted>"), "{shown}");
+        }
     }
 
     #[test]

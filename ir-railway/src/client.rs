@@ -6,8 +6,10 @@
 
 use std::fmt;
 
+use ir_core::redact::Secrets;
 use ir_core::{ErrorKind, Result};
 use ir_http::{HttpClient, Request, Response};
+use secrecy::SecretString;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
@@ -80,7 +82,7 @@ impl RailwayClient {
     }
 
     /// Sends `op` with `variables` and returns its root field's value.
-    pub(crate) async fn execute<T: DeserializeOwned>(
+    pub(crate) async fn execute<T: DeserializeOwned + Send>(
         &self,
         op: &Operation,
         variables: Map<String, Value>,
@@ -91,14 +93,20 @@ impl RailwayClient {
     }
 
     /// [`execute`](Self::execute) for a request carrying `secret`: any error message the
-    /// server sends back has each occurrence of it replaced by `<redacted>`.
-    pub(crate) async fn execute_with_secret<T: DeserializeOwned>(
+    /// server sends back has it replaced by `<redacted>`, in any form
+    /// [`Secrets`] recognises (as sent, JSON-escaped, URL-encoded, base64).
+    pub(crate) async fn execute_with_secret<T: DeserializeOwned + Send>(
         &self,
         op: &Operation,
         variables: Map<String, Value>,
         idempotent: bool,
-        secret: Option<&str>,
+        secret: Option<&SecretString>,
     ) -> Result<T> {
+        // The value is known and exact: scrubbed whatever its length.
+        let secrets = Secrets::with_min_len(1);
+        if let Some(secret) = secret {
+            secrets.add(secret);
+        }
         let body = serde_json::json!({
             "query": op.document,
             "operationName": op.name,
@@ -107,10 +115,12 @@ impl RailwayClient {
         let request = Request::post(self.endpoint.clone())
             .with_operation(op.root_field)
             .with_idempotent(idempotent)
-            .with_outage_answer(is_outage)
             .with_json(&body)?;
-        let response = self.http.send(request).await?;
-        decode(&response, op, idempotent, secret)
+        // Each answer is parsed once: `decode` says both what it holds and whether it is an
+        // outage (`Unavailable` under 200), which `ir_http` then retries when idempotent.
+        self.http
+            .send_and_read(request, |response| decode(&response, op, &secrets))
+            .await
     }
 }
 
@@ -148,29 +158,24 @@ impl GraphqlError {
     }
 }
 
-/// Reads Railway's answer: the root field's value, or the error it means.
+/// Reads Railway's answer: the root field's value, or the error it means. The body is parsed
+/// once.
 ///
 /// For an operation that [carries secrets](Operation::carries_secrets) no error quotes the
-/// answer (no body excerpt, no parser error, whose text can repeat a value), and `secret` is
-/// blanked out of the server's messages.
+/// answer (no body excerpt, no parser error, whose text can repeat a value), and `secrets`
+/// are blanked out of the server's messages.
 ///
-/// A 2xx answer to an operation that is not `idempotent` (rollback, redeploy, restart, a
-/// variable change) that cannot be read (cut off, not GraphQL, the wrong shape) says the change
-/// may have taken effect: the server accepted the request before its answer went wrong.
-fn decode<T: DeserializeOwned>(
+/// A 2xx answer to a request that is not idempotent (rollback, redeploy, restart, a variable
+/// change) that cannot be read (cut off, not GraphQL, the wrong shape) or that reports an
+/// outage [may have taken effect](ir_core::Error::may_have_taken_effect): the server accepted
+/// the request before its answer went wrong ([`Response::error`] marks it).
+pub(crate) fn decode<T: DeserializeOwned>(
     response: &Response,
     op: &Operation,
-    idempotent: bool,
-    secret: Option<&str>,
+    secrets: &Secrets,
 ) -> Result<T> {
     let root_field = op.root_field;
-    let unreadable = |message: String| {
-        if idempotent {
-            response.protocol_error(message)
-        } else {
-            response.protocol_error(format!("{message}; {}", ir_http::MAY_HAVE_TAKEN_EFFECT))
-        }
-    };
+    let unreadable = |message: String| response.protocol_error(message);
     let describe_body = || {
         if op.carries_secrets {
             format!(
@@ -206,7 +211,7 @@ fn decode<T: DeserializeOwned>(
             ));
         }
     };
-    let messages = |errors: &[GraphqlError]| redact(messages(errors), secret);
+    let messages = |errors: &[GraphqlError]| secrets.scrub(&messages(errors)).into_owned();
     if !response.is_success() {
         let message = errors.as_deref().map_or_else(describe_body, messages);
         return Err(response
@@ -232,37 +237,6 @@ fn decode<T: DeserializeOwned>(
     })
 }
 
-/// Whether a 2xx answer's first GraphQL error says the server failed
-/// (`extensions.code = "INTERNAL_SERVER_ERROR"`): an outage the HTTP status does not show, so
-/// `ir_http` retries it (idempotent operations only).
-fn is_outage(response: &Response) -> bool {
-    if !response.is_success() {
-        return false;
-    }
-    serde_json::from_slice::<Envelope>(response.body())
-        .ok()
-        .and_then(|envelope| envelope.errors)
-        .is_some_and(|errors| graphql_kind(&errors) == ErrorKind::Unavailable)
-}
-
-/// `text` with every occurrence of `secret` (as sent, quoted as JSON, or escaped as JSON)
-/// replaced by `<redacted>`.
-fn redact(text: String, secret: Option<&str>) -> String {
-    let Some(secret) = secret.filter(|s| !s.is_empty()) else {
-        return text;
-    };
-    let quoted = serde_json::to_string(secret).unwrap_or_default();
-    let escaped = quoted
-        .strip_prefix('"')
-        .and_then(|q| q.strip_suffix('"'))
-        .unwrap_or_default()
-        .to_owned();
-    [quoted, escaped, secret.to_owned()]
-        .iter()
-        .filter(|form| !form.is_empty())
-        .fold(text, |text, form| text.replace(form.as_str(), "<redacted>"))
-}
-
 /// The messages of up to three errors, joined.
 fn messages(errors: &[GraphqlError]) -> String {
     let mut text = errors
@@ -277,7 +251,26 @@ fn messages(errors: &[GraphqlError]) -> String {
     text
 }
 
-/// The kind the first GraphQL error means (see the module docs' table).
+/// `extensions.code`s that say Railway's own side failed (Apollo's `INTERNAL_SERVER_ERROR`,
+/// and the names other GraphQL servers and gateways give a failed or timed-out upstream).
+const SERVER_SIDE_CODES: &[&str] = &[
+    "INTERNAL_SERVER_ERROR",
+    "INTERNAL_ERROR",
+    "SERVICE_UNAVAILABLE",
+    "UNAVAILABLE",
+    "BAD_GATEWAY",
+    "GATEWAY_TIMEOUT",
+    "TIMEOUT",
+    "DEADLINE_EXCEEDED",
+    "DOWNSTREAM_SERVICE_ERROR",
+];
+
+/// The kind Railway's GraphQL errors mean (see the crate docs' table).
+///
+/// The first error's words and specific codes come first: an Apollo-style server labels any
+/// exception its resolver did not classify `INTERNAL_SERVER_ERROR`, a "Not Authorized" or a
+/// "Deployment not found" included, and those are no outage. Then a server-side code on any
+/// error makes the answer an outage.
 fn graphql_kind(errors: &[GraphqlError]) -> ErrorKind {
     let Some(first) = errors.first() else {
         return ErrorKind::Protocol;
@@ -296,13 +289,20 @@ fn graphql_kind(errors: &[GraphqlError]) -> ErrorKind {
         return ErrorKind::RateLimited;
     }
     match first.code() {
-        Some("UNAUTHENTICATED") => ErrorKind::Unauthenticated,
-        Some("FORBIDDEN") => ErrorKind::PermissionDenied,
-        Some("NOT_FOUND") => ErrorKind::NotFound,
-        // The server failed on its side: an outage, not a bad request.
-        Some("INTERNAL_SERVER_ERROR") => ErrorKind::Unavailable,
-        _ => ErrorKind::InvalidInput,
+        Some("UNAUTHENTICATED") => return ErrorKind::Unauthenticated,
+        Some("FORBIDDEN") => return ErrorKind::PermissionDenied,
+        Some("NOT_FOUND") => return ErrorKind::NotFound,
+        _ => {}
     }
+    // The server failed on its side: an outage, not a bad request.
+    if errors
+        .iter()
+        .filter_map(GraphqlError::code)
+        .any(|code| SERVER_SIDE_CODES.contains(&code.to_ascii_uppercase().as_str()))
+    {
+        return ErrorKind::Unavailable;
+    }
+    ErrorKind::InvalidInput
 }
 
 /// A `Map` of the variables that are set: Railway reads an explicit `null` as "unset this".
@@ -320,6 +320,11 @@ mod tests {
     use http::StatusCode;
     use http::header::HeaderMap;
 
+    fn none() -> Secrets {
+        Secrets::new()
+    }
+
+    /// An answer to a rollback (a request that is not idempotent).
     fn response(status: u16, body: &str) -> Response {
         Response::from_parts(
             PROVIDER,
@@ -328,17 +333,13 @@ mod tests {
             HeaderMap::new(),
             body.to_owned(),
         )
+        .with_idempotent_request(false)
     }
 
     fn kind_of(status: u16, body: &str) -> ErrorKind {
-        decode::<bool>(
-            &response(status, body),
-            &gql::DEPLOYMENT_ROLLBACK,
-            false,
-            None,
-        )
-        .map(|_| ErrorKind::Protocol)
-        .unwrap_or_else(|e| e.kind())
+        decode::<bool>(&response(status, body), &gql::DEPLOYMENT_ROLLBACK, &none())
+            .map(|_| ErrorKind::Protocol)
+            .unwrap_or_else(|e| e.kind())
     }
 
     #[test]
@@ -391,8 +392,8 @@ mod tests {
         let body = r#"{"errors":[
             {"message":"Two Factor Authentication Required","extensions":{"workspaceName":"Acme"}},
             {"message":"b"},{"message":"c"},{"message":"d"},{"message":"e"}]}"#;
-        let err = decode::<bool>(&response(200, body), &gql::DEPLOYMENT_ROLLBACK, false, None)
-            .unwrap_err();
+        let err =
+            decode::<bool>(&response(200, body), &gql::DEPLOYMENT_ROLLBACK, &none()).unwrap_err();
         assert_eq!(
             err.message(),
             "Two Factor Authentication Required (workspace Acme); b; c (and 2 more)"
@@ -424,16 +425,14 @@ mod tests {
         let ok = decode::<bool>(
             &response(200, r#"{"data":{"deploymentRollback":true}}"#),
             &gql::DEPLOYMENT_ROLLBACK,
-            false,
-            None,
+            &none(),
         );
         assert!(matches!(ok, Ok(true)));
         // An empty `errors` list is no error.
         let ok = decode::<bool>(
             &response(200, r#"{"data":{"deploymentRollback":true},"errors":[]}"#),
             &gql::DEPLOYMENT_ROLLBACK,
-            false,
-            None,
+            &none(),
         );
         assert!(matches!(ok, Ok(true)));
     }
@@ -441,22 +440,74 @@ mod tests {
     #[test]
     fn a_cut_off_answer_to_a_mutation_may_have_taken_effect() {
         let cut = r#"{"data":{"deploymentRollback":tr"#;
-        let err = decode::<bool>(&response(200, cut), &gql::DEPLOYMENT_ROLLBACK, false, None)
-            .unwrap_err();
+        let err =
+            decode::<bool>(&response(200, cut), &gql::DEPLOYMENT_ROLLBACK, &none()).unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Protocol);
-        assert!(err.message().contains("may have taken effect"), "{err}");
-        assert!(err.message().contains("re-read the state"), "{err}");
+        assert!(err.may_have_taken_effect(), "{err:?}");
+        assert!(err.to_string().contains("re-read the state"), "{err}");
         let err = decode::<bool>(
             &response(200, r#"{"data":{"deploymentRollback":"yes"}}"#),
             &gql::DEPLOYMENT_ROLLBACK,
-            false,
-            None,
+            &none(),
         )
         .unwrap_err();
-        assert!(err.message().contains("may have taken effect"), "{err}");
-        // A query repeats harmlessly: no such warning.
-        let err = decode::<bool>(&response(200, cut), &gql::DEPLOYMENT, true, None).unwrap_err();
-        assert!(!err.message().contains("taken effect"), "{err}");
+        assert!(err.may_have_taken_effect(), "{err:?}");
+        // Railway failing on its side under 200: an outage, and the rollback may have started.
+        let err = decode::<bool>(&response(200, INTERNAL), &gql::DEPLOYMENT_ROLLBACK, &none())
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Unavailable);
+        assert!(err.may_have_taken_effect(), "{err:?}");
+        // A refusal did nothing.
+        let err = decode::<bool>(
+            &response(200, r#"{"errors":[{"message":"Not Authorized"}]}"#),
+            &gql::DEPLOYMENT_ROLLBACK,
+            &none(),
+        )
+        .unwrap_err();
+        assert!(!err.may_have_taken_effect(), "{err:?}");
+        // A query repeats harmlessly: nothing to reconcile.
+        let query = response(200, cut).with_idempotent_request(true);
+        let err = decode::<bool>(&query, &gql::DEPLOYMENT, &none()).unwrap_err();
+        assert!(!err.may_have_taken_effect(), "{err:?}");
+        assert!(!err.to_string().contains("taken effect"), "{err}");
+    }
+
+    const INTERNAL: &str = r#"{"errors":[{"message":"Problem processing request","extensions":{"code":"INTERNAL_SERVER_ERROR"}}],"data":null}"#;
+
+    #[test]
+    fn server_side_codes_are_outages_wherever_they_are_listed() {
+        for body in [
+            INTERNAL,
+            r#"{"errors":[{"message":"upstream timed out","extensions":{"code":"GATEWAY_TIMEOUT"}}]}"#,
+            r#"{"errors":[{"message":"x","extensions":{"code":"SERVICE_UNAVAILABLE"}}]}"#,
+            r#"{"errors":[{"message":"x","extensions":{"code":"internal_server_error"}}]}"#,
+            r#"{"errors":[{"message":"a"},{"message":"b","extensions":{"code":"INTERNAL_SERVER_ERROR"}}]}"#,
+        ] {
+            assert_eq!(kind_of(200, body), ErrorKind::Unavailable, "{body}");
+        }
+        // What the first error says wins over the catch-all code: re-authenticating, or
+        // another deployment, is what helps.
+        assert_eq!(
+            kind_of(
+                200,
+                r#"{"errors":[{"message":"Not Authorized","extensions":{"code":"INTERNAL_SERVER_ERROR"}}]}"#
+            ),
+            ErrorKind::Unauthenticated
+        );
+        assert_eq!(
+            kind_of(
+                200,
+                r#"{"errors":[{"message":"Deployment not found","extensions":{"code":"INTERNAL_SERVER_ERROR"}}]}"#
+            ),
+            ErrorKind::NotFound
+        );
+        assert_eq!(
+            kind_of(
+                200,
+                r#"{"errors":[{"message":"x","extensions":{"code":"BAD_USER_INPUT"}}]}"#
+            ),
+            ErrorKind::InvalidInput
+        );
     }
 
     #[test]
@@ -464,8 +515,7 @@ mod tests {
         let err = decode::<bool>(
             &response(403, "<!DOCTYPE html><title>Access denied</title>"),
             &gql::DEPLOYMENT_ROLLBACK,
-            false,
-            None,
+            &none(),
         )
         .unwrap_err();
         assert_eq!(err.kind(), ErrorKind::PermissionDenied);
@@ -476,8 +526,7 @@ mod tests {
                 r#"{"errors":[{"message":"Unknown argument \"foo\""}]}"#,
             ),
             &gql::DEPLOYMENT_ROLLBACK,
-            false,
-            None,
+            &none(),
         )
         .unwrap_err();
         assert_eq!(err.kind(), ErrorKind::InvalidInput);
@@ -485,17 +534,23 @@ mod tests {
     }
 
     #[test]
-    fn redact_blanks_every_form_of_the_secret() {
-        let secret = Some(r#"pa"ss"#);
+    fn the_secret_is_blanked_in_every_form_the_server_echoes() {
+        let secrets = Secrets::with_min_len(1);
+        secrets.add(&SecretString::from(r#"pa"ss"#));
+        // A GraphQL validation error repeating the variables sent, JSON-escaped in the message.
+        let body = r#"{"errors":[{"message":"Variable \"$input\" got invalid value {\"value\":\"pa\\\"ss\"}; raw pa\"ss"}]}"#;
+        let err = decode::<bool>(
+            &response(200, body).with_idempotent_request(true),
+            &gql::VARIABLE_UPSERT,
+            &secrets,
+        )
+        .unwrap_err();
+        assert!(!err.message().contains("pa\"ss"), "{err}");
+        assert!(!err.message().contains(r#"pa\"ss"#), "{err}");
         assert_eq!(
-            redact(
-                r#"value: "pa\"ss", raw pa"ss, bare pa\"ss"#.to_owned(),
-                secret
-            ),
-            "value: <redacted>, raw <redacted>, bare <redacted>"
+            err.message(),
+            r#"Variable "$input" got invalid value {"value":"<redacted>"}; raw <redacted>"#
         );
-        assert_eq!(redact("untouched".to_owned(), Some("")), "untouched");
-        assert_eq!(redact("untouched".to_owned(), None), "untouched");
     }
 
     #[test]

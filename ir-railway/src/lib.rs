@@ -44,8 +44,12 @@
 //!   [`ir_http::ClientOptions`]: queries are retried after a timeout, a 502/503/504 or a GraphQL `INTERNAL_SERVER_ERROR` under 200;
 //!   rollback, redeploy, restart and variable changes are not (an upsert with `skip_deploys`
 //!   is, since repeating it changes nothing). When such a change's answer is lost or cut off,
-//!   or cannot be read, the error says it may have taken effect: re-read the state before
-//!   repeating it.
+//!   cannot be read, or reports that Railway failed on its side (a server-side GraphQL code,
+//!   HTTP 500/502/504), the error
+//!   [may have taken effect](ir_core::Error::may_have_taken_effect) (and says so): re-read the
+//!   state before recording a failure or repeating it.
+//! - Each answer is parsed once ([`ir_http::HttpClient::send_and_read`]): the same reading
+//!   gives the value or the error, and tells `ir_http` whether the answer is an outage.
 //! - Errors: see "From answer to error" below for how Railway's answers (GraphQL `errors`
 //!   under HTTP 200, "Not Authorized", an HTML page) become [`ir_core::Error`] kinds. A
 //!   deployment status this crate does not know arrives as `DeploymentStatus::Unknown(..)`,
@@ -66,8 +70,8 @@
 //! | 200 with "Two Factor Authentication Required" | `PermissionDenied` (the workspace demands 2FA of the token's user) |
 //! | 200 with an error whose text says "not found" | `NotFound` |
 //! | 200 with an error about rate limits | `RateLimited` |
-//! | 200 with an `extensions.code` of `UNAUTHENTICATED`, `FORBIDDEN`, `NOT_FOUND`, `BAD_USER_INPUT` | the matching kind |
-//! | 200 with an `extensions.code` of `INTERNAL_SERVER_ERROR` | `Unavailable`: Railway's own server failed; retried like a 503 (queries and `skip_deploys` upserts only) |
+//! | 200 whose first error has an `extensions.code` of `UNAUTHENTICATED`, `FORBIDDEN`, `NOT_FOUND`, `BAD_USER_INPUT` | the matching kind |
+//! | 200 with a server-side `extensions.code` on any error (`INTERNAL_SERVER_ERROR`, `INTERNAL_ERROR`, `SERVICE_UNAVAILABLE`, `UNAVAILABLE`, `BAD_GATEWAY`, `GATEWAY_TIMEOUT`, `TIMEOUT`, `DEADLINE_EXCEEDED`, `DOWNSTREAM_SERVICE_ERROR`, any case), and none of the rows above | `Unavailable`: Railway's own server failed; retried like a 503 (queries and `skip_deploys` upserts only) |
 //! | 200 with any other `errors` | `InvalidInput` (Railway's generic "Problem processing request" arrives for bad arguments) |
 //! | 200 whose body is not JSON, or has neither `data` nor `errors`, or `data` of the wrong shape | `Protocol` |
 //!
@@ -82,6 +86,10 @@ mod gql;
 mod logs;
 mod variables;
 mod wire;
+
+// The fuzz targets' entry points (the repository's `fuzz/` crate); not part of the API.
+#[doc(hidden)]
+pub mod fuzzing;
 
 pub use client::RailwayClient;
 pub use config::{DEFAULT_BASE_URL, RailwayConfig, RailwayConfigBuilder, RailwayToken};

@@ -81,7 +81,7 @@ impl VariableStore for RailwayClient {
                     })),
                 )]),
                 options.skip_deploys,
-                Some(value.expose_secret()),
+                Some(&value),
             )
             .await?;
         declined_unless(done, &gql::VARIABLE_UPSERT, "set", name)

@@ -387,7 +387,13 @@ async fn a_timeout_is_retried_only_for_idempotent_operations() {
         assert_eq!(err.kind(), ErrorKind::Timeout, "{op:?}: {err}");
         assert_eq!(err.operation(), Some(op.names().1));
         assert_eq!(
-            err.message().contains("not idempotent"),
+            err.may_have_taken_effect(),
+            !op.idempotent(),
+            "{op:?}: {err:?}"
+        );
+        assert_eq!(
+            err.to_string()
+                .contains("not idempotent and may have taken effect"),
             !op.idempotent(),
             "{op:?}: {err}"
         );
@@ -454,6 +460,8 @@ async fn an_internal_server_error_under_200_is_an_outage_retried_only_for_idempo
             assert_eq!(err.kind(), ErrorKind::Unavailable, "{op:?}: {err}");
             assert!(err.is_temporary(), "{op:?}");
             assert_eq!(err.status(), Some(200));
+            // Railway's server failed while handling the change: reconcile, do not repeat.
+            assert!(err.may_have_taken_effect(), "{op:?}: {err:?}");
         }
     }
 }
@@ -520,18 +528,18 @@ async fn a_mutation_whose_answer_is_cut_off_may_have_taken_effect() {
     for op in [Op::Rollback, Op::Redeploy, Op::Restart, Op::Set] {
         let err = op.run(&railway).await.unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Unavailable, "{op:?}: {err}");
+        assert!(err.may_have_taken_effect(), "{op:?}: {err:?}");
         assert!(
-            err.message().contains("may have taken effect")
-                && err
-                    .message()
-                    .contains("re-read the state before repeating it"),
+            err.to_string()
+                .ends_with("may have taken effect: re-read the state before repeating it"),
             "{op:?}: {err}"
         );
     }
     // A query is retried, then reported without the warning: repeating it is harmless.
     let err = Op::Deployment.run(&railway).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Unavailable, "{err}");
-    assert!(!err.message().contains("taken effect"), "{err}");
+    assert!(!err.may_have_taken_effect(), "{err:?}");
+    assert!(!err.to_string().contains("taken effect"), "{err}");
 }
 
 #[tokio::test]

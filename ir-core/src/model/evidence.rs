@@ -81,7 +81,7 @@ pub enum Observation {
 impl Observation {
     /// The observation with credentials scrubbed from every piece of text that came from the
     /// world: log lines and their attributes, log signatures' templates and example lines,
-    /// health-check bodies, CI log excerpts, error-tracker
+    /// health-check bodies and URLs, CI log excerpts, error-tracker
     /// titles and culprits (see [`crate::redact`]).
     pub fn redacted(mut self) -> Self {
         use crate::redact::redact_in_place;
@@ -95,7 +95,12 @@ impl Observation {
                 }
             }
             Observation::LogSignatures(signatures) => signatures.redact(),
-            Observation::Health(report) => redact_in_place(&mut report.body_excerpt),
+            Observation::Health(report) => {
+                redact_in_place(&mut report.body_excerpt);
+                if let std::borrow::Cow::Owned(url) = crate::redact::redact_url(&report.url) {
+                    report.url = url;
+                }
+            }
             Observation::FailedRuns(runs) => {
                 for job in runs.iter_mut().flat_map(|(_, jobs)| jobs.iter_mut()) {
                     if let Some(excerpt) = &mut job.log_excerpt {
@@ -176,4 +181,29 @@ pub struct Hypothesis {
     pub supporting: Vec<EvidenceId>,
     /// Evidence that lowered it.
     pub contradicting: Vec<EvidenceId>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_health_report_read_back_is_redacted_too() {
+        // A report deserialized from an older timeline, or edited after it was built, has
+        // its URL masked and its body scrubbed when it becomes evidence.
+        let mut report = HealthReport::answered("/health", 500, std::time::Duration::ZERO, "");
+        report.url = "https://www.example.com/health?token=t0k3n&x=1".to_owned();
+        report.body_excerpt = "connect postgres://app:hunter2@db/web".to_owned();
+        let Observation::Health(shown) = Observation::Health(report).redacted() else {
+            unreachable!("the variant is kept");
+        };
+        assert_eq!(
+            shown.url,
+            "https://www.example.com/health?token=<redacted>&x=1"
+        );
+        assert_eq!(
+            shown.body_excerpt,
+            "connect postgres://app:<redacted>@db/web"
+        );
+    }
 }
