@@ -105,6 +105,7 @@ pub struct Error {
     status: Option<u16>,
     message: String,
     retry_after: Option<Duration>,
+    current_version: Option<u64>,
     #[source]
     source: Option<BoxError>,
 }
@@ -119,6 +120,7 @@ impl Error {
             status: None,
             message: message.into(),
             retry_after: None,
+            current_version: None,
             source: None,
         }
     }
@@ -144,6 +146,25 @@ impl Error {
     /// Records how long the provider asked us to wait.
     pub fn with_retry_after(mut self, after: Duration) -> Self {
         self.retry_after = Some(after);
+        self
+    }
+
+    /// Records the version a stored timeline is at, on a [`Conflict`](ErrorKind::Conflict)
+    /// from [`IncidentStore::append`](crate::ports::IncidentStore::append): the writer can
+    /// fetch only what it missed
+    /// ([`load_since`](crate::ports::IncidentStore::load_since)`(id, its_version)`) and retry
+    /// after `current_version`, instead of reloading the whole timeline.
+    ///
+    /// ```
+    /// use ir_core::{Error, ErrorKind};
+    ///
+    /// let err = Error::conflict("incident is at version 7, not 5").with_current_version(7);
+    /// assert_eq!(err.kind(), ErrorKind::Conflict);
+    /// assert_eq!(err.current_version(), Some(7));
+    /// assert_eq!(Error::conflict("stale").current_version(), None);
+    /// ```
+    pub fn with_current_version(mut self, version: u64) -> Self {
+        self.current_version = Some(version);
         self
     }
 
@@ -181,6 +202,12 @@ impl Error {
     /// How long the provider asked to wait before retrying, when it said.
     pub fn retry_after(&self) -> Option<Duration> {
         self.retry_after
+    }
+
+    /// The version the stored timeline was at when an append conflicted, when the store said
+    /// (see [`with_current_version`](Self::with_current_version)). `None` on other errors.
+    pub fn current_version(&self) -> Option<u64> {
+        self.current_version
     }
 
     /// Whether a retry of the same call can help.
@@ -257,6 +284,9 @@ impl fmt::Debug for Error {
         d.field("message", &self.message);
         if let Some(r) = &self.retry_after {
             d.field("retry_after", r);
+        }
+        if let Some(v) = &self.current_version {
+            d.field("current_version", v);
         }
         if let Some(s) = &self.source {
             d.field("source", s);
