@@ -107,6 +107,7 @@ pub struct Error {
     effect_unknown: bool,
     message: String,
     retry_after: Option<Duration>,
+    current_version: Option<u64>,
     #[source]
     source: Option<BoxError>,
 }
@@ -128,6 +129,7 @@ impl Error {
             effect_unknown: false,
             message: message.into(),
             retry_after: None,
+            current_version: None,
             source: None,
         }
     }
@@ -192,6 +194,25 @@ impl Error {
         self
     }
 
+    /// Records the version a stored timeline is at, on a [`Conflict`](ErrorKind::Conflict)
+    /// from [`IncidentStore::append`](crate::ports::IncidentStore::append): the writer can
+    /// fetch only what it missed
+    /// ([`load_since`](crate::ports::IncidentStore::load_since)`(id, its_version)`) and retry
+    /// after `current_version`, instead of reloading the whole timeline.
+    ///
+    /// ```
+    /// use ir_core::{Error, ErrorKind};
+    ///
+    /// let err = Error::conflict("incident is at version 7, not 5").with_current_version(7);
+    /// assert_eq!(err.kind(), ErrorKind::Conflict);
+    /// assert_eq!(err.current_version(), Some(7));
+    /// assert_eq!(Error::conflict("stale").current_version(), None);
+    /// ```
+    pub fn with_current_version(mut self, version: u64) -> Self {
+        self.current_version = Some(version);
+        self
+    }
+
     /// Keeps the underlying transport or driver error as the source.
     pub fn with_source(mut self, source: impl Into<BoxError>) -> Self {
         self.source = Some(source.into());
@@ -226,6 +247,12 @@ impl Error {
     /// How long the provider asked to wait before retrying, when it said.
     pub fn retry_after(&self) -> Option<Duration> {
         self.retry_after
+    }
+
+    /// The version the stored timeline was at when an append conflicted, when the store said
+    /// (see [`with_current_version`](Self::with_current_version)). `None` on other errors.
+    pub fn current_version(&self) -> Option<u64> {
+        self.current_version
     }
 
     /// Whether a retry of the same call can help.
@@ -319,6 +346,9 @@ impl fmt::Debug for Error {
         d.field("message", &self.message);
         if let Some(r) = &self.retry_after {
             d.field("retry_after", r);
+        }
+        if let Some(v) = &self.current_version {
+            d.field("current_version", v);
         }
         if let Some(s) = &self.source {
             d.field("source", s);

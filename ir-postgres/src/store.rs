@@ -204,11 +204,9 @@ fn in_schema(template: &str, schema: &str) -> String {
 struct Sql {
     open: SqlStr,
     find_open: SqlStr,
-    bump_version: SqlStr,
-    version: SqlStr,
-    insert_event: SqlStr,
-    head: SqlStr,
-    events: SqlStr,
+    append: SqlStr,
+    load: SqlStr,
+    load_since: SqlStr,
     list_open: SqlStr,
     acquire_lease: SqlStr,
     release_lease: SqlStr,
@@ -226,25 +224,26 @@ impl Sql {
                      ON CONFLICT (dedup_key) WHERE is_open DO NOTHING \
                      RETURNING id) \
                  INSERT INTO {schema}.incident_events (incident_id, seq, at, actor, kind, event) \
-                 SELECT id, 1, $3, $4, $5, $6 FROM new \
+                 SELECT id, 1, $3, $4, $5, $6::jsonb FROM new \
                  RETURNING incident_id"),
             find_open: sql("SELECT id FROM {schema}.incidents WHERE dedup_key = $1 AND is_open"),
-            // The row lock orders concurrent writers; each re-checks the version after the
-            // previous one committed.
-            bump_version: sql("UPDATE {schema}.incidents \
-                    SET version = version + $3, \
-                        is_open = is_open AND NOT $4, \
-                        updated_at = now() \
-                  WHERE id = $1 AND version = $2 \
-                  RETURNING version"),
-            version: sql("SELECT version FROM {schema}.incidents WHERE id = $1"),
-            insert_event: sql(
-                "INSERT INTO {schema}.incident_events (incident_id, seq, at, actor, kind, event) \
-                 VALUES ($1, $2, $3, $4, $5, $6)",
+            // Version check, bump and the events' insert in one round trip (the function is
+            // in the migrations; it says why a racing loser reads the winner's version).
+            append: sql(
+                "SELECT appended, current_version FROM {schema}.append_events( \
+                     $1, $2, $3, $4, $5, $6, $7)",
             ),
-            head: sql("SELECT dedup_key, version FROM {schema}.incidents WHERE id = $1"),
-            events: sql("SELECT seq, event FROM {schema}.incident_events \
-                  WHERE incident_id = $1 ORDER BY seq"),
+            // One statement is one snapshot: the version and the events agree. No event
+            // after the version is one row of NULLs; an unknown incident is no row.
+            load: sql("SELECT i.dedup_key, i.version, e.seq, e.event::text \
+                   FROM {schema}.incidents AS i \
+                   LEFT JOIN {schema}.incident_events AS e ON e.incident_id = i.id \
+                  WHERE i.id = $1 ORDER BY e.seq"),
+            load_since: sql("SELECT i.version, e.seq, e.event::text \
+                   FROM {schema}.incidents AS i \
+                   LEFT JOIN {schema}.incident_events AS e \
+                     ON e.incident_id = i.id AND e.seq > $2 \
+                  WHERE i.id = $1 ORDER BY e.seq"),
             list_open: sql("SELECT id FROM {schema}.incidents WHERE is_open ORDER BY position"),
             // Granted when the key is new, its lease lapsed, or the holder already has it (then
             // the token stays: it is the same grant, extended).
@@ -275,12 +274,13 @@ fn span(operation: &'static str) -> tracing::Span {
     tracing::info_span!("postgres", provider = "postgres", operation)
 }
 
-/// An event's columns: time, actor, type name and JSON.
+/// An event's columns: time, actor, type name and JSON text (the server parses it into the
+/// `jsonb` column).
 fn columns(
     operation: &'static str,
     event: &Event,
-) -> Result<(DateTime<Utc>, String, &'static str, serde_json::Value)> {
-    let json = serde_json::to_value(event).map_err(|e| {
+) -> Result<(DateTime<Utc>, String, &'static str, String)> {
+    let json = serde_json::to_string(event).map_err(|e| {
         error(
             operation,
             ErrorKind::InvalidInput,
@@ -303,6 +303,58 @@ fn to_i64(operation: &'static str, what: &str, v: u64) -> Result<i64> {
 
 fn to_u64(v: i64) -> u64 {
     u64::try_from(v).unwrap_or(0)
+}
+
+/// The events of `rows` (the incident's version, then each event's seq and JSON, or NULLs when
+/// no event is after `after`), checked to be numbered `after + 1` up to the version.
+fn decode_events(
+    operation: &'static str,
+    id: IncidentId,
+    after: i64,
+    rows: impl IntoIterator<Item = (i64, Option<i64>, Option<String>)>,
+) -> Result<Vec<RecordedEvent>> {
+    let mut version = after;
+    let mut events = Vec::new();
+    // The seq of the last event read, `after` before the first.
+    let mut last = after;
+    for (v, seq, json) in rows {
+        version = v;
+        let (Some(seq), Some(json)) = (seq, json) else {
+            continue;
+        };
+        if Some(seq) != last.checked_add(1) {
+            return Err(error(
+                operation,
+                ErrorKind::Protocol,
+                format!(
+                    "incident {id} has event {seq} where {} was expected",
+                    last.saturating_add(1)
+                ),
+            ));
+        }
+        let event: Event = serde_json::from_str(&json).map_err(|e| {
+            error(
+                operation,
+                ErrorKind::Protocol,
+                format!("event {seq} of incident {id} cannot be decoded"),
+            )
+            .with_source(e)
+        })?;
+        events.push(RecordedEvent {
+            seq: to_u64(seq),
+            event,
+        });
+        last = seq;
+    }
+    // Up to the version, and nothing past it.
+    if last != version.max(after) {
+        return Err(error(
+            operation,
+            ErrorKind::Protocol,
+            format!("incident {id} is at version {version} but its events end at {last}"),
+        ));
+    }
+    Ok(events)
 }
 
 #[async_trait]
@@ -372,58 +424,46 @@ impl IncidentStore for PgIncidentStore {
     ) -> Result<u64> {
         const OP: &str = "append";
         let expected = to_i64(OP, "expected version", expected_version)?;
-        let count = to_i64(OP, "event count", events.len() as u64)?;
+        to_i64(OP, "event count", events.len() as u64)?;
         let releases = events.iter().any(|e| e.kind.releases_dedup_key());
-        let rows = events
-            .iter()
-            .map(|e| columns(OP, e))
-            .collect::<Result<Vec<_>>>()?;
-        let sql = |e| map_sqlx(OP, e);
+        let mut at = Vec::with_capacity(events.len());
+        let mut actor = Vec::with_capacity(events.len());
+        let mut kind = Vec::with_capacity(events.len());
+        let mut json = Vec::with_capacity(events.len());
+        for event in &events {
+            let (a, b, c, d) = columns(OP, event)?;
+            at.push(a);
+            actor.push(b);
+            kind.push(c);
+            json.push(d);
+        }
         async {
             let mut conn = self.acquire(OP).await?;
-            let mut tx = conn.begin().await.map_err(sql)?;
-            // The row lock orders concurrent writers; each re-checks the version once the
-            // previous one has committed.
-            let moved: Option<i64> = sqlx::query_scalar(self.sql.bump_version.clone())
+            // One statement, one round trip: the version check, the bump and every event.
+            let (appended, current): (bool, Option<i64>) = sqlx::query_as(self.sql.append.clone())
                 .bind(id.0)
                 .bind(expected)
-                .bind(count)
                 .bind(releases)
-                .fetch_optional(&mut *tx)
+                .bind(&at)
+                .bind(&actor)
+                .bind(&kind)
+                .bind(&json)
+                .fetch_one(&mut *conn)
                 .await
-                .map_err(sql)?;
-            let Some(new_version) = moved else {
-                let current: Option<i64> = sqlx::query_scalar(self.sql.version.clone())
-                    .bind(id.0)
-                    .fetch_optional(&mut *tx)
-                    .await
-                    .map_err(sql)?;
-                // Dropping the transaction rolls it back: nothing was written.
-                return Err(match current {
-                    None => error(OP, ErrorKind::NotFound, format!("no incident {id}")),
-                    Some(v) => error(
-                        OP,
-                        ErrorKind::Conflict,
-                        format!(
-                            "incident {id} is at version {v}, not {expected_version}: reload and retry"
-                        ),
+                .map_err(|e| map_sqlx(OP, e))?;
+            match (appended, current) {
+                (true, Some(version)) => Ok(to_u64(version)),
+                (_, None) => Err(error(OP, ErrorKind::NotFound, format!("no incident {id}"))),
+                (false, Some(v)) => Err(error(
+                    OP,
+                    ErrorKind::Conflict,
+                    format!(
+                        "incident {id} is at version {v}, not {expected_version}: fetch what \
+                         you missed (load_since) and retry"
                     ),
-                });
-            };
-            for (seq, (at, actor, kind, json)) in (expected + 1..).zip(&rows) {
-                sqlx::query(self.sql.insert_event.clone())
-                    .bind(id.0)
-                    .bind(seq)
-                    .bind(at)
-                    .bind(actor)
-                    .bind(*kind)
-                    .bind(json)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(sql)?;
+                )
+                .with_current_version(to_u64(v))),
             }
-            tx.commit().await.map_err(sql)?;
-            Ok(to_u64(new_version))
         }
         .instrument(span(OP))
         .await
@@ -431,66 +471,50 @@ impl IncidentStore for PgIncidentStore {
 
     async fn load(&self, id: IncidentId) -> Result<StoredIncident> {
         const OP: &str = "load";
-        let sql = |e| map_sqlx(OP, e);
         async {
             let mut conn = self.acquire(OP).await?;
-            // One snapshot for the incident and its events.
-            let mut tx = conn.begin().await.map_err(sql)?;
-            sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-                .execute(&mut *tx)
-                .await
-                .map_err(sql)?;
-            let head: Option<(String, i64)> = sqlx::query_as(self.sql.head.clone())
-                .bind(id.0)
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(sql)?;
-            let rows: Vec<(i64, serde_json::Value)> = sqlx::query_as(self.sql.events.clone())
-                .bind(id.0)
-                .fetch_all(&mut *tx)
-                .await
-                .map_err(sql)?;
-            tx.commit().await.map_err(sql)?;
-
-            let (dedup_key, version) =
-                head.ok_or_else(|| error(OP, ErrorKind::NotFound, format!("no incident {id}")))?;
-            let mut events = Vec::with_capacity(rows.len());
-            for (expected_seq, (seq, json)) in (1_i64..).zip(rows) {
-                if seq != expected_seq {
-                    return Err(error(
-                        OP,
-                        ErrorKind::Protocol,
-                        format!("incident {id} has event {seq} where {expected_seq} was expected"),
-                    ));
-                }
-                let event: Event = serde_json::from_value(json).map_err(|e| {
-                    error(
-                        OP,
-                        ErrorKind::Protocol,
-                        format!("event {seq} of incident {id} cannot be decoded"),
-                    )
-                    .with_source(e)
-                })?;
-                events.push(RecordedEvent {
-                    seq: to_u64(seq),
-                    event,
-                });
-            }
-            if events.len() as u64 != to_u64(version) {
-                return Err(error(
-                    OP,
-                    ErrorKind::Protocol,
-                    format!(
-                        "incident {id} is at version {version} but has {} events",
-                        events.len()
-                    ),
-                ));
-            }
+            let rows: Vec<(String, i64, Option<i64>, Option<String>)> =
+                sqlx::query_as(self.sql.load.clone())
+                    .bind(id.0)
+                    .fetch_all(&mut *conn)
+                    .await
+                    .map_err(|e| map_sqlx(OP, e))?;
+            let Some(dedup_key) = rows.first().map(|r| r.0.clone()) else {
+                return Err(error(OP, ErrorKind::NotFound, format!("no incident {id}")));
+            };
+            let events = decode_events(
+                OP,
+                id,
+                0,
+                rows.into_iter().map(|(_, v, seq, json)| (v, seq, json)),
+            )?;
             Ok(StoredIncident {
                 id,
                 dedup_key,
                 events,
             })
+        }
+        .instrument(span(OP))
+        .await
+    }
+
+    async fn load_since(&self, id: IncidentId, after_version: u64) -> Result<Vec<RecordedEvent>> {
+        const OP: &str = "load_since";
+        // Past i64::MAX there is nothing: no timeline is that long.
+        let after = i64::try_from(after_version).unwrap_or(i64::MAX);
+        async {
+            let mut conn = self.acquire(OP).await?;
+            let rows: Vec<(i64, Option<i64>, Option<String>)> =
+                sqlx::query_as(self.sql.load_since.clone())
+                    .bind(id.0)
+                    .bind(after)
+                    .fetch_all(&mut *conn)
+                    .await
+                    .map_err(|e| map_sqlx(OP, e))?;
+            if rows.is_empty() {
+                return Err(error(OP, ErrorKind::NotFound, format!("no incident {id}")));
+            }
+            decode_events(OP, id, after, rows)
         }
         .instrument(span(OP))
         .await

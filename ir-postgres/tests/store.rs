@@ -114,7 +114,14 @@ async fn sixteen_writers_at_one_version_one_wins() {
         assert_eq!(err.kind(), ErrorKind::Conflict, "{err}");
         assert_eq!(err.provider(), Some("postgres"));
         assert_eq!(err.operation(), Some("append"));
+        // Each loser waited on the winner's row lock and read the version it left.
+        assert_eq!(err.current_version(), Some(3), "{err:?}");
     }
+    assert_eq!(
+        store.load_since(id, 1).await.unwrap().len(),
+        2,
+        "a loser fetches only the winner's two events"
+    );
     let loaded = store.load(id).await.unwrap();
     assert_eq!(loaded.version(), 3);
     assert_eq!(
@@ -331,6 +338,52 @@ async fn an_undecodable_stored_event_is_a_protocol_error() {
     common::drop_schema(&schema).await;
 }
 
+/// A timeline with a hole or with events past its version is a Protocol error for `load` and
+/// `load_since` alike, never a silently shorter or longer timeline.
+#[tokio::test]
+async fn a_gap_or_an_event_past_the_version_is_a_protocol_error() {
+    let schema = common::unique("ir_test");
+    let store = common::store_in(&schema, "ir-gap").await;
+    let id = store
+        .open(&common::unique("k"), detected())
+        .await
+        .unwrap()
+        .id;
+    let notes = (0..4).map(|i| note("x", &format!("n{i}"))).collect();
+    assert_eq!(store.append(id, 1, notes).await.unwrap(), 5);
+    let mut admin = common::admin().await;
+    admin
+        .execute(sqlx::AssertSqlSafe(format!(
+            "DELETE FROM {schema}.incident_events WHERE incident_id = '{id}' AND seq = 3"
+        )))
+        .await
+        .unwrap();
+    let load = store.load(id).await.unwrap_err();
+    let since = store.load_since(id, 1).await.unwrap_err();
+    for err in [load, since] {
+        assert_eq!(err.kind(), ErrorKind::Protocol, "{err}");
+        assert!(err.message().contains("event 4 where 3"), "{err}");
+    }
+    // After the hole, the tail is whole again.
+    assert_eq!(store.load_since(id, 3).await.unwrap().len(), 2);
+
+    // The version says 5, but a sixth event is stored.
+    admin
+        .execute(sqlx::AssertSqlSafe(format!(
+            "INSERT INTO {schema}.incident_events (incident_id, seq, at, actor, kind, event) \
+             SELECT incident_id, 6, at, actor, kind, event FROM {schema}.incident_events \
+              WHERE incident_id = '{id}' AND seq = 5"
+        )))
+        .await
+        .unwrap();
+    for after in [3, 5] {
+        let err = store.load_since(id, after).await.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Protocol, "{after}: {err}");
+        assert!(err.message().contains("at version 5"), "{err}");
+    }
+    common::drop_schema(&schema).await;
+}
+
 /// Replicas starting together all apply the migrations safely, into the schema they share.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn replicas_starting_together_migrate_once() {
@@ -342,7 +395,11 @@ async fn replicas_starting_together_migrate_once() {
     .fetch_one(&mut common::admin().await)
     .await
     .unwrap();
-    assert_eq!(applied, 1);
+    let embedded = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations"))
+        .unwrap()
+        .filter(|f| f.as_ref().unwrap().path().extension() == Some("sql".as_ref()))
+        .count();
+    assert_eq!(applied, embedded as i64, "each migration applied once");
     assert!(stores.iter().all(|s| s.schema() == schema));
     // Reconnecting to a migrated schema is a no-op.
     common::store_in(&schema, "ir-migrate").await;
@@ -455,6 +512,12 @@ async fn a_store_works_through_pgbouncer() {
         2
     );
     assert_eq!(store.load(opened.id).await.unwrap().version(), 2);
+    let stale = store
+        .append(opened.id, 1, vec![note("x", "late")])
+        .await
+        .unwrap_err();
+    assert_eq!(stale.current_version(), Some(2), "{stale:?}");
+    assert_eq!(store.load_since(opened.id, 1).await.unwrap().len(), 1);
     assert!(
         store
             .acquire_lease(&key, "replica", Duration::from_secs(5))

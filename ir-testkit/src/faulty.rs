@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use ir_core::error::{Error, ErrorKind, Result};
-use ir_core::incident::Event;
+use ir_core::incident::{Event, RecordedEvent};
 use ir_core::model::IncidentId;
 use ir_core::ports::{IncidentStore, Lease, Opened, StoredIncident};
 
@@ -141,6 +141,10 @@ impl IncidentStore for FaultyStore {
 
     async fn load(&self, id: IncidentId) -> Result<StoredIncident> {
         self.inner.load(id).await
+    }
+
+    async fn load_since(&self, id: IncidentId, after_version: u64) -> Result<Vec<RecordedEvent>> {
+        self.inner.load_since(id, after_version).await
     }
 
     async fn list_open(&self) -> Result<Vec<IncidentId>> {

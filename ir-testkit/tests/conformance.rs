@@ -7,16 +7,17 @@ use std::time::Duration;
 
 use ir_core::clock::Timestamp;
 use ir_core::error::{ErrorKind, Result};
+use ir_core::incident::{Event, RecordedEvent};
 use ir_core::memory::{InMemoryChat, InMemoryIncidentStore, InMemoryPager, InMemoryStatusPage};
 use ir_core::model::{
-    ConnectionGroup, ConnectionStatus, DeploymentId, FailedJob, LogLevel, LogLine, PgBouncerPool,
-    PoolStatus, RunConclusion, SlowQueries, SlowQuery, StateCounts, TimeWindow, TrackedIssue,
-    WorkflowRun,
+    ConnectionGroup, ConnectionStatus, DeploymentId, FailedJob, IncidentId, LogLevel, LogLine,
+    PgBouncerPool, PoolStatus, RunConclusion, SlowQueries, SlowQuery, StateCounts, TimeWindow,
+    TrackedIssue, WorkflowRun,
 };
 use ir_core::ports::{
     AutoApprove, CallbackApprover, CodeDeployment, CodeHost, DatabaseDiagnostics, Decision,
-    DenyAll, ErrorTracker, HealthProbe, LogStream, NewIssue, PgBouncerStats, RevertRequest,
-    RunQuery, TerminateRequest,
+    DenyAll, ErrorTracker, HealthProbe, IncidentStore, Lease, LogStream, NewIssue, Opened,
+    PgBouncerStats, RevertRequest, RunQuery, StoredIncident, TerminateRequest,
 };
 use ir_testkit::conformance::{
     approver, chat_notifier, code_host, database_diagnostics, deploy_platform, error_tracker,
@@ -566,4 +567,112 @@ async fn health_suite_catches_a_probe_that_follows_other_hosts() {
         failing_status: 503,
     };
     health_probe::run_all(&Blind, &fixture).await;
+}
+
+/// Which incident-store rule [`Broken`] breaks.
+#[derive(Debug, Clone, Copy)]
+enum StoreFault {
+    /// `load_since` answers every event, whatever the version.
+    LoadSinceFromTheStart,
+    /// A conflict does not say which version the timeline is at.
+    ConflictWithoutItsVersion,
+}
+
+/// The in-memory store with one [`StoreFault`].
+#[derive(Debug)]
+struct Broken(InMemoryIncidentStore, StoreFault);
+
+#[async_trait::async_trait]
+impl IncidentStore for Broken {
+    async fn open(&self, dedup_key: &str, detected: Event) -> Result<Opened> {
+        self.0.open(dedup_key, detected).await
+    }
+    async fn append(&self, id: IncidentId, expected: u64, events: Vec<Event>) -> Result<u64> {
+        let result = self.0.append(id, expected, events).await;
+        match (result, self.1) {
+            (Err(e), StoreFault::ConflictWithoutItsVersion) => {
+                Err(ir_core::Error::new(e.kind(), e.message()))
+            }
+            (result, _) => result,
+        }
+    }
+    async fn load(&self, id: IncidentId) -> Result<StoredIncident> {
+        self.0.load(id).await
+    }
+    async fn load_since(&self, id: IncidentId, after: u64) -> Result<Vec<RecordedEvent>> {
+        match self.1 {
+            StoreFault::LoadSinceFromTheStart => Ok(self.0.load(id).await?.events),
+            StoreFault::ConflictWithoutItsVersion => self.0.load_since(id, after).await,
+        }
+    }
+    async fn list_open(&self) -> Result<Vec<IncidentId>> {
+        self.0.list_open().await
+    }
+    async fn acquire_lease(&self, key: &str, holder: &str, ttl: Duration) -> Result<Option<Lease>> {
+        self.0.acquire_lease(key, holder, ttl).await
+    }
+    async fn release_lease(&self, lease: &Lease) -> Result<()> {
+        self.0.release_lease(lease).await
+    }
+}
+
+#[tokio::test]
+#[should_panic(
+    expected = "conformance: incident_store::load_since_returns_the_events_after_a_version: load_since(id, 1) must be"
+)]
+async fn incident_store_suite_catches_a_load_since_that_ignores_the_version() {
+    let store = Broken(
+        InMemoryIncidentStore::new(),
+        StoreFault::LoadSinceFromTheStart,
+    );
+    incident_store::run_all(&store).await;
+}
+
+#[tokio::test]
+#[should_panic(
+    expected = "conformance: incident_store::conflict_carries_the_current_version: the conflict carries the stored version"
+)]
+async fn incident_store_suite_catches_a_conflict_without_its_version() {
+    let store = Broken(
+        InMemoryIncidentStore::new(),
+        StoreFault::ConflictWithoutItsVersion,
+    );
+    incident_store::run_all(&store).await;
+}
+
+/// A store written before `load_since` existed: the trait's default serves it, and conforms.
+#[tokio::test]
+async fn load_since_defaults_to_the_tail_of_load() {
+    #[derive(Debug)]
+    struct Legacy(InMemoryIncidentStore);
+
+    #[async_trait::async_trait]
+    impl IncidentStore for Legacy {
+        async fn open(&self, dedup_key: &str, detected: Event) -> Result<Opened> {
+            self.0.open(dedup_key, detected).await
+        }
+        async fn append(&self, id: IncidentId, expected: u64, events: Vec<Event>) -> Result<u64> {
+            self.0.append(id, expected, events).await
+        }
+        async fn load(&self, id: IncidentId) -> Result<StoredIncident> {
+            self.0.load(id).await
+        }
+        async fn list_open(&self) -> Result<Vec<IncidentId>> {
+            self.0.list_open().await
+        }
+        async fn acquire_lease(
+            &self,
+            key: &str,
+            holder: &str,
+            ttl: Duration,
+        ) -> Result<Option<Lease>> {
+            self.0.acquire_lease(key, holder, ttl).await
+        }
+        async fn release_lease(&self, lease: &Lease) -> Result<()> {
+            self.0.release_lease(lease).await
+        }
+    }
+    let store = Legacy(InMemoryIncidentStore::new());
+    incident_store::load_since_returns_the_events_after_a_version(&store).await;
+    incident_store::conflict_carries_the_current_version(&store).await;
 }

@@ -122,6 +122,7 @@ impl IncidentStore for InMemoryIncidentStore {
             return Err(Error::conflict(format!(
                 "incident {id} is at version {version}, not {expected_version}"
             ))
+            .with_current_version(version)
             .with_provider("memory")
             .with_operation("append"));
         }
@@ -155,6 +156,17 @@ impl IncidentStore for InMemoryIncidentStore {
             dedup_key: entry.dedup_key.clone(),
             events: entry.events.clone(),
         })
+    }
+
+    async fn load_since(&self, id: IncidentId, after_version: u64) -> Result<Vec<RecordedEvent>> {
+        let state = lock(&self.state);
+        let entry = state
+            .incidents
+            .get(&id)
+            .ok_or_else(|| not_found(id, "load_since"))?;
+        // Event `seq` sits at index `seq - 1`.
+        let from = usize::try_from(after_version).unwrap_or(usize::MAX);
+        Ok(entry.events.get(from..).unwrap_or_default().to_vec())
     }
 
     async fn list_open(&self) -> Result<Vec<IncidentId>> {

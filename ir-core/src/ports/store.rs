@@ -73,7 +73,10 @@ pub struct Lease {
 ///   callers open it at once. An incident stops holding its key once a `Resolved` or `Closed`
 ///   event is appended; the next `open` of that key creates a new incident.
 /// - `append` takes the version the writer last saw (the number of events). If another writer
-///   appended meanwhile, it fails with `Conflict` and writes nothing.
+///   appended meanwhile, it fails with `Conflict` and writes nothing; the error carries the
+///   version the timeline is at ([`Error::current_version`]), so the writer fetches only what
+///   it missed with [`load_since`](Self::load_since) and retries after it.
+/// - `load_since(id, v)` is the part of `load(id)`'s events numbered after `v`.
 /// - A lease is granted to one holder at a time until it expires or is released.
 #[cfg_attr(any(test, feature = "mock"), mockall::automock)]
 #[async_trait]
@@ -89,8 +92,9 @@ pub trait IncidentStore: Send + Sync + fmt::Debug + 'static {
     /// Appends `events` after version `expected_version`; returns the new version.
     ///
     /// # Errors
-    /// `Conflict` when the stored version is not `expected_version` (nothing is written);
-    /// `NotFound` for an unknown incident; `Unavailable`/`Timeout`.
+    /// `Conflict` when the stored version is not `expected_version` (nothing is written), with
+    /// the stored version as [`Error::current_version`] when the store knows it (both built-in
+    /// stores do); `NotFound` for an unknown incident; `Unavailable`/`Timeout`.
     async fn append(
         &self,
         id: IncidentId,
@@ -105,19 +109,24 @@ pub trait IncidentStore: Send + Sync + fmt::Debug + 'static {
     /// `Unavailable`/`Timeout`.
     async fn load(&self, id: IncidentId) -> Result<StoredIncident>;
 
-    /// The events after version `after_version` (those with `seq > after_version`), oldest
-    /// first: how a writer catches up without reading the whole timeline. The default reads
-    /// the whole timeline; stores override it with one query for what is new.
+    /// The events of the incident's timeline numbered after `after_version` (`seq >
+    /// after_version`), in order: what a writer that saw `after_version` events missed. Empty
+    /// when there are none (also when `after_version` is past the end). `load_since(id, 0)`
+    /// is every event.
+    ///
+    /// After a `Conflict` from [`append`](Self::append), `load_since(id, seen)` reads only the
+    /// other writers' events instead of the whole timeline. The default reads the whole
+    /// timeline with [`load`](Self::load) and drops the first `after_version` events, so
+    /// stores written before this method existed keep compiling; stores override it to read
+    /// only the new rows.
     ///
     /// # Errors
-    /// As [`load`](Self::load).
+    /// As [`load`](Self::load): `NotFound` for an unknown incident; `Protocol` when a stored
+    /// event cannot be decoded; `Unavailable`/`Timeout`.
     async fn load_since(&self, id: IncidentId, after_version: u64) -> Result<Vec<RecordedEvent>> {
-        let stored = self.load(id).await?;
-        Ok(stored
-            .events
-            .into_iter()
-            .filter(|e| e.seq > after_version)
-            .collect())
+        let mut events = self.load(id).await?.events;
+        events.retain(|e| e.seq > after_version);
+        Ok(events)
     }
 
     /// Ids of incidents that are neither resolved nor closed, oldest first.

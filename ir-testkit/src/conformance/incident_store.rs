@@ -1,6 +1,7 @@
 //! The `IncidentStore` contract: idempotent open per dedup key (also under concurrency), the key
 //! released on resolve, optimistic appends (exactly one of many racing writers wins, losers
-//! write nothing), faithful round trip of every event, `NotFound` for unknown ids, and exclusive
+//! write nothing, and their conflict says the version the timeline is at), faithful round trip
+//! of every event, incremental reads (`load_since`), `NotFound` for unknown ids, and exclusive
 //! leases with growing fencing tokens that lapse on expiry.
 //!
 //! Every rule uses fresh random dedup keys and lease keys, so the suite can run on a shared
@@ -182,6 +183,130 @@ pub async fn stale_append_conflicts(store: &dyn IncidentStore) {
         RULE,
         "a conflict writes nothing"
     );
+}
+
+/// `load_since(id, v)` is exactly `load(id)`'s events numbered after `v`, for every `v` from 0
+/// to the version; past the version it is empty; an unknown incident is `NotFound`.
+pub async fn load_since_returns_the_events_after_a_version(store: &dyn IncidentStore) {
+    const RULE: &str = "incident_store::load_since_returns_the_events_after_a_version";
+    let (_, first) = open_fresh(store, RULE).await;
+    let t0 = now();
+    let notes = |from: usize, n: usize| -> Vec<Event> {
+        (from..from + n)
+            .map(|i| Event::new(t0, "runner", EventKind::note(format!("note {i}"))))
+            .collect()
+    };
+    ok(
+        store.append(first.id, 1, notes(0, 3)).await,
+        RULE,
+        "append 3",
+    );
+    ok(
+        store.append(first.id, 4, notes(3, 2)).await,
+        RULE,
+        "append 2",
+    );
+    let all = ok(store.load(first.id).await, RULE, "load").events;
+    check_eq!(all.len(), 6, RULE, "six events stored");
+    for after in 0..=all.len() {
+        let since = ok(
+            store.load_since(first.id, after as u64).await,
+            RULE,
+            "load_since",
+        );
+        check_eq!(
+            since,
+            all[after..].to_vec(),
+            RULE,
+            "load_since(id, {after}) must be load's events numbered after {after}"
+        );
+    }
+    for past in [7, 100, u64::MAX] {
+        check!(
+            ok(
+                store.load_since(first.id, past).await,
+                RULE,
+                "load_since past the end"
+            )
+            .is_empty(),
+            RULE,
+            "load_since past the version ({past}) is empty"
+        );
+    }
+    err_kind(
+        store.load_since(IncidentId::random(), 0).await,
+        ErrorKind::NotFound,
+        RULE,
+        "load_since of an unknown incident",
+    );
+}
+
+/// A stale append's `Conflict` carries the version the timeline is at
+/// (`Error::current_version`), also for the losers of a race; `load_since` from the stale
+/// version then brings the writer up to that version, and its retry after it succeeds.
+pub async fn conflict_carries_the_current_version(store: &dyn IncidentStore) {
+    const RULE: &str = "incident_store::conflict_carries_the_current_version";
+    let (_, first) = open_fresh(store, RULE).await;
+    let id = first.id;
+    let t0 = now();
+    let note = |text: &str| vec![Event::new(t0, "runner", EventKind::note(text))];
+    ok(
+        store.append(id, 1, [note("a"), note("b")].concat()).await,
+        RULE,
+        "append",
+    );
+    let stale = match store.append(id, 1, note("stale")).await {
+        Ok(v) => panic!("conformance: {RULE}: a stale append must conflict, got Ok({v})"),
+        Err(e) => e,
+    };
+    check_eq!(
+        stale.kind(),
+        ErrorKind::Conflict,
+        RULE,
+        "a stale append conflicts: {stale}"
+    );
+    check_eq!(
+        stale.current_version(),
+        Some(3),
+        RULE,
+        "the conflict carries the stored version: {stale:?}"
+    );
+    let missed = ok(store.load_since(id, 1).await, RULE, "load_since");
+    check_eq!(
+        missed.last().map(|e| e.seq),
+        stale.current_version(),
+        RULE,
+        "load_since from the stale version reaches the conflict's version"
+    );
+    check_eq!(
+        ok(store.append(id, 3, note("retry")).await, RULE, "retry"),
+        4,
+        RULE,
+        "the retry after the current version succeeds"
+    );
+
+    // Eight writers racing at version 4: one wins, every loser learns version 5.
+    let appends = join_all((0..8).map(|i| store.append(id, 4, note(&format!("racer {i}"))))).await;
+    check_eq!(
+        appends.iter().filter(|r| r.is_ok()).count(),
+        1,
+        RULE,
+        "one of 8 racing appends succeeds"
+    );
+    for e in appends.iter().filter_map(|r| r.as_ref().err()) {
+        check_eq!(
+            e.kind(),
+            ErrorKind::Conflict,
+            RULE,
+            "racing losers conflict: {e}"
+        );
+        check_eq!(
+            e.current_version(),
+            Some(5),
+            RULE,
+            "a racing loser's conflict carries the winner's version: {e:?}"
+        );
+    }
 }
 
 /// `load` and `append` of an unknown incident are `NotFound`.
@@ -439,6 +564,8 @@ pub async fn run_all(store: &dyn IncidentStore) {
     open_requires_a_detected_event(store).await;
     append_round_trips_events(store).await;
     stale_append_conflicts(store).await;
+    load_since_returns_the_events_after_a_version(store).await;
+    conflict_carries_the_current_version(store).await;
     unknown_incident_is_not_found(store).await;
     resolve_releases_the_key(store).await;
     racing_opens_create_one_incident(store).await;
