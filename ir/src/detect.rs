@@ -4,6 +4,7 @@ use ir_core::classify::{Classification, Signals, classify};
 use ir_core::clock::Clock;
 use ir_core::incident::{Event, EventKind};
 use ir_core::model::IncidentId;
+use ir_core::playbook::Symptoms;
 use ir_core::ports::IncidentStore;
 use ir_core::{Result, SeverityPolicy};
 
@@ -20,7 +21,9 @@ pub struct Detected {
 
 /// Classifies `signals` under `policy` and opens the incident for `dedup_key` with a
 /// `Detected` event, or joins the one already open for that key (the store's `open` is
-/// idempotent per key). The event is stamped with `clock`'s time and signed `ir-detect`.
+/// idempotent per key). The event is stamped with `clock`'s time and signed `ir-detect`, and
+/// carries the signals as its symptoms, so any replica can continue the incident with
+/// [`Runner::resume`](ir_core::runner::Runner::resume).
 ///
 /// ```
 /// use std::sync::Arc;
@@ -59,7 +62,8 @@ pub async fn detect(
     let event = Event::new(
         clock.now(),
         "ir-detect",
-        EventKind::detected(title, service, classification.clone(), None),
+        EventKind::detected(title, service, classification.clone(), None)
+            .with_symptoms(Symptoms::new(signals.clone())),
     );
     let opened = store.open(dedup_key, event).await?;
     Ok(Detected {

@@ -196,5 +196,5 @@ impl Drive<'_> {
 
 /// Whether `e` says the change may have taken effect before the call failed.
 fn effect_unknown(e: &Error) -> bool {
-    e.to_string().contains("may have taken effect")
+    e.may_have_taken_effect()
 }
