@@ -1,0 +1,5 @@
+//! # ir-sim
+//!
+//! A simulated production (placeholder docs, replaced below).
+
+pub mod railway;
