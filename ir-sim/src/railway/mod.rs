@@ -32,6 +32,8 @@
 //! assert!(platform.serving().is_some_and(|s| !s.is_down()));
 //! ```
 
+#[cfg(feature = "server")]
+pub(crate) mod api;
 mod logs;
 
 use std::collections::BTreeMap;
@@ -329,6 +331,25 @@ impl Platform {
             .extend(vars.into_iter().map(|(k, v)| (k.into(), v.into())));
     }
 
+    /// Removes a variable without redeploying anything (for seeding).
+    pub fn forget_variable(&mut self, name: &str) {
+        self.variables.remove(name);
+    }
+
+    /// A fresh id for a new deployment, in the platform's [`IdScheme`].
+    pub fn next_id(&mut self) -> DeploymentId {
+        self.made += 1;
+        DeploymentId::new(match &self.ids {
+            IdScheme::Derived => format!("d-{}", self.made),
+            IdScheme::Uuid { seed } => format!(
+                "{seed:08x}-{:04x}-4{:03x}-8000-{:012x}",
+                self.made >> 16,
+                self.made & 0xfff,
+                u64::from(self.made) * 7919
+            ),
+        })
+    }
+
     /// The service's status at `now`: the newest deployment, the serving one and its replicas.
     pub fn service_status(&mut self, now: Timestamp) -> ServiceStatus {
         self.advance(now);
@@ -490,17 +511,13 @@ impl Platform {
         variables: BTreeMap<String, String>,
         at: Timestamp,
     ) -> DeploymentId {
-        self.made += 1;
         let id = match &self.ids {
-            IdScheme::Derived => format!("{}-{why}-{}", source.deployment.id, self.made),
-            IdScheme::Uuid { seed } => format!(
-                "{seed:08x}-{:04x}-4{:03x}-8000-{:012x}",
-                self.made >> 16,
-                self.made & 0xfff,
-                u64::from(self.made) * 7919
-            ),
+            IdScheme::Derived => {
+                self.made += 1;
+                DeploymentId::new(format!("{}-{why}-{}", source.deployment.id, self.made))
+            }
+            IdScheme::Uuid { .. } => self.next_id(),
         };
-        let id = DeploymentId::new(id);
         let created_at = self.deployments.first().map_or(at, |d| {
             at.max(d.deployment.created_at + chrono::Duration::seconds(1))
         });
