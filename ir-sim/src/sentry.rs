@@ -147,6 +147,7 @@ fn first_seen_bounds(query: &str) -> (Option<Timestamp>, Option<Timestamp>) {
     (from, to)
 }
 
+#[allow(clippy::result_large_err)] // a handler's early answer, made once per request
 fn window(pairs: &[(String, String)], now: Timestamp) -> Result<(Timestamp, Timestamp), Response> {
     let get = |k: &str| {
         pairs

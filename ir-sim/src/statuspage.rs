@@ -132,6 +132,7 @@ fn incident_json(page: &str, i: &StatuspageIncident) -> Value {
     })
 }
 
+#[allow(clippy::result_large_err)] // a handler's early answer, made once per request
 fn page_of(shared: &Shared, page: &str) -> Result<(), Response> {
     if page == shared.ids.statuspage_page {
         Ok(())
@@ -192,6 +193,7 @@ async fn one(
 }
 
 /// The `incident` object of a body, or the answer to a body without one.
+#[allow(clippy::result_large_err)] // a handler's early answer, made once per request
 fn incident_of(body: &[u8]) -> Result<serde_json::Map<String, Value>, Response> {
     match serde_json::from_slice::<Value>(body) {
         Ok(Value::Object(mut o)) => match o.remove("incident") {
@@ -202,6 +204,7 @@ fn incident_of(body: &[u8]) -> Result<serde_json::Map<String, Value>, Response> 
     }
 }
 
+#[allow(clippy::result_large_err)] // a handler's early answer, made once per request
 fn checked_status(fields: &serde_json::Map<String, Value>) -> Result<Option<String>, Response> {
     match fields.get("status").and_then(Value::as_str) {
         None => Ok(None),
