@@ -309,9 +309,10 @@ async fn sentry_issues_appear_as_the_site_fails() {
         top[0].title.starts_with("StripeConnectionError") && top[0].count >= 100,
         "{top:?}"
     );
+    // Ends a whole bucket before the onset (12 min ago): buckets overlapping it count.
     let before = TimeWindow::new(
         now - chrono::Duration::hours(2),
-        now - chrono::Duration::minutes(20),
+        now - chrono::Duration::minutes(30),
     );
     let baseline: u64 = sentry
         .error_counts(before, Duration::from_secs(600))
