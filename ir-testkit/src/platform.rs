@@ -7,198 +7,110 @@ use std::time::Duration;
 use async_trait::async_trait;
 use secrecy::SecretString;
 
+use ir_core::clock::Timestamp;
 use ir_core::error::{Error, Result};
 use ir_core::model::{
-    Deployment, DeploymentId, DeploymentStatus, HealthOutcome, HealthReport, InstanceStatus,
-    LogLine, ServiceStatus,
+    Deployment, DeploymentId, HealthOutcome, HealthReport, LogLine, ServiceStatus,
 };
 use ir_core::ports::{
     DeployPlatform, HealthProbe, LogQuery, LogSource, LogStream, SetOptions, VariableStore,
 };
+use ir_sim::railway::{Platform, PlatformError};
 
 use crate::lock;
 
-/// A mutating call the in-memory platform received.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PlatformCall {
-    /// `rollback(to)`.
-    Rollback(DeploymentId),
-    /// `redeploy(id)`.
-    Redeploy(DeploymentId),
-    /// `restart(id)`.
-    Restart(DeploymentId),
-}
+pub use ir_sim::railway::PlatformCall;
 
-#[derive(Debug, Default)]
-struct PlatformState {
-    /// Newest first.
-    deployments: Vec<Deployment>,
-    active: Option<DeploymentId>,
-    calls: Vec<PlatformCall>,
-    redeploys: u32,
-    rollbacks: u32,
-}
-
-/// A `DeployPlatform` holding a list of deployments and which one is active. As on Railway, a
-/// rollback or a redeploy adds a new successful deployment of the chosen build and makes it
-/// active, and the deployment it replaces becomes `Removed`.
+/// A `DeployPlatform` over `ir_sim::railway::Platform`, the one model of Railway's deployments
+/// (the simulator's GraphQL endpoint answers from the same state machine): a rollback or a
+/// redeploy adds a new successful deployment of the chosen build and makes it active, and the
+/// deployment it replaces becomes `Removed`. It has no clock: a new deployment is created one
+/// second after the newest.
 #[derive(Debug, Clone)]
 pub struct InMemoryPlatform {
-    service: String,
-    state: Arc<Mutex<PlatformState>>,
+    state: Arc<Mutex<Platform>>,
 }
+
+/// The model's time for a change: it has no clock, so the newest deployment's time decides.
+const NO_CLOCK: Timestamp = chrono::DateTime::<chrono::Utc>::MIN_UTC;
 
 impl InMemoryPlatform {
     /// A platform for `service` with `deployments` (any order; kept newest first). The newest
     /// `Success` deployment is active.
-    pub fn new(service: impl Into<String>, mut deployments: Vec<Deployment>) -> Self {
-        deployments.sort_by_key(|d| std::cmp::Reverse(d.created_at));
-        let active = deployments
-            .iter()
-            .find(|d| d.status == DeploymentStatus::Active)
-            .map(|d| d.id.clone());
+    pub fn new(service: impl Into<String>, deployments: Vec<Deployment>) -> Self {
+        Self::from_platform(Platform::with_deployments(service, deployments))
+    }
+
+    /// A `DeployPlatform` over `platform`.
+    pub fn from_platform(platform: Platform) -> Self {
         Self {
-            service: service.into(),
-            state: Arc::new(Mutex::new(PlatformState {
-                deployments,
-                active,
-                ..PlatformState::default()
-            })),
+            state: Arc::new(Mutex::new(platform)),
         }
     }
 
     /// Sets the active deployment.
     pub fn set_active(&self, id: Option<DeploymentId>) {
-        lock(&self.state).active = id;
+        lock(&self.state).set_active(id);
     }
 
     /// The active deployment's id.
     pub fn active(&self) -> Option<DeploymentId> {
-        lock(&self.state).active.clone()
+        lock(&self.state).active()
     }
 
     /// Every mutating call received, in order.
     pub fn calls(&self) -> Vec<PlatformCall> {
-        lock(&self.state).calls.clone()
-    }
-
-    /// Adds a successful deployment of `source`'s build as the newest and makes it active; the
-    /// deployment it replaces, if it was live, becomes `Removed`.
-    fn go_live(state: &mut PlatformState, source: &Deployment, new_id: DeploymentId) {
-        if let Some(previous) = state.active.clone()
-            && let Some(d) = state.deployments.iter_mut().find(|d| d.id == previous)
-            && d.status == DeploymentStatus::Active
-        {
-            d.status = DeploymentStatus::Removed;
-        }
-        let created_at = state
-            .deployments
-            .first()
-            .map_or(source.created_at, |d| d.created_at.max(source.created_at))
-            + chrono::Duration::seconds(1);
-        let mut fresh = source.clone();
-        fresh.id = new_id.clone();
-        fresh.status = DeploymentStatus::Active;
-        fresh.created_at = created_at;
-        state.deployments.insert(0, fresh);
-        state.active = Some(new_id);
+        lock(&self.state).calls().to_vec()
     }
 
     /// The deployment being served, if any.
     pub fn active_deployment(&self) -> Option<Deployment> {
-        let state = lock(&self.state);
-        let id = state.active.as_ref()?;
-        state.deployments.iter().find(|d| &d.id == id).cloned()
+        lock(&self.state).active_deployment()
     }
+}
 
-    fn find(
-        state: &PlatformState,
-        id: &DeploymentId,
-        operation: &'static str,
-    ) -> Result<Deployment> {
-        state
-            .deployments
-            .iter()
-            .find(|d| &d.id == id)
-            .cloned()
-            .ok_or_else(|| {
-                Error::not_found(format!("deployment {id} does not exist"))
-                    .with_provider("memory")
-                    .with_operation(operation)
-            })
-    }
+/// The model's refusal as the port's error.
+fn port_error(e: PlatformError, operation: &'static str) -> Error {
+    let error = match &e {
+        PlatformError::NotFound(_) => Error::not_found(e.to_string()),
+        _ => Error::invalid_input(e.to_string()),
+    };
+    error.with_provider("memory").with_operation(operation)
 }
 
 #[async_trait]
 impl DeployPlatform for InMemoryPlatform {
     async fn service_status(&self) -> Result<ServiceStatus> {
-        let state = lock(&self.state);
-        let active: Vec<Deployment> = state
-            .active
-            .as_ref()
-            .and_then(|id| state.deployments.iter().find(|d| &d.id == id).cloned())
-            .into_iter()
-            .collect();
-        let instances = if active.is_empty() {
-            vec![InstanceStatus::Crashed]
-        } else {
-            vec![InstanceStatus::Running]
-        };
-        let mut status = ServiceStatus::new(self.service.clone())
-            .with_active(active)
-            .with_instances(instances);
-        if let Some(latest) = state.deployments.first() {
-            status = status.with_latest(latest.clone());
-        }
-        Ok(status)
+        Ok(lock(&self.state).service_status(NO_CLOCK))
     }
 
     async fn list_deployments(&self, limit: usize) -> Result<Vec<Deployment>> {
-        Ok(lock(&self.state)
-            .deployments
-            .iter()
-            .take(limit)
-            .cloned()
-            .collect())
+        Ok(lock(&self.state).list(limit, NO_CLOCK))
     }
 
     async fn deployment(&self, id: &DeploymentId) -> Result<Deployment> {
-        Self::find(&lock(&self.state), id, "deployment")
+        lock(&self.state)
+            .deployment(id, NO_CLOCK)
+            .map_err(|e| port_error(e, "deployment"))
     }
 
     async fn rollback(&self, to: &DeploymentId) -> Result<()> {
-        let mut state = lock(&self.state);
-        let target = Self::find(&state, to, "rollback")?;
-        if !target.can_rollback {
-            return Err(
-                Error::invalid_input(format!("deployment {to} cannot be rolled back to"))
-                    .with_provider("memory")
-                    .with_operation("rollback"),
-            );
-        }
-        state.calls.push(PlatformCall::Rollback(to.clone()));
-        // As Railway does: a new deployment of the target's build goes live.
-        state.rollbacks += 1;
-        let new_id = DeploymentId::new(format!("{to}-rollback-{}", state.rollbacks));
-        Self::go_live(&mut state, &target, new_id);
-        Ok(())
+        lock(&self.state)
+            .rollback(to, NO_CLOCK)
+            .map(|_| ())
+            .map_err(|e| port_error(e, "rollback"))
     }
 
     async fn redeploy(&self, id: &DeploymentId) -> Result<DeploymentId> {
-        let mut state = lock(&self.state);
-        let source = Self::find(&state, id, "redeploy")?;
-        state.calls.push(PlatformCall::Redeploy(id.clone()));
-        state.redeploys += 1;
-        let new_id = DeploymentId::new(format!("{id}-redeploy-{}", state.redeploys));
-        Self::go_live(&mut state, &source, new_id.clone());
-        Ok(new_id)
+        lock(&self.state)
+            .redeploy(id, NO_CLOCK)
+            .map_err(|e| port_error(e, "redeploy"))
     }
 
     async fn restart(&self, id: &DeploymentId) -> Result<()> {
-        let mut state = lock(&self.state);
-        Self::find(&state, id, "restart")?;
-        state.calls.push(PlatformCall::Restart(id.clone()));
-        Ok(())
+        lock(&self.state)
+            .restart(id, NO_CLOCK)
+            .map_err(|e| port_error(e, "restart"))
     }
 }
 
