@@ -30,4 +30,4 @@ pub use logs::{LogLevel, LogLine, LogSignature, LogSignatures};
 pub use tracker::{
     ErrorBucket, IssueSpike, IssueTrends, SpikeRule, TimeWindow, TrackedIssue, issue_trends,
 };
-pub use verification::{Check, Verification};
+pub use verification::{Check, Verification, VerificationTimings};
