@@ -13,6 +13,7 @@ mod evidence;
 mod health;
 mod incident;
 mod logs;
+mod summary;
 mod tracker;
 mod verification;
 
