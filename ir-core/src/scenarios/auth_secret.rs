@@ -44,7 +44,7 @@ use crate::playbook::{
 /// `c → c(1 − w)`):
 ///
 /// **`auth_secret_missing`**, "NEXTAUTH_SECRET is not set: NextAuth refuses to run
-/// ([next-auth][error][NO_SECRET])":
+/// (`[next-auth][error][NO_SECRET]`)":
 /// - +0.30 and +0.20 both variables unset; +0.35 `NEXTAUTH_SECRET` unset (`AUTH_SECRET`
 ///   unknown); +0.25 `AUTH_SECRET` unset (`NEXTAUTH_SECRET` unknown);
 /// - −0.85 for each of the two that is set;
