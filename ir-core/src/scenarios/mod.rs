@@ -21,13 +21,14 @@
 //!   `Unsupported` and the next mitigation is tried. The runner adds one probe of its own, the
 //!   error counts before onset ([`ErrorTracker`](crate::ports::ErrorTracker)), for the
 //!   baseline the verification's error-rate check compares against.
-//! - **Acting.** The runner ranks every selected playbook's hypotheses and acts on the top one
-//!   only when its confidence reaches
-//!   [`RunnerConfig::act_threshold`](crate::runner::RunnerConfig::act_threshold) (0.5); below
-//!   it nothing runs and the Engineering Lead is asked. The
-//!   [`ApprovalPolicy`](crate::playbook::ApprovalPolicy) then decides per action: read-only
-//!   ones run, reversible ones run without asking at P0/P1 with a top confidence of 0.7 or
-//!   more, destructive ones always ask the [`Approver`](crate::ports::Approver).
+//! - **Acting.** The runner ranks the hypotheses of every selected playbook and tries the
+//!   mitigations of each one whose confidence reaches
+//!   [`RunnerConfig::act_threshold`](crate::runner::RunnerConfig::act_threshold) (0.5), most
+//!   confident first, until one verifies; when even the top one is below it, nothing runs and
+//!   the Engineering Lead is asked. The [`ApprovalPolicy`](crate::playbook::ApprovalPolicy)
+//!   decides per action: read-only ones run, reversible ones run without asking at P0/P1 when
+//!   the top hypothesis is at 0.7 or more, destructive ones always ask the
+//!   [`Approver`](crate::ports::Approver).
 //! - **Verification.** Each mitigation carries a [`Verification`](crate::model::Verification):
 //!   checks polled in rounds until enough pass in a row, or a deadline. The rounds' timing is
 //!   each scenario's `verification` field (and `revert_verification`, `platform_verification`
