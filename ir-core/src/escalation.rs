@@ -114,9 +114,12 @@ pub struct EscalationPolicy {
     /// Interval between status updates (runbook: every 15-30 minutes).
     #[serde(with = "humantime_serde")]
     pub status_cadence: Duration,
-    /// Contacts per role, keyed by the role's snake-case name, e.g.
-    /// `contacts.engineering_lead = ["@eng-lead"]`. Deserializing merges the roles given onto
-    /// the runbook's contacts: a role left out keeps its default, and `[]` clears one.
+    /// Contacts per role, keyed in TOML by the role's snake-case name: `on_call`,
+    /// `engineering_lead`, `cto`, `dev_ops`, `product_lead`, `team`, e.g.
+    /// `contacts.engineering_lead = ["@eng-lead"]` (in the facade's `ir.toml`, under
+    /// `[escalation.contacts]`). Deserializing merges the roles given onto the runbook's
+    /// contacts: a role left out keeps its default, and `[]` clears one. See
+    /// [`EscalationPolicy::contacts`](Self::contacts()) for an example.
     #[serde(deserialize_with = "contacts_onto_runbook")]
     pub contacts: BTreeMap<Role, Vec<String>>,
 }
@@ -182,6 +185,25 @@ impl EscalationPolicy {
     }
 
     /// The contacts for `role`.
+    ///
+    /// In TOML the roles are keyed `on_call`, `engineering_lead`, `cto`, `dev_ops`,
+    /// `product_lead` and `team`; setting one keeps the runbook's contacts for the others:
+    ///
+    /// ```
+    /// use ir_core::escalation::EscalationPolicy;
+    /// use ir_core::model::Role;
+    ///
+    /// let policy: EscalationPolicy = toml::from_str(r#"
+    ///     [contacts]
+    ///     engineering_lead = ["@alice"]
+    ///     dev_ops = []
+    /// "#)?;
+    /// assert_eq!(policy.contacts(Role::EngineeringLead), ["@alice"]);
+    /// assert!(policy.contacts(Role::DevOps).is_empty()); // `[]` clears a role
+    /// assert_eq!(policy.contacts(Role::Cto), ["@cto"]); // the runbook's, kept
+    /// assert_eq!(policy.contacts(Role::OnCall), ["PagerDuty"]);
+    /// # Ok::<(), toml::de::Error>(())
+    /// ```
     pub fn contacts(&self, role: Role) -> &[String] {
         self.contacts.get(&role).map_or(&[], Vec::as_slice)
     }

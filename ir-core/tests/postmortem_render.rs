@@ -135,9 +135,11 @@ fn scripted() -> Incident {
                     probe: "pgbouncer_pools".into(),
                     source: "postgres".into(),
                     collected_at: t(15, 39),
+                    // As the diagnosis records it: the error's `Display`, kind included.
                     outcome: EvidenceOutcome::Unavailable {
                         kind: ErrorKind::Timeout,
-                        message: "SHOW POOLS timed out after 5s".into(),
+                        message: ir_core::Error::timeout("SHOW POOLS did not answer within 5s")
+                            .to_string(),
                     },
                 },
             },
@@ -324,7 +326,7 @@ fn one_timeline_line_per_event_and_no_secret_anywhere() {
     );
     assert_eq!(
         texts[10],
-        "Failed: roll back to deployment d-41: unavailable: railway deploymentRollback: unavailable (HTTP 502)"
+        "Failed: roll back to deployment d-41: railway deploymentRollback: unavailable (HTTP 502)"
     );
     assert_eq!(texts[17], "Posted status page \"Resolved\" to status-page");
     let markdown = pm.to_markdown().unwrap();
@@ -525,8 +527,8 @@ fn the_markdown_has_every_section_in_order() {
         "- PgBouncer's own metrics pointed at the cause\n",
         "- Acknowledgement took 7 minutes; the target is 5 minutes.\n",
         "- The problem began 8 minutes before it was detected.\n",
-        "- Mitigation \"roll back to deployment d-41\" failed: unavailable: railway deploymentRollback: unavailable (HTTP 502).\n",
-        "- Probe pgbouncer_pools could not get evidence from postgres: timed out: SHOW POOLS timed out after 5s.\n",
+        "- Mitigation \"roll back to deployment d-41\" failed: railway deploymentRollback: unavailable (HTTP 502).\n",
+        "- Probe pgbouncer_pools could not get evidence from postgres: timed out: SHOW POOLS did not answer within 5s.\n",
         "- The DSN check should run before each deploy\n",
         "| Fail the deploy when DATABASE_URL \\| port != 6432 | @bob | 2026-02-20 | not filed |",
         "- [x] Update status page (resolved) (status page \"Resolved\" posted to status-page, 2026-02-08 16:21 UTC)\n",
@@ -633,5 +635,213 @@ fn an_action_item_becomes_an_issue_linking_the_postmortem() {
     assert_eq!(
         issue.body,
         "Action item from the postmortem of \"API timeouts: pool exhausted\".\n\nOwner: @alice\nDue: 2026-02-20\nPostmortem: https://wiki.example/pm/42\n"
+    );
+}
+
+/// A P1 detected at 15:30, its onset given as `onset`, with `evidence` collected at 15:31.
+fn with_evidence(
+    onset: Option<DateTime<Utc>>,
+    evidence: Vec<ir_core::model::Evidence>,
+) -> Incident {
+    let p1 = classify(
+        &Signals {
+            pool_exhausted: true,
+            ..Signals::default()
+        },
+        &SeverityPolicy::runbook(),
+    );
+    let mut incident = Incident::open(
+        IncidentId::random(),
+        "pool",
+        ev(
+            t(15, 30),
+            "watcher",
+            EventKind::detected("Pool exhausted", "web", p1, onset),
+        ),
+    )
+    .unwrap();
+    for evidence in evidence {
+        incident
+            .record(ev(
+                t(15, 31),
+                "runner",
+                EventKind::EvidenceCollected { evidence },
+            ))
+            .unwrap();
+    }
+    incident
+}
+
+/// Probes whose port is not configured, as the diagnosis records them: the error's kind is
+/// named once, and they are listed as not checked, not as something to improve.
+#[tokio::test]
+async fn a_port_that_is_not_configured_is_named_once_and_not_an_improvement() {
+    use ir_core::clock::ManualClock;
+    use ir_core::playbook::{DiagnosisConfig, Probe, ProbeWindow, Providers, diagnose};
+    let clock = ManualClock::at(t(15, 31));
+    let probes = [
+        Probe::NewIssues { lookback: min(30) },
+        Probe::TopIssues {
+            lookback: min(30),
+            limit: 10,
+        },
+        Probe::ServiceStatus,
+    ];
+    let window = ProbeWindow {
+        onset: t(15, 30),
+        now: t(15, 31),
+    };
+    let mut evidence = diagnose(
+        &Providers::new(),
+        probes,
+        window,
+        &DiagnosisConfig::default(),
+        &clock,
+        1,
+    )
+    .await;
+    // And one source that is configured but timed out: that one is worth improving.
+    evidence.push(Evidence {
+        id: EvidenceId::new("E4"),
+        probe: "connections".into(),
+        source: "database".into(),
+        collected_at: t(15, 31),
+        outcome: EvidenceOutcome::Unavailable {
+            kind: ErrorKind::Timeout,
+            message: ir_core::Error::timeout("pg_stat_activity did not answer within 10s")
+                .with_provider("postgres")
+                .with_operation("connection_status")
+                .to_string(),
+        },
+    });
+    let pm = Postmortem::from_incident(
+        &with_evidence(None, evidence),
+        &SeverityPolicy::runbook(),
+        t(15, 34),
+    );
+    let texts: Vec<&str> = pm.timeline().iter().map(|e| e.text.as_str()).collect();
+    assert_eq!(
+        texts[1],
+        "Evidence E1 from new_issues[30m] (errors) unavailable: unsupported: no ErrorTracker is configured"
+    );
+    assert_eq!(
+        texts[4],
+        "Evidence E4 from connections (database) unavailable: postgres connection_status: timed out: pg_stat_activity did not answer within 10s"
+    );
+    assert_eq!(
+        pm.not_checked(),
+        [
+            "errors: no ErrorTracker is configured (new_issues[30m], top_issues[30m,10]).",
+            "deploy: no DeployPlatform is configured (service_status).",
+        ]
+    );
+    assert_eq!(
+        pm.to_improve(),
+        [
+            "Probe connections could not get evidence from database: postgres connection_status: timed out: pg_stat_activity did not answer within 10s."
+        ]
+    );
+    let md = pm.to_markdown().unwrap();
+    assert!(!md.contains("unsupported: unsupported"), "{md}");
+    assert!(
+        md.contains(
+            "## Not checked (not configured)\n\nThe diagnosis could not ask these sources. This is how the service is set up, not a finding of the incident:\n- errors: no ErrorTracker is configured (new_issues[30m], top_issues[30m,10]).\n- deploy: no DeployPlatform is configured (service_status).\n\n## Action items"
+        ),
+        "{md}"
+    );
+    // With every source configured there is no such section.
+    assert!(!postmortem().to_markdown().unwrap().contains("Not checked"));
+}
+
+/// An onset equal to detection is known: an MTTD of zero, not "onset unknown".
+#[test]
+fn an_onset_at_detection_is_an_mttd_of_zero() {
+    let pm = Postmortem::from_incident(
+        &with_evidence(Some(t(15, 30)), vec![]),
+        &SeverityPolicy::runbook(),
+        t(15, 40),
+    );
+    assert_eq!(pm.metrics().mttd, Duration::ZERO);
+    let md = pm.to_markdown().unwrap();
+    assert!(
+        md.contains("| MTTD: onset to detection | 0 (detected at onset) | — |"),
+        "{md}"
+    );
+    assert!(md.contains("| Started | 2026-02-08 15:30 UTC |"), "{md}");
+    let unknown = Postmortem::from_incident(
+        &with_evidence(None, vec![]),
+        &SeverityPolicy::runbook(),
+        t(15, 40),
+    )
+    .to_markdown()
+    .unwrap();
+    assert!(
+        unknown.contains("| MTTD: onset to detection | onset unknown | — |"),
+        "{unknown}"
+    );
+}
+
+/// Each evidence line says what was seen, not only the observation's kind.
+#[test]
+fn evidence_lines_say_what_was_seen() {
+    use ir_core::model::{
+        ConnectionStatus, Deployment, DeploymentStatus, DsnCheck, DsnRoute, ServiceStatus,
+    };
+    let observed = |id: &str, probe: &str, source: &str, observation: Observation| Evidence {
+        id: EvidenceId::new(id),
+        probe: probe.into(),
+        source: source.into(),
+        collected_at: t(15, 31),
+        outcome: EvidenceOutcome::Observed { observation },
+    };
+    let d2 = Deployment::new("d2", DeploymentStatus::Crashed, t(15, 31));
+    let d1 = Deployment::new("d1", DeploymentStatus::Active, t(12, 2));
+    let mut conns = ConnectionStatus::new(100, 3);
+    conns.counts.active = 95;
+    let pm = Postmortem::from_incident(
+        &with_evidence(
+            None,
+            vec![
+                observed(
+                    "E1",
+                    "service_status",
+                    "deploy",
+                    Observation::ServiceStatus(
+                        ServiceStatus::new("web")
+                            .with_latest(d2.clone())
+                            .with_active(vec![d2, d1]),
+                    ),
+                ),
+                observed(
+                    "E2",
+                    "dsn[DATABASE_URL]",
+                    "variables",
+                    Observation::Dsn(DsnCheck {
+                        host: "db".into(),
+                        port: 5432,
+                        database: Some("web".into()),
+                        user: None,
+                        route: DsnRoute::Direct,
+                    }),
+                ),
+                observed(
+                    "E3",
+                    "connections",
+                    "database",
+                    Observation::Connections(conns),
+                ),
+            ],
+        ),
+        &SeverityPolicy::runbook(),
+        t(15, 40),
+    );
+    let texts: Vec<&str> = pm.timeline().iter().map(|e| e.text.as_str()).collect();
+    assert_eq!(
+        texts[1..],
+        [
+            "Evidence E1 from service_status (deploy): service web: deployment d2 (15:31) crashed; also serving d1 (12:02) active",
+            "Evidence E2 from dsn[DATABASE_URL] (variables): points at db:5432/web: straight to PostgreSQL, not PgBouncer (6432)",
+            "Evidence E3 from connections (database): 95 of 97 connection slots in use (95 active, 0 idle), 2 free",
+        ]
     );
 }

@@ -1,46 +1,4 @@
-//! # ir-github
-//!
-//! GitHub's REST and GraphQL APIs as `ir`'s [`CodeHost`](ir_core::ports::CodeHost):
-//! [`GithubClient`] lists recent deployments with their latest status, the runs of a workflow
-//! file (branch and failure filters), the failed jobs of a run with the first failing step and
-//! an excerpt of its log, compares two commits, files issues with labels and assignees, opens
-//! revert pull requests, and finds what `ir` filed before by the action's idempotency key. The
-//! runbook's `gh api repos/.../deployments`, `gh run list --workflow=cd-production.yml`,
-//! `gh run view <id> --log-failed`, `git revert <sha>` and "create GitHub issues for each
-//! action item" become calls.
-//!
-//! ```no_run
-//! use ir_core::ports::{CodeHost, RunQuery};
-//! use ir_github::GithubClient;
-//!
-//! # async fn run() -> Result<(), ir_core::Error> {
-//! // GITHUB_TOKEN, GITHUB_REPOSITORY (`owner/repo`), optionally GITHUB_API_URL:
-//! // see `GithubConfig::from_env`.
-//! let github = GithubClient::from_env()?;
-//!
-//! // `gh run list --workflow=cd-production.yml --limit 1`, then `gh run view <id> --log-failed`.
-//! let last_cd = github
-//!     .workflow_runs(&RunQuery {
-//!         workflow: Some("cd-production.yml".into()),
-//!         branch: Some("main".into()),
-//!         failed_only: false,
-//!         limit: 1,
-//!     })
-//!     .await?;
-//! if let Some(run) = last_cd.first() {
-//!     println!("{} {} {:?} {}", run.id, run.head_sha, run.conclusion, run.html_url);
-//!     for job in github.failed_jobs(run.id).await? {
-//!         println!(
-//!             "{} failed at step {} ({})",
-//!             job.name,
-//!             job.step_number.map_or("?".into(), |n| n.to_string()),
-//!             job.step_name.as_deref().unwrap_or("unknown step"),
-//!         );
-//!         println!("{}", job.log_excerpt.as_deref().unwrap_or("(log unavailable)"));
-//!     }
-//! }
-//! # Ok(()) }
-//! ```
+#![doc = include_str!("../README.md")]
 //!
 //! ## Behaviour
 //! - Every request carries `Accept: application/vnd.github+json`,

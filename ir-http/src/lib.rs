@@ -1,45 +1,4 @@
-//! # ir-http
-//!
-//! What every HTTP adapter of `ir` shares: one [`HttpClient`] with a per-attempt timeout, an
-//! overall deadline, retries with exponential backoff and jitter that honour `Retry-After` and
-//! rate-limit reset headers, credentials marked sensitive, one `tracing` span per call, and the
-//! status-to-error table ([`error_kind`]). Also the HTTP [`HealthProbe`](ir_core::ports::HealthProbe),
-//! [`HttpHealthProbe`]: the runbook's `curl -I https://.../health`.
-//!
-//! ```no_run
-//! use std::time::Duration;
-//! use ir_core::ports::HealthProbe;
-//! use ir_http::{
-//!     Auth, ClientOptions, HealthProbeConfig, HttpClient, HttpHealthProbe, Request, RetryPolicy,
-//! };
-//! use secrecy::SecretString;
-//!
-//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
-//! // Is the site up? A refused connection or a bad certificate is a report, not an error.
-//! let probe = HttpHealthProbe::new(
-//!     HealthProbeConfig::builder("https://www.example.com")
-//!         .with_timeout(Duration::from_secs(5))
-//!         .build()?,
-//! )?;
-//! let report = probe.check("/health").await?;
-//! println!("{:?} (HTTP {:?}) in {:?}", report.outcome, report.status, report.latency);
-//!
-//! // Call a provider: retried on 429/502/503/504 and connect errors, within 20 s overall.
-//! let options = ClientOptions::default()
-//!     .with_attempt_timeout(Duration::from_secs(5))
-//!     .with_retry_policy(RetryPolicy::default().with_total_timeout(Duration::from_secs(20)));
-//! let client = HttpClient::builder("github")
-//!     .with_auth(Auth::bearer(SecretString::from("ghp_example")))
-//!     .with_client_options(options)
-//!     .build()?;
-//! let response = client
-//!     .send(Request::get("https://api.github.com/rate_limit".parse()?).with_operation("rate_limit"))
-//!     .await?;
-//! if let Some(error) = response.status_error(response.describe_body()) {
-//!     return Err(error.into());
-//! }
-//! # Ok(()) }
-//! ```
+#![doc = include_str!("../README.md")]
 //!
 //! ## Transport settings
 //! [`ClientOptions`] holds what every HTTP adapter shares: the two timeouts, the retry policy,

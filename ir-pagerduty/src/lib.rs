@@ -1,34 +1,4 @@
-//! # ir-pagerduty
-//!
-//! PagerDuty's [Events API v2] as an `ir` [`Pager`](ir_core::ports::Pager):
-//! [`PagerDutyClient`] triggers, acknowledges and resolves PagerDuty incidents, each event
-//! carrying the `ir` incident's dedup key as PagerDuty's `dedup_key`, so replicas and retries
-//! never open a second PagerDuty incident. The runbook's "Page Immediately", "Acknowledge
-//! PagerDuty alert" and "Mark incident resolved in PagerDuty" become calls.
-//!
-//! [Events API v2]: https://developer.pagerduty.com/docs/events-api-v2/overview/
-//!
-//! ```no_run
-//! use ir_core::Severity;
-//! use ir_core::model::Role;
-//! use ir_core::ports::{Page, Pager};
-//! use ir_pagerduty::PagerDutyClient;
-//!
-//! # async fn run() -> Result<(), ir_core::Error> {
-//! // PAGERDUTY_ROUTING_KEY (and optionally PAGERDUTY_ROUTING_KEY_<ROLE>, PAGERDUTY_SOURCE, ...):
-//! // see `PagerDutyConfig::from_env`.
-//! let pagerduty = PagerDutyClient::from_env()?;
-//! let page = Page {
-//!     dedup_key: "inc-2026-02-08-checkout-503".into(),
-//!     role: Role::OnCall,
-//!     summary: "P0: checkout returns 503 for every request".into(),
-//!     severity: Severity::P0,
-//! };
-//! pagerduty.trigger(&page).await?; // a second trigger with the same key opens nothing new
-//! pagerduty.acknowledge(&page.dedup_key).await?;
-//! pagerduty.resolve(&page.dedup_key).await?;
-//! # Ok(()) }
-//! ```
+#![doc = include_str!("../README.md")]
 //!
 //! ## Behaviour
 //! - Every event is `POST <base>/v2/enqueue` with JSON; there is no auth header, the routing

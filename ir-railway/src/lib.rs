@@ -1,39 +1,4 @@
-//! # ir-railway
-//!
-//! Railway's public GraphQL API as `ir` ports: [`RailwayClient`] implements
-//! [`DeployPlatform`](ir_core::ports::DeployPlatform) (service status, deployments, rollback,
-//! redeploy, restart), [`VariableStore`](ir_core::ports::VariableStore) (list, read, set with
-//! `skip_deploys`, delete) and [`LogSource`](ir_core::ports::LogSource) (deployment, build and
-//! environment logs with Railway's filter syntax). The runbook's `railway status`,
-//! `railway deployments`, `railway rollback`, `railway restart`, `railway variables` and
-//! `railway logs` become calls.
-//!
-//! ```no_run
-//! use ir_core::ports::DeployPlatform;
-//! use ir_railway::RailwayClient;
-//!
-//! # async fn run() -> Result<(), ir_core::Error> {
-//! // RAILWAY_TOKEN (or RAILWAY_API_TOKEN), RAILWAY_PROJECT_ID, RAILWAY_ENVIRONMENT_ID,
-//! // RAILWAY_SERVICE_ID: see `RailwayConfig::from_env`.
-//! let railway = RailwayClient::from_env()?;
-//!
-//! // `railway deployments`: the last five, newest first.
-//! let recent = railway.list_deployments(5).await?;
-//! for d in &recent {
-//!     println!("{} {:?} {} {}", d.id, d.status, d.created_at, d.commit_sha.as_deref().unwrap_or("-"));
-//! }
-//!
-//! // `railway rollback`: to the newest earlier deployment that went live (Railway's SUCCESS
-//! // or REMOVED, a deployment that served and was then replaced).
-//! let last_good = recent.iter().skip(1).find(|d| {
-//!     d.can_rollback && d.status.served_traffic()
-//! });
-//! if let Some(good) = last_good {
-//!     railway.rollback(&good.id).await?;
-//!     println!("rolled back to {}", good.id);
-//! }
-//! # Ok(()) }
-//! ```
+#![doc = include_str!("../README.md")]
 //!
 //! ## Behaviour
 //! - Every request is one operation from `src/gql/*.graphql`, each checked against Railway's

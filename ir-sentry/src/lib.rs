@@ -1,39 +1,4 @@
-//! # ir-sentry
-//!
-//! Sentry's web API as an `ir` port: [`SentryClient`] implements
-//! [`ErrorTracker`](ir_core::ports::ErrorTracker): issues first seen in a window, the most
-//! frequent issues in a window, error events per interval, and (through the port's
-//! [`issue_trends`](ir_core::ports::ErrorTracker::issue_trends)) **new** and **spiking**
-//! issues against a baseline window. The runbook's "Review Sentry errors (group by error
-//! type): focus on NEW error types or spikes" becomes calls.
-//!
-//! ```no_run
-//! use std::time::Duration;
-//! use ir_core::clock::{Clock, SystemClock};
-//! use ir_core::model::{SpikeRule, TimeWindow};
-//! use ir_core::ports::ErrorTracker;
-//! use ir_sentry::SentryClient;
-//!
-//! # async fn run() -> Result<(), ir_core::Error> {
-//! // SENTRY_AUTH_TOKEN, SENTRY_ORG, optionally SENTRY_PROJECT, SENTRY_ENVIRONMENT and
-//! // SENTRY_URL: see `SentryConfig::from_env`.
-//! let sentry = SentryClient::from_env()?;
-//!
-//! // New Sentry issues in the last 15 minutes, newest first.
-//! let window = TimeWindow::ending_at(SystemClock.now(), Duration::from_secs(15 * 60));
-//! for issue in sentry.new_issues(window).await? {
-//!     println!("NEW {} {} ({} events, {} users) {}", issue.short_id, issue.title,
-//!         issue.count, issue.user_count, issue.permalink.as_deref().unwrap_or("-"));
-//! }
-//!
-//! // And what spiked against the hour before.
-//! let baseline = TimeWindow::ending_at(window.start, Duration::from_secs(60 * 60));
-//! let trends = sentry.issue_trends(window, baseline, SpikeRule::default(), 100).await?;
-//! for spike in &trends.spiking {
-//!     println!("SPIKE {} x{:.1}: {}", spike.issue.short_id, spike.ratio, spike.issue.title);
-//! }
-//! # Ok(()) }
-//! ```
+#![doc = include_str!("../README.md")]
 //!
 //! ## Behaviour
 //! - Issues come from the organization issues endpoint,

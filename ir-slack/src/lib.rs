@@ -1,35 +1,4 @@
-//! # ir-slack
-//!
-//! Slack as an `ir` [`ChatNotifier`](ir_core::ports::ChatNotifier): [`SlackClient`] posts the
-//! messages `ir_core::comms` renders (their Slack mrkdwn form) with the Web API's
-//! `chat.postMessage` and a bot token, threads status updates and the resolution under the
-//! initial notification (`thread_ts`), edits with `chat.update`, or, for teams without a bot,
-//! posts through an incoming webhook. The runbook's "Post … in #incident-response" becomes a
-//! call.
-//!
-//! ```no_run
-//! use ir_core::ports::{ChatMessage, ChatNotifier};
-//! use ir_slack::SlackClient;
-//!
-//! # async fn run() -> Result<(), ir_core::Error> {
-//! // SLACK_BOT_TOKEN (or SLACK_WEBHOOK_URL), SLACK_CHANNEL: see `SlackConfig::from_env`.
-//! let slack = SlackClient::from_env()?;
-//! let first = slack
-//!     .post(&ChatMessage {
-//!         channel: "C0INCIDENT".into(),
-//!         text: "🚨 INCIDENT - P1 - Checkout errors".into(),
-//!         mrkdwn: Some("*🚨 INCIDENT - P1 - Checkout errors*".into()),
-//!     })
-//!     .await?;
-//! // `first` holds the channel id and Slack's `ts`: record them, and reply in the thread.
-//! let update = ChatMessage {
-//!     channel: first.channel.clone(),
-//!     text: "📊 STATUS UPDATE - 15:45 UTC".into(),
-//!     mrkdwn: Some("*📊 STATUS UPDATE - 15:45 UTC*".into()),
-//! };
-//! slack.reply(&first, &update).await?;
-//! # Ok(()) }
-//! ```
+#![doc = include_str!("../README.md")]
 //!
 //! ## Behaviour
 //! - **Bot token** ([`SlackAuth::BotToken`], `Authorization: Bearer xoxb-…`, scope

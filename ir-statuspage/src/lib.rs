@@ -1,36 +1,4 @@
-//! # ir-statuspage
-//!
-//! Atlassian Statuspage's REST API v1 as an `ir` [`StatusPage`](ir_core::ports::StatusPage):
-//! [`StatuspageClient`] opens one public incident per `ir` incident and moves it through
-//! investigating → identified → monitoring → resolved, with the body `ir_core::comms`
-//! renders and the affected components' status. The runbook's "Update status page" becomes
-//! a call.
-//!
-//! ```no_run
-//! use ir_core::model::StatusPageStatus;
-//! use ir_core::ports::{StatusPage, StatusPageUpdate};
-//! use ir_statuspage::StatuspageClient;
-//!
-//! # async fn run() -> Result<(), ir_core::Error> {
-//! // STATUSPAGE_API_KEY, STATUSPAGE_PAGE_ID, STATUSPAGE_COMPONENT_IDS: see
-//! // `StatuspageConfig::from_env`.
-//! let statuspage = StatuspageClient::from_env()?;
-//! let update = StatusPageUpdate {
-//!     incident_key: "inc-20260208-checkout-503".into(),
-//!     title: "Checkout errors".into(),
-//!     status: StatusPageStatus::Investigating,
-//!     body: "We are investigating errors at checkout.".into(),
-//! };
-//! // The first publish creates the incident; record its id to update it after a restart.
-//! let id = statuspage.publish_to(&update, None).await?;
-//! let resolved = StatusPageUpdate {
-//!     status: StatusPageStatus::Resolved,
-//!     body: "Checkout works again.".into(),
-//!     ..update
-//! };
-//! statuspage.publish_to(&resolved, id).await?;
-//! # Ok(()) }
-//! ```
+#![doc = include_str!("../README.md")]
 //!
 //! ## Behaviour
 //! - Every request carries `Authorization: OAuth <key>`.

@@ -1,33 +1,4 @@
-//! # ir-testkit
-//!
-//! Testing aids for `ir` and for the services that embed it:
-//!
-//! - [`conformance`]: each port's behaviour written once, one module per port and one
-//!   `pub async fn` per rule (plus a `run_all`), run against the in-memory backends and every
-//!   real implementation, so a failure names the rule it broke;
-//! - fixtures describing what a backend under test holds ([`DeployFixture`],
-//!   [`HealthFixture`], ...), for the suites that cannot create it through the port;
-//! - in-memory providers with scripted state ([`InMemoryPlatform`], [`InMemoryVariables`],
-//!   [`InMemoryLogs`], [`ScriptedHealthProbe`], [`InMemoryDatabase`],
-//!   [`InMemoryErrorTracker`], [`InMemoryCodeHost`]) and [`FaultyStore`], an incident store
-//!   with scripted faults.
-//!
-//! The single-process store, chat, pager and status page are not here: they are a real backend,
-//! `ir_core::memory`. Crates dev-depend on `ir-testkit`.
-//!
-//! ```
-//! use ir_core::memory::InMemoryIncidentStore;
-//! use ir_testkit::conformance::incident_store;
-//!
-//! # #[tokio::main(flavor = "current_thread")]
-//! # async fn main() {
-//! let store = InMemoryIncidentStore::new();
-//! // One rule...
-//! incident_store::open_joins_an_open_incident(&store).await;
-//! // ...or every rule of the port (this one waits about two seconds for a lease to lapse).
-//! incident_store::run_all(&store).await;
-//! # }
-//! ```
+#![doc = include_str!("../README.md")]
 
 mod code;
 pub mod conformance;

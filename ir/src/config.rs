@@ -19,6 +19,9 @@ use ir_core::memory::{InMemoryIncidentStore, TracingChat};
 use ir_core::playbook::{ApprovalPolicy, Playbook, Providers};
 use ir_core::ports::IncidentStore;
 use ir_core::runner::{Runner, RunnerConfig};
+use ir_core::scenarios::{
+    AuthSecretMissing, BuildFailure, ErrorSpike, LatencySpike, PoolExhausted, SiteDown,
+};
 use ir_core::{Error, SeverityPolicy};
 use serde::{Deserialize, Serialize};
 
@@ -51,7 +54,8 @@ pub struct Config {
     pub approval: ApprovalPolicy,
     /// `[runner]`: the runner's timings and thresholds.
     pub runner: RunnerConfig,
-    /// `[scenarios]`: which built-in playbooks are enabled.
+    /// `[scenarios]`: which built-in playbooks are enabled, and each one's settings
+    /// (`[scenarios.site_down]`, ...: paths, windows, verification timings).
     pub scenarios: ScenariosSection,
     /// `[railway]`: deploy platform, variables and logs.
     pub railway: Option<RailwaySection>,
@@ -89,20 +93,97 @@ impl Default for ServiceSection {
     }
 }
 
-/// `[scenarios]`.
+/// `[scenarios]`: which built-in playbooks are enabled, and each one's settings in a table
+/// named after it, e.g. `[scenarios.site_down]`. A scenario's keys are its type's public
+/// fields ([`scenarios::SiteDown`], ...), each optional with the runbook's default; its
+/// verification timings are `verification = { consecutive = 3, interval = "30s", deadline =
+/// "10m" }` (and `revert_verification`, `platform_verification` where it has them).
+///
+/// ```
+/// use std::time::Duration;
+///
+/// let config = ir::Config::from_toml_str(r#"
+///     [scenarios.site_down]
+///     health_path = "/healthz"
+///     verification = { consecutive = 1, interval = "2s", deadline = "1m" }
+/// "#)?;
+/// let site_down = &config.scenarios.site_down;
+/// assert_eq!(site_down.verification.expected_duration(), Duration::from_secs(2));
+/// assert_eq!(site_down.platform_verification.interval, Duration::from_secs(60)); // the runbook's
+/// assert_eq!(config.playbooks().len(), 6);
+/// # Ok::<(), ir::ConfigError>(())
+/// ```
+///
+/// [`scenarios::SiteDown`]: ir_core::scenarios::SiteDown
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 #[non_exhaustive]
 pub struct ScenariosSection {
     /// The enabled scenarios, by name ([`SCENARIOS`]; default: all six).
     pub enabled: Vec<String>,
+    /// `[scenarios.site_down]`.
+    pub site_down: SiteDown,
+    /// `[scenarios.auth_secret_missing]`.
+    pub auth_secret_missing: AuthSecretMissing,
+    /// `[scenarios.build_failure_missing_import]`.
+    pub build_failure_missing_import: BuildFailure,
+    /// `[scenarios.connection_pool_exhausted]`.
+    pub connection_pool_exhausted: PoolExhausted,
+    /// `[scenarios.error_rate_spike]`.
+    pub error_rate_spike: ErrorSpike,
+    /// `[scenarios.latency_spike]`.
+    pub latency_spike: LatencySpike,
 }
 
 impl Default for ScenariosSection {
     fn default() -> Self {
         Self {
             enabled: SCENARIOS.iter().map(|s| (*s).to_owned()).collect(),
+            site_down: SiteDown::default(),
+            auth_secret_missing: AuthSecretMissing::default(),
+            build_failure_missing_import: BuildFailure::default(),
+            connection_pool_exhausted: PoolExhausted::default(),
+            error_rate_spike: ErrorSpike::default(),
+            latency_spike: LatencySpike::default(),
         }
+    }
+}
+
+impl ScenariosSection {
+    /// The six scenarios with these settings, in the runbook's order, enabled or not.
+    fn all(&self) -> [Arc<dyn Playbook>; 6] {
+        [
+            Arc::new(self.site_down.clone()),
+            Arc::new(self.auth_secret_missing.clone()),
+            Arc::new(self.build_failure_missing_import.clone()),
+            Arc::new(self.connection_pool_exhausted.clone()),
+            Arc::new(self.error_rate_spike.clone()),
+            Arc::new(self.latency_spike.clone()),
+        ]
+    }
+
+    /// Each scenario's own check of its settings, with the key of its table.
+    fn validate(&self) -> [(&'static str, ir_core::Result<()>); 6] {
+        [
+            ("scenarios.site_down", self.site_down.validate()),
+            (
+                "scenarios.auth_secret_missing",
+                self.auth_secret_missing.validate(),
+            ),
+            (
+                "scenarios.build_failure_missing_import",
+                self.build_failure_missing_import.validate(),
+            ),
+            (
+                "scenarios.connection_pool_exhausted",
+                self.connection_pool_exhausted.validate(),
+            ),
+            (
+                "scenarios.error_rate_spike",
+                self.error_rate_spike.validate(),
+            ),
+            ("scenarios.latency_spike", self.latency_spike.validate()),
+        ]
     }
 }
 
@@ -491,6 +572,9 @@ impl Config {
                 "must be greater than zero",
             ));
         }
+        for (key, check) in self.scenarios.validate() {
+            check.map_err(|e| source.error(key, None, e.message().to_owned()))?;
+        }
         for name in &self.scenarios.enabled {
             if !SCENARIOS.contains(&name.as_str()) {
                 return Err(source.error(
@@ -568,9 +652,11 @@ impl Config {
         Ok(())
     }
 
-    /// The enabled built-in scenarios, in the runbook's order.
+    /// The enabled built-in scenarios with their `[scenarios.<name>]` settings, in the
+    /// runbook's order.
     pub fn playbooks(&self) -> Vec<Arc<dyn Playbook>> {
-        ir_core::scenarios::builtin()
+        self.scenarios
+            .all()
             .into_iter()
             .filter(|p| self.scenarios.enabled.iter().any(|n| n == p.name()))
             .collect()

@@ -158,6 +158,104 @@ fn one_contact_keeps_the_other_roles_defaults() {
 }
 
 #[test]
+fn the_example_file_sets_every_scenarios_runbook_values() {
+    let config = Config::from_toml_str(EXAMPLE).expect("example");
+    let runbook = ir::ScenariosSection::default();
+    let s = &config.scenarios;
+    assert_eq!(s.site_down, runbook.site_down);
+    assert_eq!(s.auth_secret_missing, runbook.auth_secret_missing);
+    assert_eq!(
+        s.build_failure_missing_import.workflow.as_deref(),
+        Some("cd-production.yml")
+    );
+    assert_eq!(
+        s.build_failure_missing_import.verification,
+        runbook.build_failure_missing_import.verification
+    );
+    assert_eq!(
+        s.connection_pool_exhausted,
+        runbook.connection_pool_exhausted
+    );
+    assert_eq!(s.error_rate_spike, runbook.error_rate_spike);
+    assert_eq!(s.latency_spike, runbook.latency_spike);
+}
+
+#[test]
+fn scenario_timings_from_the_file_reach_the_playbooks() {
+    use ir::model::VerificationTimings;
+    let config = Config::from_toml_str(
+        "[scenarios.site_down]
+         verification = { consecutive = 1, interval = \"2s\" }
+         [scenarios.error_rate_spike]
+         error_rate_window = \"10s\"
+         verification = { interval = \"1s\", deadline = \"1m\" }
+",
+    )
+    .expect("ok");
+    let site_down = &config.scenarios.site_down.verification;
+    assert_eq!(
+        *site_down,
+        VerificationTimings::new(1, Duration::from_secs(2), Duration::from_secs(600)),
+        "keys left out keep the runbook's"
+    );
+    assert_eq!(site_down.expected_duration(), Duration::from_secs(2));
+    let spike = &config.scenarios.error_rate_spike;
+    assert_eq!(
+        spike.verification.expected_duration(),
+        Duration::from_secs(3)
+    );
+    assert_eq!(spike.error_rate_window, Duration::from_secs(10));
+    assert_eq!(
+        spike.revert_verification.deadline,
+        Duration::from_secs(20 * 60)
+    );
+    // The runner gets these scenarios, not the runbook's.
+    let playbooks = config.playbooks();
+    assert_eq!(playbooks.len(), 6);
+    let debug = format!("{:?}", playbooks[0]);
+    assert!(debug.contains("interval: 2s"), "{debug}");
+}
+
+#[test]
+fn scenario_settings_are_checked_like_every_other_section() {
+    let e = err("[scenarios.site_down]
+verification = { interval = \"1m\", deadline = \"2m\" }
+");
+    assert_eq!((e.line(), e.key()), (Some(1), "scenarios.site_down"), "{e}");
+    assert_eq!(
+        e.message(),
+        "verification: deadline 2m is shorter than 3 rounds 1m apart (3m)"
+    );
+    let e = err("[scenarios.latency_spike]
+revert_verification = { interval = \"0s\" }
+");
+    assert!(
+        e.message().starts_with("revert_verification: interval"),
+        "{e}"
+    );
+    let e = err("[scenarios.pool]
+idle_threshold = \"5m\"
+");
+    assert_eq!((e.line(), e.key()), (Some(1), "scenarios.pool"), "{e}");
+    let e = err("[scenarios.connection_pool_exhausted]
+idle_treshold = \"5m\"
+");
+    assert_eq!(
+        (e.line(), e.key()),
+        (Some(2), "scenarios.connection_pool_exhausted.idle_treshold"),
+        "{e}"
+    );
+    let e = err("[scenarios.site_down.verification]
+interval = 30
+");
+    assert_eq!(
+        (e.line(), e.key()),
+        (Some(2), "scenarios.site_down.verification.interval"),
+        "{e}"
+    );
+}
+
+#[test]
 fn secrets_are_not_read_from_the_file() {
     let e = err("[github]\nrepository = \"acme/web\"\ntoken = \"ghp_x\"\n");
     assert_eq!((e.line(), e.key()), (Some(3), "github.token"), "{e}");

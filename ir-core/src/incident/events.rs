@@ -144,7 +144,9 @@ pub enum EventKind {
         key: IdempotencyKey,
         /// The error kind.
         kind: ErrorKind,
-        /// The error, as one line.
+        /// The error's `Display`: one line that names its kind (`railway deploymentRollback:
+        /// unavailable (HTTP 502): Bad Gateway`), so renderings quote it without repeating
+        /// `kind`.
         error: String,
     },
     /// Verification showed the service healthy again.

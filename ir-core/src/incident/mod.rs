@@ -386,6 +386,12 @@ impl Incident {
         self.actions.get(key)
     }
 
+    /// When the problem started, when the detection said (it may equal detection: detected at
+    /// onset).
+    pub fn onset(&self) -> Option<Timestamp> {
+        self.onset
+    }
+
     /// When the problem started: the onset if known, else detection.
     pub fn started_at(&self) -> Timestamp {
         self.onset.unwrap_or_else(|| self.detected_at())

@@ -136,7 +136,9 @@ pub enum EvidenceOutcome {
     Unavailable {
         /// The error kind.
         kind: ErrorKind,
-        /// The error, as one line.
+        /// The error's `Display`, credentials scrubbed: one line that names its kind
+        /// (`unsupported: no ErrorTracker is configured`), so renderings quote it without
+        /// repeating `kind` ([`Evidence::summary`]).
         message: String,
     },
 }

@@ -13,6 +13,7 @@ mod evidence;
 mod health;
 mod incident;
 mod logs;
+mod summary;
 mod tracker;
 mod verification;
 
@@ -32,4 +33,4 @@ pub use logs::{LogLevel, LogLine, LogSignature, LogSignatures};
 pub use tracker::{
     ErrorBucket, IssueSpike, IssueTrends, SpikeRule, TimeWindow, TrackedIssue, issue_trends,
 };
-pub use verification::{Check, Verification};
+pub use verification::{Check, Verification, VerificationTimings};

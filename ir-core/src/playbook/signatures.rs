@@ -266,7 +266,8 @@ pub fn is_too_many_clients(text: &str) -> bool {
 pub enum ThirdParty {
     /// Stripe (payments).
     Stripe,
-    /// GitHub.
+    /// GitHub (`github`, as [`as_str`](Self::as_str) spells it).
+    #[serde(rename = "github", alias = "git_hub")]
     GitHub,
     /// Strapi (the CMS).
     Strapi,
@@ -431,6 +432,17 @@ mod tests {
             assert!(LogPattern::Crash.matches(line), "{line}");
         }
         assert!(!LogPattern::Crash.matches("GET / 200 in 35ms"));
+    }
+
+    #[test]
+    fn third_parties_are_named_in_configuration_as_as_str_spells_them() {
+        for p in [ThirdParty::Stripe, ThirdParty::GitHub, ThirdParty::Strapi] {
+            let json = serde_json::to_string(&p).unwrap();
+            assert_eq!(json, format!("\"{}\"", p.as_str()));
+            assert_eq!(serde_json::from_str::<ThirdParty>(&json).unwrap(), p);
+        }
+        let old: ThirdParty = serde_json::from_str("\"git_hub\"").unwrap();
+        assert_eq!(old, ThirdParty::GitHub, "the earlier spelling still reads");
     }
 
     #[test]

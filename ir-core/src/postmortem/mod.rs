@@ -58,7 +58,7 @@ pub use timeline::TimelineEntry;
 use crate::clock::{Timestamp, to_std};
 use crate::comms::format::{date_time, duration_long};
 use crate::comms::templates::{base_environment, template_error, trim_end_in_place};
-use crate::error::Result;
+use crate::error::{ErrorKind, Result};
 use crate::incident::{EventKind, Incident, Phase, SlaBreach, SlaTarget};
 use crate::model::IncidentId;
 use crate::model::{EvidenceOutcome, Hypothesis};
@@ -170,6 +170,7 @@ pub struct Postmortem {
     hypotheses: Vec<Hypothesis>,
     went_well: Vec<String>,
     to_improve: Vec<String>,
+    not_checked: Vec<String>,
     action_items: Vec<ActionItem>,
     #[serde(skip)]
     timeline_checklist: Checklist,
@@ -203,7 +204,8 @@ impl Postmortem {
             .map(<[_]>::to_vec)
             .unwrap_or_default();
         hypotheses.sort_by(|a, b| b.confidence.total_cmp(&a.confidence));
-        let started_at = (incident.started_at() < detected_at).then(|| incident.started_at());
+        // Known even when it equals detection: that is an MTTD of zero, not an unknown onset.
+        let started_at = incident.onset();
         let resolved_at = incident.entered(Phase::Resolved);
         let duration = incident.duration(now);
         Self {
@@ -225,6 +227,7 @@ impl Postmortem {
                 .collect(),
             went_well: went_well(incident, &metrics),
             to_improve: to_improve(incident, &metrics),
+            not_checked: not_checked(incident),
             metrics,
             root_cause: resolution.map(|(cause, _)| cause.to_owned()),
             mitigation: resolution.map(|(_, mitigation)| mitigation.to_owned()),
@@ -324,6 +327,13 @@ impl Postmortem {
     /// What to improve: what the timeline shows, then what people added.
     pub fn to_improve(&self) -> &[String] {
         &self.to_improve
+    }
+
+    /// What the diagnosis could not ask because its port is not configured (or the provider
+    /// does not support it), one line per source: a fact of the setup, kept apart from
+    /// [`to_improve`](Self::to_improve).
+    pub fn not_checked(&self) -> &[String] {
+        &self.not_checked
     }
 
     /// The action items.
@@ -493,12 +503,13 @@ fn to_improve(incident: &Incident, m: &ResponseMetrics) -> Vec<String> {
     }
     for e in incident.timeline() {
         match &e.event.kind {
-            EventKind::ActionFailed { key, kind, error } => {
+            // `error` is the error's `Display`, which names its kind.
+            EventKind::ActionFailed { key, error, .. } => {
                 let what = incident
                     .action(key)
                     .map_or_else(|| key.to_string(), |r| r.action.kind.describe());
                 out.push(format!(
-                    "Mitigation \"{what}\" failed: {kind}: {}.",
+                    "Mitigation \"{what}\" failed: {}.",
                     timeline::one_line(error)
                 ));
             }
@@ -508,10 +519,13 @@ fn to_improve(incident: &Incident, m: &ResponseMetrics) -> Vec<String> {
                     timeline::one_line(summary)
                 ));
             }
+            // A source that is not configured is a fact of the setup: see `not_checked`.
             EventKind::EvidenceCollected { evidence } => {
-                if let EvidenceOutcome::Unavailable { kind, message } = &evidence.outcome {
+                if let EvidenceOutcome::Unavailable { kind, message } = &evidence.outcome
+                    && *kind != ErrorKind::Unsupported
+                {
                     out.push(format!(
-                        "Probe {} could not get evidence from {}: {kind}: {}.",
+                        "Probe {} could not get evidence from {}: {}.",
                         evidence.probe,
                         evidence.source,
                         timeline::one_line(message)
@@ -524,18 +538,56 @@ fn to_improve(incident: &Incident, m: &ResponseMetrics) -> Vec<String> {
     out
 }
 
+/// The sources the diagnosis could not ask (`Unsupported`: no port configured, or a provider
+/// that cannot answer that question), one line per source and reason, naming its probes:
+/// `errors: no ErrorTracker is configured (new_issues[30m], top_issues[30m,10])`.
+fn not_checked(incident: &Incident) -> Vec<String> {
+    let mut groups: Vec<(String, String, Vec<String>)> = Vec::new();
+    for evidence in incident.evidence() {
+        let EvidenceOutcome::Unavailable {
+            kind: ErrorKind::Unsupported,
+            message,
+        } = &evidence.outcome
+        else {
+            continue;
+        };
+        // The error's `Display` starts with its kind when it names no provider.
+        let why = timeline::one_line(message);
+        let why = why
+            .strip_prefix(ErrorKind::Unsupported.as_str())
+            .and_then(|rest| rest.strip_prefix(": "))
+            .map_or(why.clone(), str::to_owned);
+        match groups
+            .iter_mut()
+            .find(|(source, reason, _)| *source == evidence.source && *reason == why)
+        {
+            Some((_, _, probes)) => {
+                if !probes.contains(&evidence.probe) {
+                    probes.push(evidence.probe.clone());
+                }
+            }
+            None => groups.push((evidence.source.clone(), why, vec![evidence.probe.clone()])),
+        }
+    }
+    groups
+        .into_iter()
+        .map(|(source, why, probes)| format!("{source}: {why} ({}).", probes.join(", ")))
+        .collect()
+}
+
 /// The Markdown template a postmortem renders with.
 ///
 /// The built-in one ([`PostmortemTemplate::BUILTIN`]) writes: a header table, Summary,
 /// Impact, Timeline, Response (MTTD / MTTA / initial assessment / MTTR against their
 /// targets, time in each phase, missed targets), Root cause, What went well, What to
-/// improve, Action items (owner, due date, issue) and the post-incident checklist.
+/// improve, Not checked (not configured; only when something was not), Action items (owner,
+/// due date, issue) and the post-incident checklist.
 ///
 /// A replacement sees the postmortem's fields: `incident_id`, `title`, `service`, `severity`,
 /// `severity_title`, `phase`, `started_at`, `detected_at`, `resolved_at`, `duration`,
 /// `summary`, `impact`, `timeline` (`seq`, `at`, `actor`, `event`, `text`), `metrics` (`mttd`,
 /// `mtta`, `assessment`, `mttr`, `targets`, `phases`, `sla_breaches`), `root_cause`,
-/// `mitigation`, `hypotheses`, `went_well`, `to_improve`, `action_items` (`title`, `owner`,
+/// `mitigation`, `hypotheses`, `went_well`, `to_improve`, `not_checked`, `action_items` (`title`, `owner`,
 /// `due`, `issue`), and `checklist` (`item`, `text`, `done`). Rendering is strict, and it
 /// has the filters of [`comms::Templates`](crate::comms::Templates) (`time`, `datetime`,
 /// `duration`, `strftime`, ...) plus `md_cell`, which makes text safe for a Markdown table

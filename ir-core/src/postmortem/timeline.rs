@@ -3,9 +3,9 @@
 use serde::{Deserialize, Serialize};
 
 use crate::clock::Timestamp;
-use crate::comms::format::{date_time, duration_long};
+use crate::comms::format::date_time;
 use crate::incident::{EventKind, Incident, RecordedEvent};
-use crate::model::{EvidenceOutcome, IdempotencyKey, Observation};
+use crate::model::{EvidenceOutcome, IdempotencyKey};
 use crate::model::{Flag, MessageKind};
 
 use super::checklist::checklist_text;
@@ -80,17 +80,22 @@ fn describe(incident: &Incident, kind: &EventKind) -> String {
         }
         EventKind::CommanderAssigned { who } => format!("{who} designated incident commander"),
         EventKind::Flagged { flag } => format!("Flagged: {}", flag_text(*flag)),
+        // The summary says what was seen; an unavailable one quotes the error's `Display`,
+        // which names its kind already.
         EventKind::EvidenceCollected { evidence } => match &evidence.outcome {
-            EvidenceOutcome::Observed { observation } => format!(
+            EvidenceOutcome::Observed { .. } => format!(
                 "Evidence {} from {} ({}): {}",
                 evidence.id,
                 evidence.probe,
                 evidence.source,
-                observation_text(observation)
+                evidence.summary()
             ),
-            EvidenceOutcome::Unavailable { kind, message } => format!(
-                "Evidence {} from {} ({}) unavailable: {kind}: {message}",
-                evidence.id, evidence.probe, evidence.source
+            EvidenceOutcome::Unavailable { .. } => format!(
+                "Evidence {} from {} ({}) {}",
+                evidence.id,
+                evidence.probe,
+                evidence.source,
+                evidence.summary()
             ),
         },
         EventKind::HypothesisPosted { hypotheses } => {
@@ -130,8 +135,9 @@ fn describe(incident: &Incident, kind: &EventKind) -> String {
         EventKind::ActionSucceeded { key, detail } => {
             format!("Succeeded: {}: {detail}", action(incident, key))
         }
-        EventKind::ActionFailed { key, kind, error } => {
-            format!("Failed: {}: {kind}: {error}", action(incident, key))
+        // `error` is the error's `Display`, which names its kind.
+        EventKind::ActionFailed { key, error, .. } => {
+            format!("Failed: {}: {error}", action(incident, key))
         }
         EventKind::MitigationVerified { summary } => format!("Mitigation verified: {summary}"),
         EventKind::VerificationFailed { summary } => format!("Verification failed: {summary}"),
@@ -194,38 +200,5 @@ pub(crate) fn message_text(kind: MessageKind) -> String {
         MessageKind::PageAcknowledgement => "the page's acknowledgement".to_owned(),
         MessageKind::PageResolution => "the page's resolution".to_owned(),
         MessageKind::Other => "a message".to_owned(),
-    }
-}
-
-fn observation_text(observation: &Observation) -> String {
-    match observation {
-        Observation::VariablePresence { name, present } => {
-            format!("{name} is {}", if *present { "set" } else { "not set" })
-        }
-        Observation::Deployments(list) => format!("{} recent deployments", list.len()),
-        Observation::LogMatches { lines, .. } => format!("{} matching log lines", lines.len()),
-        Observation::FailedRuns(runs) => format!("{} failed CI runs", runs.len()),
-        Observation::TrackerIssues(issues) => format!("{} error-tracker issues", issues.len()),
-        Observation::Health(report) => match report.status {
-            Some(status) => format!(
-                "{} answered HTTP {status} in {}",
-                report.url,
-                latency(report.latency)
-            ),
-            None => format!("{} did not answer", report.url),
-        },
-        Observation::Text(text) => text.clone(),
-        other => serde_json::to_value(other)
-            .ok()
-            .and_then(|v| v.get("kind")?.as_str().map(|k| k.replace('_', " ")))
-            .unwrap_or_else(|| "observation recorded".to_owned()),
-    }
-}
-
-fn latency(d: std::time::Duration) -> String {
-    if d.as_secs() >= 60 {
-        duration_long(d)
-    } else {
-        format!("{} ms", d.as_millis())
     }
 }

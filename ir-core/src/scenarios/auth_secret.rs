@@ -9,9 +9,12 @@
 
 use std::time::Duration;
 
+use serde::{Deserialize, Serialize};
+
 use super::common::{self, lines};
+use crate::error::Result;
 use crate::model::Hypothesis;
-use crate::model::{Check, Verification};
+use crate::model::{Check, Verification, VerificationTimings};
 use crate::playbook::signatures::{
     LogPattern, auth_secret_variable, is_auth_server_configuration_error, is_missing_auth_secret,
 };
@@ -20,7 +23,73 @@ use crate::playbook::{
 };
 
 /// Scenario 2: NextAuth NO_SECRET Error.
-#[derive(Debug, Clone)]
+///
+/// **Selected** when an outage of authentication or of the dashboard is reported, when the
+/// alert's text is NextAuth's missing-secret error or its "There is a problem with the server
+/// configuration" answer, or when the 5xx rate is over the P2 threshold (1 %).
+///
+/// # Ports and probes
+///
+/// | port | probes | without it |
+/// |---|---|---|
+/// | [`VariableStore`](crate::ports::VariableStore) | whether `v4_variable` (`NEXTAUTH_SECRET`) and `v5_variable` (`AUTH_SECRET`) are set (`list_names`, never a value) | whether the secret is set is unknown; **the mitigation fails** (`Unsupported`: it sets the variable through this port) |
+/// | [`LogSource`](crate::ports::LogSource) | the environment's logs from 30 minutes before onset, 500 lines, searched for NextAuth's missing secret ([`LogPattern::NextAuthNoSecret`]: `[next-auth][error][NO_SECRET]`, `MissingSecret`, "Please define a `secret`"); with the deploy platform, the new log signatures since the current deployment | no log evidence; which variable to set is read from the alert text alone (else `v4_variable`) |
+/// | [`HealthProbe`](crate::ports::HealthProbe) | `session_path` (`/api/auth/session`) | no session evidence, and **the mitigation cannot verify** |
+/// | [`ErrorTracker`](crate::ports::ErrorTracker) | issues first seen from 30 minutes before onset | no tracker evidence |
+/// | [`DeployPlatform`](crate::ports::DeployPlatform) | with the log source, the new log signatures | no signature evidence |
+///
+/// # Hypotheses
+///
+/// Weights as in [`Scorer`](crate::playbook::Scorer) (raise `c → 1 − (1 − c)(1 − w)`, lower
+/// `c → c(1 − w)`):
+///
+/// **`auth_secret_missing`**, "NEXTAUTH_SECRET is not set: NextAuth refuses to run
+/// (`[next-auth][error][NO_SECRET]`)":
+/// - +0.30 and +0.20 both variables unset; +0.35 `NEXTAUTH_SECRET` unset (`AUTH_SECRET`
+///   unknown); +0.25 `AUTH_SECRET` unset (`NEXTAUTH_SECRET` unknown);
+/// - −0.85 for each of the two that is set;
+/// - +0.55 NO_SECRET lines in the logs;
+/// - +0.40 the session endpoint answers 500 "There is a problem with the server configuration";
+/// - +0.30 a new error-tracker issue whose title is the missing-secret error;
+/// - +0.25 a new or spiking NO_SECRET signature since the current deployment;
+/// - −0.60 the session endpoint is healthy.
+///
+/// Both variables unset, NO_SECRET lines and the session's 500 give 0.85.
+///
+/// **`auth_configuration_error`**, "NextAuth reports a server configuration error other than a
+/// missing secret":
+/// - +0.20 for each secret variable that is set; +0.40 the session's 500 configuration answer;
+/// - −0.70 NO_SECRET lines; −0.60 the session endpoint is healthy.
+///
+/// # Mitigations
+///
+/// | cause | mitigation | risk | verification |
+/// |---|---|---|---|
+/// | missing secret | generate `secret_bytes` (32) random bytes from the operating system's CSPRNG, base64 encoded (the runbook's `openssl rand -base64 32`), and set them as `AUTH_SECRET` when the logs or the alert are Auth.js v5's, else as `NEXTAUTH_SECRET`; the service restarts. The value never leaves memory: the timeline holds its fingerprint. A change that does not verify is undone | reversible | `verification` |
+/// | other configuration error | none: a recommendation to read the NextAuth error code (`UntrustedHost`: set `AUTH_TRUST_HOST` or `AUTH_URL`/`NEXTAUTH_URL`) | | |
+///
+/// A reversible action runs without asking only at P0/P1 with the top hypothesis at 0.7 or
+/// more ([`ApprovalPolicy::runbook`](crate::playbook::ApprovalPolicy::runbook)); otherwise
+/// the [`Approver`](crate::ports::Approver) decides.
+///
+/// # Verification
+///
+/// `signin_path` (`/api/auth/signin`, the runbook's `curl -I`) answers 2xx/3xx, and
+/// `session_path` answers 2xx/3xx without NextAuth's configuration message, in rounds timed by
+/// `verification`: runbook default 3 rounds in a row, 30 s apart, within 10 minutes (expected
+/// 90 s, [`VerificationTimings::expected_duration`]).
+///
+/// ```
+/// use std::time::Duration;
+/// use ir_core::model::VerificationTimings;
+/// use ir_core::scenarios::AuthSecretMissing;
+///
+/// let auth = AuthSecretMissing::default()
+///     .with_verification(VerificationTimings::new(1, Duration::from_secs(2), Duration::from_secs(60)));
+/// assert_eq!(auth.verification.expected_duration(), Duration::from_secs(2));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 #[non_exhaustive]
 pub struct AuthSecretMissing {
     /// next-auth v4's variable.
@@ -33,6 +102,8 @@ pub struct AuthSecretMissing {
     pub signin_path: String,
     /// Random bytes in a new secret.
     pub secret_bytes: usize,
+    /// Verifying the new secret (runbook: 3 × 30 s within 10 minutes).
+    pub verification: VerificationTimings,
 }
 
 impl Default for AuthSecretMissing {
@@ -43,7 +114,24 @@ impl Default for AuthSecretMissing {
             session_path: "/api/auth/session".into(),
             signin_path: "/api/auth/signin".into(),
             secret_bytes: 32,
+            verification: VerificationTimings::runbook(),
         }
+    }
+}
+
+impl AuthSecretMissing {
+    /// Sets how the new secret is verified.
+    pub fn with_verification(mut self, timings: VerificationTimings) -> Self {
+        self.verification = timings;
+        self
+    }
+
+    /// Checks the verification timings ([`VerificationTimings::validate`]).
+    ///
+    /// # Errors
+    /// `Config` naming the field whose timings can never verify.
+    pub fn validate(&self) -> Result<()> {
+        common::validate_timings(&[("verification", &self.verification)])
     }
 }
 
@@ -189,9 +277,11 @@ impl Playbook for AuthSecretMissing {
                          the service restarts",
                         self.secret_bytes
                     ),
-                    Verification::health(self.signin_path.clone()).with(Check::AuthWorks {
-                        path: self.session_path.clone(),
-                    }),
+                    Verification::health(self.signin_path.clone())
+                        .with(Check::AuthWorks {
+                            path: self.session_path.clone(),
+                        })
+                        .with_timings(self.verification),
                 ))
             }
             "auth_configuration_error" => Plan::new().recommend(

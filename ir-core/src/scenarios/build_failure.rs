@@ -9,17 +9,93 @@
 use std::sync::LazyLock;
 
 use regex::Regex;
+use serde::{Deserialize, Serialize};
 
 use super::common::{self, clip};
 use crate::actions::short_sha;
-use crate::model::Verification;
+use crate::error::Result;
 use crate::model::{ActionKind, EvidenceId, Hypothesis};
 use crate::model::{DeploymentStatus, FailedJob, WorkflowRun};
+use crate::model::{Verification, VerificationTimings};
 use crate::playbook::signatures::{LogPattern, is_case_mismatch, missing_module};
 use crate::playbook::{Context, EvidenceSet, Mitigation, Plan, Playbook, Probe, Remedy, Scorer};
 
 /// Scenario 3: Missing File Imports (Build Failure).
-#[derive(Debug, Clone)]
+///
+/// **Selected** when a deployment's build failed ([`Symptoms::build_failed`](crate::playbook::Symptoms))
+/// or the alert's text names a missing module (`Cannot find module '...'`, webpack's
+/// `Module not found: Can't resolve`, Vite's and esbuild's unresolved imports).
+///
+/// # Ports and probes
+///
+/// | port | probes | without it |
+/// |---|---|---|
+/// | [`CodeHost`](crate::ports::CodeHost) | the last 5 failed runs of `workflow` (every workflow when `None`) with their failed jobs: the failing step and the end of its log | **nothing to diagnose** (no failing step, so no hypothesis above 0) and neither mitigation can run |
+/// | [`DeployPlatform`](crate::ports::DeployPlatform) | service status (is production still serving?); the last 10 deployments (their commit messages); with the log source, the new log signatures since the current deployment | no "production keeps serving" evidence or recommendation; a deletion cannot be told from the commit message |
+/// | [`LogSource`](crate::ports::LogSource) | with the deploy platform, the new log signatures | no runtime evidence that the module also fails to load |
+/// | [`HealthProbe`](crate::ports::HealthProbe) | none | **no mitigation can verify** (the verification checks `health_path`) |
+///
+/// # Hypotheses
+///
+/// The failing job's log excerpt is searched for the missing module's path. When no failed
+/// run names one, the only hypothesis is "build failure, no missing import found"
+/// (`missing_import_not_committed` at 0.04: +0.20 then −0.80 from the failed runs), below the
+/// runner's act threshold. Otherwise, with the weights of [`Scorer`](crate::playbook::Scorer):
+///
+/// **`missing_import_not_committed`**, "'lib/utils/x' is imported but not committed: build
+/// fails in job "build", step "Build" of run 42 (abc1234)":
+/// - +0.60 a failed run names the missing module; +0.20 its failing step is a build step (its
+///   name says build, compile, tsc, type or bundle);
+/// - +0.10 production still serves an active deployment;
+/// - −0.60 evidence of a letter-case mismatch; −0.60 evidence of a deletion (below);
+/// - +0.15 the module also fails to load at runtime, new since the current deployment.
+///
+/// A build step naming the module while production keeps serving gives 0.71.
+///
+/// **`missing_import_deleted`**, "'lib/utils/x' was deleted but is still imported":
+/// - +0.20 a failed run names the module; +0.10 production still serves;
+/// - +0.70 the failing commit's message (from the deployments) says a file of that name was
+///   deleted, removed, renamed or moved;
+/// - +0.15 the runtime signature, as above.
+///
+/// **`missing_import_case_mismatch`**, "the import of 'lib/utils/x' differs from the file's name
+/// only in letter case (case-sensitive build)":
+/// - +0.20 a failed run names the module; +0.10 production still serves;
+/// - +0.70 the log says so (TypeScript's "differs from file name ... only in casing") or names
+///   the same file in another letter case;
+/// - +0.15 the runtime signature, as above.
+///
+/// # Mitigations
+///
+/// Production keeps serving the last good deployment, so the incident is the blocked deploy.
+/// For a deletion the revert comes first, otherwise the issue; both are proposed, tried in
+/// order until one verifies.
+///
+/// | mitigation | risk | verification |
+/// |---|---|---|
+/// | file an issue (labels `incident`, `build`) naming the file, the run, job, step and error, the fix, and the end of the log | read-only: runs without asking | `verification` |
+/// | a revert pull request of the failing run's commit into `base_branch` | reversible: without asking only at P0/P1 with the top hypothesis at 0.7 or more ([`ApprovalPolicy::runbook`](crate::playbook::ApprovalPolicy::runbook)) | `verification` |
+///
+/// The recommendations name the fix (commit the file or remove the import; restore it; match
+/// its letter case) and the deployment production keeps serving.
+///
+/// # Verification
+///
+/// `health_path` answers 2xx/3xx (production still serves), in rounds timed by
+/// `verification`: runbook default 3 rounds in a row, 30 s apart, within 10 minutes (expected
+/// 90 s, [`VerificationTimings::expected_duration`]).
+///
+/// ```
+/// use std::time::Duration;
+/// use ir_core::model::VerificationTimings;
+/// use ir_core::scenarios::BuildFailure;
+///
+/// let build = BuildFailure::default()
+///     .with_verification(VerificationTimings::runbook().with_interval(Duration::from_secs(5)));
+/// assert_eq!(build.verification.expected_duration(), Duration::from_secs(15));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 #[non_exhaustive]
 pub struct BuildFailure {
     /// The deploy workflow (the runbook's `cd-production.yml`); every workflow when `None`.
@@ -28,6 +104,8 @@ pub struct BuildFailure {
     pub base_branch: String,
     /// The health endpoint (production should keep serving).
     pub health_path: String,
+    /// Verifying the issue or the revert (runbook: 3 × 30 s within 10 minutes).
+    pub verification: VerificationTimings,
 }
 
 impl Default for BuildFailure {
@@ -36,7 +114,24 @@ impl Default for BuildFailure {
             workflow: None,
             base_branch: "main".into(),
             health_path: "/health".into(),
+            verification: VerificationTimings::runbook(),
         }
+    }
+}
+
+impl BuildFailure {
+    /// Sets how the mitigations are verified.
+    pub fn with_verification(mut self, timings: VerificationTimings) -> Self {
+        self.verification = timings;
+        self
+    }
+
+    /// Checks the verification timings ([`VerificationTimings::validate`]).
+    ///
+    /// # Errors
+    /// `Config` naming the field whose timings can never verify.
+    pub fn validate(&self) -> Result<()> {
+        common::validate_timings(&[("verification", &self.verification)])
     }
 }
 
@@ -258,7 +353,8 @@ impl Playbook for BuildFailure {
             h.summary,
             clip(f.log.trim(), 1500),
         );
-        let verification = Verification::health(self.health_path.clone());
+        let verification =
+            Verification::health(self.health_path.clone()).with_timings(self.verification);
         let issue = Mitigation::new(
             h,
             Remedy::CreateIssue {

@@ -4,7 +4,9 @@ use std::time::Duration;
 
 use crate::actions::short_sha;
 use crate::clock::Timestamp;
+use crate::error::{Error, Result};
 use crate::model::EvidenceId;
+use crate::model::VerificationTimings;
 use crate::model::{
     Deployment, DeploymentId, DeploymentStatus, InstanceStatus, LogLine, ServiceStatus,
 };
@@ -103,6 +105,7 @@ pub(crate) fn rollback_mitigations(
     bad: Option<&Deployment>,
     base_branch: &str,
     verification: crate::model::Verification,
+    revert: VerificationTimings,
 ) -> Vec<crate::playbook::Mitigation> {
     use crate::model::ActionKind;
     use crate::playbook::{Mitigation, Remedy};
@@ -135,7 +138,7 @@ pub(crate) fn rollback_mitigations(
                 "revert {} through a pull request (runbook: Manual Rollback)",
                 short_sha(&sha)
             ),
-            verification.with_deadline(Duration::from_secs(20 * 60)),
+            verification.with_timings(revert),
         ));
     }
     out
@@ -157,4 +160,23 @@ pub(crate) fn new_signature<'a>(
         .rising()
         .any(|s| pattern.is_none_or(|p| p.matches(&s.template) || p.matches(&s.example)))
         .then_some(id)
+}
+
+/// The runbook's timing of a revert pull request's verification: the health checks of
+/// [`VerificationTimings::runbook`], within 20 minutes (a revert is reviewed, merged and
+/// deployed before it can verify).
+pub(crate) const fn revert_timings() -> VerificationTimings {
+    let mut t = VerificationTimings::runbook();
+    t.deadline = Duration::from_secs(20 * 60);
+    t
+}
+
+/// Checks each named timing ([`VerificationTimings::validate`]), naming the field that fails.
+pub(crate) fn validate_timings(named: &[(&str, &VerificationTimings)]) -> Result<()> {
+    for (name, timings) in named {
+        timings
+            .validate()
+            .map_err(|e| Error::config(format!("{name}: {}", e.message())))?;
+    }
+    Ok(())
 }

@@ -6,25 +6,107 @@
 
 use std::time::Duration;
 
+use serde::{Deserialize, Serialize};
+
 use super::common::{self, clip, deployments_probe, lines};
+use crate::error::Result;
 use crate::model::{ActionKind, Hypothesis};
-use crate::model::{Check, Verification};
+use crate::model::{Check, Verification, VerificationTimings};
 use crate::model::{DeploymentStatus, SlowQueries, TrackedIssue};
 use crate::playbook::signatures::LogPattern;
 use crate::playbook::{Context, EvidenceSet, Mitigation, Plan, Playbook, Probe, Remedy, Scorer};
 
 /// Scenario 6: Slow Performance (Latency Spike).
-#[derive(Debug, Clone)]
+///
+/// **Selected** when p95 latency is over the SLO (3 s) or a memory/CPU spike is reported
+/// ([`Signals`](crate::classify::Signals) `p95_latency`, `resource_spike`).
+///
+/// # Ports and probes
+///
+/// | port | probes | without it |
+/// |---|---|---|
+/// | [`HealthProbe`](crate::ports::HealthProbe) | `health_path` (its latency is recorded, not weighed) | **no mitigation can verify** |
+/// | [`DatabaseDiagnostics`](crate::ports::DatabaseDiagnostics) | the 5 slowest statements (`pg_stat_statements`); connection status | no slow-query or traffic evidence; "no slow query" no longer speaks for the memory and deployment causes |
+/// | [`DeployPlatform`](crate::ports::DeployPlatform) | the last 10 deployments; service status | no deployment correlation and no sleeping-service evidence; no rollback, revert or restart |
+/// | [`ErrorTracker`](crate::ports::ErrorTracker) | the 10 most frequent issues from 30 minutes before onset (performance issues: N+1 queries, large payloads) | no N+1 or payload evidence |
+/// | [`LogSource`](crate::ports::LogSource) | the environment's logs from 30 minutes before onset, 500 lines, searched for out-of-memory, crash and server-start lines | no memory or cold-start evidence |
+/// | [`CodeHost`](crate::ports::CodeHost) | none | the revert pull request fails (`Unsupported`) |
+///
+/// # Hypotheses
+///
+/// With the weights of [`Scorer`](crate::playbook::Scorer):
+///
+/// - **`slow_queries`**, "slow query (mean 812 ms over 1200 calls): SELECT ...": +0.60 a
+///   statement whose mean time is at least `slow_query` (500 ms).
+/// - **`n_plus_one`**, "N+1 query problem: ...": +0.60 a top issue titled N+1 or "consecutive
+///   DB queries".
+/// - **`large_payload`**, "large payload: ...": +0.50 a top issue titled "large HTTP payload",
+///   "large render blocking" or "payload".
+/// - **`memory_growth`**, "memory leak: the heap keeps growing": +0.55 out-of-memory lines;
+///   with them, +0.25 crash lines and +0.10 when no statement is slower than `slow_query`
+///   (0.70 with all three).
+/// - **`cold_start`**, "cold start (first requests after idle)": +0.35 server (re)start lines;
+///   +0.30 a deployment the platform shows sleeping.
+/// - **`traffic`**, "traffic spike": +0.40 at least 70 % of the connections active and at
+///   least 70 % of the ordinary slots used.
+/// - **`recent_deployment`**, "deployment d-42 (abc1234, 15:20 UTC) correlates with the latency
+///   spike": +0.50 a deployment created within `recent_deploy_window` (2 h) before onset, then
+///   +0.15 when no statement is slow and +0.15 when the logs show no out-of-memory line (0.64
+///   with all three); −0.80 when the deployments show none recent.
+///
+/// # Mitigations
+///
+/// Most causes are for people: slow queries (identify the endpoint; `EXPLAIN ANALYZE` and an
+/// index), N+1 (batch or join), payloads (pagination, field selection), cold starts (keep an
+/// instance warm), traffic (scale) get recommendations only. Tried in order until one
+/// verifies; a reversible action runs without asking only at P0/P1 with the top hypothesis at
+/// 0.7 or more ([`ApprovalPolicy::runbook`](crate::playbook::ApprovalPolicy::runbook)),
+/// otherwise the [`Approver`](crate::ports::Approver) decides.
+///
+/// | cause | mitigation | risk | verification |
+/// |---|---|---|---|
+/// | memory growth | restart the current deployment; recommends a heap dump | reversible | `verification` |
+/// | recent deployment | roll back to the last known good deployment, when there is one | reversible | `verification` |
+/// | recent deployment | a revert pull request of its commit into `base_branch` | reversible | `revert_verification` |
+///
+/// # Verification
+///
+/// `health_path` answers 2xx/3xx within the latency SLO
+/// ([`Thresholds::latency_slo_p95`](crate::severity::Thresholds::latency_slo_p95), 3 s), in
+/// rounds:
+///
+/// | field | runbook default | expected time |
+/// |---|---|---|
+/// | `verification` | 3 rounds in a row, 30 s apart, within 10 minutes | 90 s |
+/// | `revert_verification` | 3 rounds, 30 s apart, within 20 minutes | 90 s |
+///
+/// ```
+/// use std::time::Duration;
+/// use ir_core::model::VerificationTimings;
+/// use ir_core::scenarios::LatencySpike;
+///
+/// let quick = VerificationTimings::new(1, Duration::from_secs(1), Duration::from_secs(30));
+/// let latency = LatencySpike::default().with_verification(quick).with_revert_verification(quick);
+/// assert_eq!(latency.revert_verification.expected_duration(), Duration::from_secs(1));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 #[non_exhaustive]
 pub struct LatencySpike {
-    /// A deployment this long before onset counts as correlated.
+    /// A deployment this long before onset counts as correlated (runbook: 2 hours).
+    #[serde(with = "humantime_serde")]
     pub recent_deploy_window: Duration,
     /// A statement slower than this on average is a suspect.
+    #[serde(with = "humantime_serde")]
     pub slow_query: Duration,
     /// The endpoint whose latency is sampled.
     pub health_path: String,
     /// The branch reverts go into.
     pub base_branch: String,
+    /// Verifying a restart or a rollback (runbook: 3 × 30 s within 10 minutes).
+    pub verification: VerificationTimings,
+    /// Verifying a revert pull request (3 × 30 s within 20 minutes).
+    pub revert_verification: VerificationTimings,
 }
 
 impl Default for LatencySpike {
@@ -34,7 +116,34 @@ impl Default for LatencySpike {
             slow_query: Duration::from_millis(500),
             health_path: "/health".into(),
             base_branch: "main".into(),
+            verification: VerificationTimings::runbook(),
+            revert_verification: common::revert_timings(),
         }
+    }
+}
+
+impl LatencySpike {
+    /// Sets how a restart or a rollback is verified.
+    pub fn with_verification(mut self, timings: VerificationTimings) -> Self {
+        self.verification = timings;
+        self
+    }
+
+    /// Sets how a revert pull request is verified.
+    pub fn with_revert_verification(mut self, timings: VerificationTimings) -> Self {
+        self.revert_verification = timings;
+        self
+    }
+
+    /// Checks the verification timings ([`VerificationTimings::validate`]).
+    ///
+    /// # Errors
+    /// `Config` naming the field whose timings can never verify.
+    pub fn validate(&self) -> Result<()> {
+        common::validate_timings(&[
+            ("verification", &self.verification),
+            ("revert_verification", &self.revert_verification),
+        ])
     }
 }
 
@@ -67,11 +176,13 @@ impl LatencySpike {
         Probe::SlowQueries { limit: 5 }
     }
 
-    fn verification(&self, slo: Duration) -> Verification {
-        Verification::health(self.health_path.clone()).with(Check::LatencyUnder {
-            path: self.health_path.clone(),
-            max: slo,
-        })
+    fn health_check(&self, slo: Duration) -> Verification {
+        Verification::health(self.health_path.clone())
+            .with(Check::LatencyUnder {
+                path: self.health_path.clone(),
+                max: slo,
+            })
+            .with_timings(self.verification)
     }
 }
 
@@ -260,7 +371,7 @@ impl Playbook for LatencySpike {
                         h,
                         Remedy::Act(ActionKind::Restart { deployment: id }),
                         "restart to release memory",
-                        self.verification(slo),
+                        self.health_check(slo),
                     ));
                 }
                 plan.recommend("Investigate memory leak (heap dump analysis)")
@@ -284,7 +395,8 @@ impl Playbook for LatencySpike {
                     ctx.onset(),
                     bad.as_ref(),
                     &self.base_branch,
-                    self.verification(slo),
+                    self.health_check(slo),
+                    self.revert_verification,
                 ) {
                     plan = plan.mitigate(m);
                 }

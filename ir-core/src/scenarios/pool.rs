@@ -9,27 +9,105 @@
 
 use std::time::Duration;
 
+use serde::{Deserialize, Serialize};
+
 use super::common::{self, lines};
+use crate::error::Result;
 use crate::model::DsnRoute;
 use crate::model::{ActionKind, Hypothesis, Risk};
-use crate::model::{Check, Verification};
+use crate::model::{Check, Verification, VerificationTimings};
 use crate::playbook::signatures::{LogPattern, is_too_many_clients, queue_pool_limit};
 use crate::playbook::{
     Context, EvidenceSet, Mitigation, NewValue, Plan, Playbook, Probe, Remedy, Scorer,
 };
 
 /// Scenario 4: Database Connection Pool Exhausted.
-#[derive(Debug, Clone)]
+///
+/// **Selected** when the pool is reported exhausted ([`Signals`](crate::classify::Signals)
+/// `pool_exhausted`), more than half the API requests time out (the P1 threshold), or the
+/// alert's text is a pool-exhaustion error ([`LogPattern::PoolExhausted`]).
+///
+/// # Ports and probes
+///
+/// | port | probes | without it |
+/// |---|---|---|
+/// | [`DatabaseDiagnostics`](crate::ports::DatabaseDiagnostics) | connection status (by state, against `max_connections` and the reserved slots, oldest idle); the application's pool; PgBouncer's `SHOW POOLS` | no leak or surge evidence; terminating idle connections fails (`Unsupported`); **no mitigation can verify** (the pool check has nothing to ask) |
+/// | [`VariableStore`](crate::ports::VariableStore) | `database_url_variable` read and parsed ([`check_dsn`](crate::ports::check_dsn)): direct (5432), PgBouncer (6432) or another port; the value is never recorded | the direct-connection cause has no DSN evidence, and changing the URL fails |
+/// | [`LogSource`](crate::ports::LogSource) | the environment's logs from 30 minutes before onset, 500 lines, searched for pool exhaustion (SQLAlchemy `QueuePool limit of size N overflow M reached`, sqlx `pool timed out while waiting for an open connection`, SQLSTATE 53300 `sorry, too many clients already`, PgBouncer `max_client_conn`, ...) | no log evidence |
+/// | [`DeployPlatform`](crate::ports::DeployPlatform) | service status (the current deployment) | no restart (nothing to restart) |
+/// | [`HealthProbe`](crate::ports::HealthProbe) | none | **no mitigation can verify** |
+///
+/// # Hypotheses
+///
+/// With the weights of [`Scorer`](crate::playbook::Scorer):
+///
+/// **`direct_connection_bypassing_pgbouncer`**, "DATABASE_URL connects straight to PostgreSQL
+/// (port 5432) instead of PgBouncer (6432)":
+/// - +0.65 the URL goes to 5432 (or names no port); −0.95 it goes to 6432; +0.20 another port;
+/// - +0.20 "too many clients" lines (SQLSTATE 53300, reserved slots);
+/// - +0.10 the server's ordinary connection slots are at least 90 % used.
+///
+/// All three give 0.75.
+///
+/// **`connection_leak`**, "connection leak: 14 of 20 connections idle, the oldest for 42
+/// minutes":
+/// - +0.55 the oldest idle connection is older than `idle_threshold` (10 minutes), +0.25 more
+///   when at least half the connections are idle; −0.80 when none is that old;
+/// - +0.10 the application's pool is exhausted.
+///
+/// All three give 0.70.
+///
+/// **`traffic_surge`**, "traffic surge: every connection is busy and clients are queueing":
+/// - +0.45 at least 70 % of the connections are active; −0.50 one idles past `idle_threshold`;
+/// - +0.20 PgBouncer has clients waiting;
+/// - +0.10 `QueuePool limit` lines (the summary then names the pool's size and overflow).
+///
+/// # Mitigations
+///
+/// Tried in order until one verifies. Every plan also recommends monitoring the pool for
+/// 15 minutes.
+///
+/// | cause | mitigation | risk | verification |
+/// |---|---|---|---|
+/// | direct connection | point `DATABASE_URL` at PgBouncer (its port changed to 6432); the service restarts. A change that does not verify is undone | **destructive** (every instance and job sharing the URL changes route): always asks the approver | `verification` |
+/// | leak | terminate connections idle for more than `idle_threshold` (only `application_name`'s when set; never our own, a superuser's or a non-client backend) | **destructive**: always asks | `verification` |
+/// | leak, surge | restart the current deployment to drop its connections | reversible: without asking only at P0/P1 with the top hypothesis at 0.7 or more | `verification` |
+///
+/// (Under [`ApprovalPolicy::runbook`](crate::playbook::ApprovalPolicy::runbook); the
+/// [`Approver`](crate::ports::Approver) decides whatever the policy does not.)
+///
+/// # Verification
+///
+/// `health_path` answers 2xx/3xx, and the pool is healthy (the database has free slots,
+/// PgBouncer has no waiting client, the application's pool is not exhausted, as far as the
+/// database port can tell; a round where it answers none of these fails), in rounds timed by
+/// `verification`: runbook default 3 rounds in a row, 30 s apart, within 10 minutes (expected
+/// 90 s, [`VerificationTimings::expected_duration`]).
+///
+/// ```
+/// use std::time::Duration;
+/// use ir_core::model::VerificationTimings;
+/// use ir_core::scenarios::PoolExhausted;
+///
+/// let pool = PoolExhausted::default()
+///     .with_verification(VerificationTimings::new(2, Duration::from_secs(1), Duration::from_secs(30)));
+/// assert_eq!(pool.verification.expected_duration(), Duration::from_secs(2));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 #[non_exhaustive]
 pub struct PoolExhausted {
     /// The variable holding the database URL.
     pub database_url_variable: String,
     /// Idle longer than this is a leak (runbook: 10 minutes).
+    #[serde(with = "humantime_serde")]
     pub idle_threshold: Duration,
     /// Only terminate connections of this application, when set.
     pub application_name: Option<String>,
     /// The health endpoint.
     pub health_path: String,
+    /// Verifying every mitigation (runbook: 3 × 30 s within 10 minutes).
+    pub verification: VerificationTimings,
 }
 
 impl Default for PoolExhausted {
@@ -39,7 +117,24 @@ impl Default for PoolExhausted {
             idle_threshold: Duration::from_secs(10 * 60),
             application_name: None,
             health_path: "/health".into(),
+            verification: VerificationTimings::runbook(),
         }
+    }
+}
+
+impl PoolExhausted {
+    /// Sets how the mitigations are verified.
+    pub fn with_verification(mut self, timings: VerificationTimings) -> Self {
+        self.verification = timings;
+        self
+    }
+
+    /// Checks the verification timings ([`VerificationTimings::validate`]).
+    ///
+    /// # Errors
+    /// `Config` naming the field whose timings can never verify.
+    pub fn validate(&self) -> Result<()> {
+        common::validate_timings(&[("verification", &self.verification)])
     }
 }
 
@@ -56,8 +151,10 @@ impl PoolExhausted {
         }
     }
 
-    fn verification(&self) -> Verification {
-        Verification::health(self.health_path.clone()).with(Check::PoolHealthy)
+    fn health_check(&self) -> Verification {
+        Verification::health(self.health_path.clone())
+            .with(Check::PoolHealthy)
+            .with_timings(self.verification)
     }
 }
 
@@ -196,7 +293,7 @@ impl Playbook for PoolExhausted {
                 h,
                 Remedy::Act(ActionKind::Restart { deployment: id }),
                 "restart the application instances to drop their connections",
-                self.verification(),
+                self.health_check(),
             )
         });
         let plan = match h.cause.as_str() {
@@ -212,7 +309,7 @@ impl Playbook for PoolExhausted {
                             "point {} at PgBouncer (port 6432); the service restarts",
                             self.database_url_variable
                         ),
-                        self.verification(),
+                        self.health_check(),
                     )
                     // Every instance and job sharing the URL changes route: a person decides.
                     .with_risk(Risk::Destructive),
@@ -231,7 +328,7 @@ impl Playbook for PoolExhausted {
                          superuser's, or a non-client backend)",
                         self.idle_threshold.as_secs() / 60
                     ),
-                    self.verification(),
+                    self.health_check(),
                 ));
                 if let Some(r) = restart {
                     plan = plan.mitigate(r);

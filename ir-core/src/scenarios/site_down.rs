@@ -7,17 +7,116 @@
 use std::time::Duration;
 
 use super::common::{self, deployments_probe, describe, lines};
-use crate::error::ErrorKind;
-use crate::model::Verification;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{ErrorKind, Result};
 use crate::model::{ActionKind, Hypothesis};
+use crate::model::{Verification, VerificationTimings};
 use crate::playbook::signatures::LogPattern;
 use crate::playbook::{Context, EvidenceSet, Mitigation, Plan, Playbook, Probe, Remedy, Scorer};
 
 /// Scenario 1: Site Completely Down (502/503).
-#[derive(Debug, Clone)]
+///
+/// **Selected** when the homepage or the health endpoint answers 5xx or not at all, or an
+/// outage of the whole core service or of the database is reported
+/// ([`Signals`](crate::classify::Signals) `homepage`, `health`, `outages`).
+///
+/// # Ports and probes
+///
+/// | port | probes | without it |
+/// |---|---|---|
+/// | [`DeployPlatform`](crate::ports::DeployPlatform) | `service_status`; the last 10 deployments; with the log source, the new log signatures since the current deployment | no deployment to correlate with, roll back to or restart: the crash-loop and database causes get no mitigation (the revert pull request needs the bad deployment's commit, too) |
+/// | [`LogSource`](crate::ports::LogSource) | the environment's logs from 30 minutes before onset, 500 lines, searched for crash texts ([`LogPattern::Crash`]: `crashed`, `exited with code`, `killed`, `SIGKILL`, `OOMKilled`, an unhandled rejection, ...) and database-connection failures ([`LogPattern::DatabaseConnection`]: `ECONNREFUSED ...:5432`, `could not connect to server`, `password authentication failed`, ...); new and spiking error signatures since the current deployment | no crash or database lines, no signatures |
+/// | [`HealthProbe`](crate::ports::HealthProbe) | `health_path` | the platform-incident evidence "the platform serves the current deployment but the site is down" is missing, and **no mitigation can verify** (every round fails "no HealthProbe is configured") |
+/// | [`VariableStore`](crate::ports::VariableStore) | `database_url_variable` read and parsed ([`check_dsn`](crate::ports::check_dsn)), its value never recorded | whether it is unset or malformed is unknown |
+/// | [`DatabaseDiagnostics`](crate::ports::DatabaseDiagnostics) | connection status | no headroom evidence against the database cause |
+/// | [`CodeHost`](crate::ports::CodeHost) | none | the revert pull request fails as `Unsupported` and the next mitigation is tried |
+///
+/// A port that is configured but cannot be reached (`Unavailable` or `Timeout`) is evidence
+/// itself: the platform and its logs unreachable raise the platform incident, the database
+/// unreachable the database cause. A port that is not configured (`Unsupported`) is neither.
+///
+/// # Hypotheses
+///
+/// Each cause starts at confidence 0; each piece of evidence raises it by a weight `w`
+/// (`c → 1 − (1 − c)(1 − w)`) or lowers it (`c → c(1 − w)`), see
+/// [`Scorer`](crate::playbook::Scorer). Weights:
+///
+/// **`recent_deployment_crash_loop`**, "crash loop after deployment d-42 (abc1234, 15:20 UTC)":
+/// - +0.45 a deployment created within `recent_deploy_window` (2 h) before onset;
+///   −0.70 when the deployments show none;
+/// - +0.35 crash lines in the logs;
+/// - +0.25 a new or spiking crash or `Cannot find module` signature since the current
+///   deployment (only with a recent deployment);
+/// - +0.25 the platform shows a replica crashed, exited or restarting, or the latest
+///   deployment crashed;
+/// - −0.30 database-connection errors in the logs.
+///
+/// A recent deployment, crash lines and a crashed deployment give 0.73; with a new crash
+/// signature, 0.80.
+///
+/// **`platform_incident`**, "railway platform incident":
+/// - +0.50 the platform's service status is unreachable (`Unavailable`/`Timeout`);
+///   +0.20 its logs are;
+/// - +0.45 the platform serves the current deployment as active, nothing crashes, the health
+///   check fails, and the logs show neither crash nor database lines; −0.40 when the platform
+///   shows the current deployment not active or crashing;
+/// - −0.50 crash lines; −0.50 a recent deployment.
+///
+/// **`database_connection_failure`**, "the application cannot connect to its database":
+/// - +0.50 database-connection errors in the logs; +0.20 a new such signature;
+/// - +0.35 the database diagnostics are unreachable (`Unavailable`/`Timeout`);
+/// - +0.50 `DATABASE_URL` is not set, or +0.45 it is malformed (the summary then says so);
+/// - −0.60 the database has free connection slots and the logs show no connection errors.
+///
+/// # Mitigations
+///
+/// Tried in order until one verifies. Risks are the action's ([`Risk`](crate::model::Risk));
+/// under [`ApprovalPolicy::runbook`](crate::playbook::ApprovalPolicy::runbook) a reversible
+/// action runs without asking only at P0/P1 with the top hypothesis at 0.7 or more, else the
+/// [`Approver`](crate::ports::Approver) decides; a read-only one always runs.
+///
+/// | cause | mitigation | risk | verification |
+/// |---|---|---|---|
+/// | crash loop | roll back to the last known good deployment ([`rollback::last_known_good`](crate::rollback::last_known_good)), when there is one | reversible | `verification` |
+/// | crash loop | a revert pull request of the recent deployment's commit into `base_branch` (the runbook's Manual Rollback) | reversible | `revert_verification` |
+/// | platform incident | wait for the platform to recover; recommends checking its status page and contacting support | read-only | `platform_verification` |
+/// | database | restart the current deployment, unless `DATABASE_URL` is unset or malformed; always recommends verifying `DATABASE_URL` goes through PgBouncer (6432) | reversible | `verification` |
+///
+/// # Verification
+///
+/// Every mitigation is verified by `health_path` answering 2xx/3xx, in rounds:
+///
+/// | field | runbook default | expected time |
+/// |---|---|---|
+/// | `verification` | 3 rounds in a row, 30 s apart, within 10 minutes | 90 s |
+/// | `revert_verification` | 3 rounds, 30 s apart, within 20 minutes | 90 s |
+/// | `platform_verification` | 3 rounds, 1 minute apart, within 30 minutes | 3 minutes |
+///
+/// [`VerificationTimings::expected_duration`] gives the expected time; the runner then
+/// monitors for [`RunnerConfig::monitor_for`](crate::runner::RunnerConfig::monitor_for).
+///
+/// ```
+/// use std::time::Duration;
+/// use ir_core::model::VerificationTimings;
+/// use ir_core::scenarios::SiteDown;
+///
+/// // A drill on the system clock: one healthy round after 2 s, within a minute.
+/// let quick = VerificationTimings::new(1, Duration::from_secs(2), Duration::from_secs(60));
+/// let site_down = SiteDown::default()
+///     .with_verification(quick)
+///     .with_revert_verification(quick)
+///     .with_platform_verification(quick);
+/// assert_eq!(site_down.verification.expected_duration(), Duration::from_secs(2));
+/// assert!(site_down.validate().is_ok());
+/// assert_eq!(SiteDown::default().verification.expected_duration(), Duration::from_secs(90));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 #[non_exhaustive]
 pub struct SiteDown {
-    /// A deployment this long before onset counts as recent.
+    /// A deployment this long before onset counts as recent (runbook: 2 hours).
+    #[serde(with = "humantime_serde")]
     pub recent_deploy_window: Duration,
     /// The health endpoint.
     pub health_path: String,
@@ -27,6 +126,12 @@ pub struct SiteDown {
     pub base_branch: String,
     /// The platform's name, for "wait for ... to recover".
     pub platform: String,
+    /// Verifying a rollback or a restart (runbook: 3 × 30 s within 10 minutes).
+    pub verification: VerificationTimings,
+    /// Verifying a revert pull request (3 × 30 s within 20 minutes).
+    pub revert_verification: VerificationTimings,
+    /// Waiting out a platform incident (3 × 1 minute within 30 minutes).
+    pub platform_verification: VerificationTimings,
 }
 
 impl Default for SiteDown {
@@ -37,7 +142,44 @@ impl Default for SiteDown {
             database_url_variable: "DATABASE_URL".into(),
             base_branch: "main".into(),
             platform: "railway".into(),
+            verification: VerificationTimings::runbook(),
+            revert_verification: common::revert_timings(),
+            platform_verification: VerificationTimings::runbook()
+                .with_interval(Duration::from_secs(60))
+                .with_deadline(Duration::from_secs(30 * 60)),
         }
+    }
+}
+
+impl SiteDown {
+    /// Sets how a rollback or a restart is verified.
+    pub fn with_verification(mut self, timings: VerificationTimings) -> Self {
+        self.verification = timings;
+        self
+    }
+
+    /// Sets how a revert pull request is verified.
+    pub fn with_revert_verification(mut self, timings: VerificationTimings) -> Self {
+        self.revert_verification = timings;
+        self
+    }
+
+    /// Sets how waiting out a platform incident is verified.
+    pub fn with_platform_verification(mut self, timings: VerificationTimings) -> Self {
+        self.platform_verification = timings;
+        self
+    }
+
+    /// Checks the verification timings ([`VerificationTimings::validate`]).
+    ///
+    /// # Errors
+    /// `Config` naming the field whose timings can never verify.
+    pub fn validate(&self) -> Result<()> {
+        common::validate_timings(&[
+            ("verification", &self.verification),
+            ("revert_verification", &self.revert_verification),
+            ("platform_verification", &self.platform_verification),
+        ])
     }
 }
 
@@ -58,8 +200,8 @@ impl SiteDown {
         Probe::health(self.health_path.clone())
     }
 
-    fn verification(&self) -> Verification {
-        Verification::health(self.health_path.clone())
+    fn health_check(&self) -> Verification {
+        Verification::health(self.health_path.clone()).with_timings(self.verification)
     }
 }
 
@@ -225,7 +367,8 @@ impl Playbook for SiteDown {
                     ctx.onset(),
                     bad.as_ref(),
                     &self.base_branch,
-                    self.verification(),
+                    self.health_check(),
+                    self.revert_verification,
                 ) {
                     plan = plan.mitigate(m);
                 }
@@ -241,9 +384,7 @@ impl Playbook for SiteDown {
                         "wait for {} to resolve its incident (runbook: Wait for Railway resolution)",
                         self.platform
                     ),
-                    self.verification()
-                        .with_interval(Duration::from_secs(60))
-                        .with_deadline(Duration::from_secs(30 * 60)),
+                    self.health_check().with_timings(self.platform_verification),
                 ))
                 .recommend(format!(
                     "Check {}'s status page and contact its support",
@@ -261,7 +402,7 @@ impl Playbook for SiteDown {
                         h,
                         Remedy::Act(ActionKind::Restart { deployment: id }),
                         "restart the service so it reconnects to the database",
-                        self.verification(),
+                        self.health_check(),
                     ));
                 }
                 plan

@@ -512,3 +512,52 @@ async fn ambiguous_evidence_changes_nothing() {
     let top = &incident.assessments().last().unwrap()[0];
     assert_eq!(top.cause, "platform_incident");
 }
+
+/// The scenario's verification timings reach the proposed action and the runner: one round
+/// after 5 s instead of the runbook's three 30 s apart.
+#[tokio::test]
+async fn the_scenarios_verification_timings_are_the_ones_verified() {
+    use ir_core::model::VerificationTimings;
+    use ir_core::scenarios::SiteDown;
+    let world = World::open("Site down", &signals(), 2).await;
+    let rolled_back = Arc::new(AtomicBool::new(false));
+    let deploy = platform(rolled_back.clone(), 1, true);
+    let mut pager = MockPager::new();
+    pager.expect_trigger().returning(|_| Ok(()));
+    pager.expect_resolve().returning(|_| Ok(()));
+    pager.expect_acknowledge().returning(|_| Ok(()));
+    let providers =
+        providers(&world, deploy, health_follows(&rolled_back)).with_pager(Arc::new(pager));
+    let quick = VerificationTimings::new(1, Duration::from_secs(5), Duration::from_secs(60));
+    let site_down = SiteDown::default().with_verification(quick);
+    let report = world
+        .runner_with_playbooks(providers, never_asked(), vec![Arc::new(site_down)])
+        .run(world.id, &ir_core::playbook::Symptoms::new(signals()))
+        .await
+        .unwrap();
+    assert_resolved(&report);
+    let incident = world.incident().await;
+    let verifications: Vec<Verification> = incident
+        .timeline()
+        .iter()
+        .filter_map(|e| match &e.event.kind {
+            EventKind::ActionProposed { verification, .. } => verification.clone(),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(verifications.len(), 1, "{verifications:?}");
+    assert_eq!(verifications[0].timings(), quick);
+    assert_eq!(verifications[0].expected_duration(), Duration::from_secs(5));
+    let verified = incident
+        .timeline()
+        .iter()
+        .find_map(|e| match &e.event.kind {
+            EventKind::MitigationVerified { summary } => Some(summary.clone()),
+            _ => None,
+        })
+        .unwrap();
+    assert!(
+        verified.contains("passed 1 times in a row (1 rounds, 5 s)"),
+        "{verified}"
+    );
+}
