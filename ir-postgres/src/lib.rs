@@ -8,7 +8,8 @@
 //!   connections" with its guards, and slow queries from `pg_stat_statements`.
 //! - [`PgIncidentStore`] implements [`IncidentStore`](ir_core::ports::IncidentStore), so several
 //!   replicas of a service share incidents: one incident per dedup key, appends with an
-//!   expected version, action leases with expiry.
+//!   expected version in one round trip (a conflict says the version to catch up to),
+//!   incremental reads (`load_since`), action leases with expiry.
 //! - The DSN check ("`DATABASE_URL` must use port 6432") is the pure
 //!   [`ir_core::ports::check_dsn`]: it needs no database.
 //!
@@ -57,7 +58,8 @@
 //! Every failure is an [`ir_core::Error`] with provider `postgres` and the operation's name;
 //! the sqlx error is its `source()`. Connection refused is `Unavailable`, "too many clients"
 //! (SQLSTATE 53300) is `Unavailable` with the server's message, a busy pool is `Timeout`,
-//! SQLSTATE 42501 is `PermissionDenied`, a stale append is `Conflict`, a stored event that
+//! SQLSTATE 42501 is `PermissionDenied`, a stale append is `Conflict` (with
+//! [`current_version`](ir_core::Error::current_version)), a stored event that
 //! cannot be decoded is `Protocol`. No message, error or `Debug` output contains a password.
 //!
 //! ## Testing
@@ -70,6 +72,8 @@ mod client;
 mod config;
 mod connections;
 mod diagnostics;
+#[doc(hidden)]
+pub mod fuzzing;
 mod pgbouncer;
 mod slow_queries;
 mod store;
