@@ -20,6 +20,9 @@
 //! connections than writers, writers queue for a connection: that measures the pool size, not
 //! the store).
 //!
+//! Under `cargo test --all-targets` (no `--bench` argument) it runs for a second of each, as a
+//! smoke test, and its figures mean nothing.
+//!
 //! `DATABASE_URL` (default `postgres://postgres@127.0.0.1:5432/test`) names the server; the
 //! role must be allowed to create a schema. `PGBENCH` names the `pgbench` binary (default:
 //! `pgbench` on `PATH`, then `/usr/lib/postgresql/*/bin/pgbench`). With `--rounds N` the
@@ -45,6 +48,8 @@ struct Args {
     writers: usize,
     pool: Option<u32>,
     rounds: usize,
+    /// Samples of each load, after 20 of warm-up.
+    load_samples: usize,
 }
 
 fn args() -> BoxResult<Args> {
@@ -53,7 +58,15 @@ fn args() -> BoxResult<Args> {
         writers: 16,
         pool: None,
         rounds: 1,
+        load_samples: 200,
     };
+    // `cargo bench` passes `--bench`; `cargo test --all-targets` runs this without it, and then
+    // it is a smoke test: a second of each, to show it still works.
+    let smoke = !std::env::args().any(|a| a == "--bench");
+    if smoke {
+        parsed.seconds = 1;
+        parsed.load_samples = 20;
+    }
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
         let mut value = |name: &str| -> BoxResult<u64> {
@@ -66,7 +79,7 @@ fn args() -> BoxResult<Args> {
             "--writers" => parsed.writers = usize::try_from(value("--writers")?.max(1))?,
             "--pool" => parsed.pool = Some(u32::try_from(value("--pool")?.max(1))?),
             "--rounds" => parsed.rounds = usize::try_from(value("--rounds")?.max(1))?,
-            // `cargo bench` passes `--bench`; criterion-style filters are ignored too.
+            // `--bench`, and test-harness arguments under `cargo test`.
             _ => {}
         }
     }
@@ -268,8 +281,9 @@ struct Loads {
     events: usize,
 }
 
-/// Median of `load(id)` and of `load_since(id, 99)` on an incident of 100 events.
-async fn loads(store: &PgIncidentStore) -> BoxResult<Loads> {
+/// Median of `load(id)` and of `load_since(id, 99)` on an incident of 100 events, over
+/// `samples` calls of each.
+async fn loads(store: &PgIncidentStore, samples: usize) -> BoxResult<Loads> {
     let opened = store
         .open(&format!("bench:load:{}", uuid::Uuid::new_v4()), detected())
         .await?;
@@ -278,7 +292,7 @@ async fn loads(store: &PgIncidentStore) -> BoxResult<Loads> {
     assert_eq!(version, 100, "the incident holds 100 events");
     let time = |samples: &mut Vec<Duration>, t: Instant| samples.push(t.elapsed());
     let (mut full, mut tail) = (Vec::new(), Vec::new());
-    for round in 0..220 {
+    for round in 0..samples + 20 {
         let t = Instant::now();
         let stored = store.load(opened.id).await?;
         if round >= 20 {
@@ -310,7 +324,13 @@ async fn run(args: &Args, url: &str, schema: &str, dir: &std::path::Path) -> Box
             None => u32::try_from(args.writers)?,
         })
         .build()?;
-    let store = PgIncidentStore::connect(&config).await?;
+    let store = PgIncidentStore::connect(&config).await.map_err(|e| {
+        format!(
+            "{e} (DATABASE_URL={}; start the local server with `source scripts/lib/services.sh; \
+             ensure_postgres`)",
+            ir_core::redact::redact(url)
+        )
+    })?;
     let mut admin = url
         .parse::<sqlx::postgres::PgConnectOptions>()?
         .connect()
@@ -369,18 +389,22 @@ async fn run(args: &Args, url: &str, schema: &str, dir: &std::path::Path) -> Box
         println!("median ratio {median:.2}");
     }
 
-    let loads = loads(&store).await?;
+    let loads = loads(&store, args.load_samples).await?;
     println!(
-        "{} events: load {:.2} ms, load_since(99) {:.2} ms (median of 200)",
+        "{} events: load {:.2} ms, load_since(99) {:.2} ms (median of {})",
         loads.events,
         ms(loads.load),
-        ms(loads.load_since)
+        ms(loads.load_since),
+        args.load_samples
     );
     Ok(())
 }
 
 #[tokio::main]
 async fn main() -> BoxResult<()> {
+    if std::env::args().any(|a| a == "--list") {
+        return Ok(()); // `cargo test -- --list`: no tests in here to list
+    }
     let args = args()?;
     let url = database_url();
     let schema = format!("ir_bench_{}", uuid::Uuid::new_v4().simple());

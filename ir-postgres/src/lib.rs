@@ -12,7 +12,8 @@
 //! Every failure is an [`ir_core::Error`] with provider `postgres` and the operation's name;
 //! the sqlx error is its `source()`. Connection refused is `Unavailable`, "too many clients"
 //! (SQLSTATE 53300) is `Unavailable` with the server's message, a busy pool is `Timeout`,
-//! SQLSTATE 42501 is `PermissionDenied`, a stale append is `Conflict`, a stored event that
+//! SQLSTATE 42501 is `PermissionDenied`, a stale append is `Conflict` (with
+//! [`current_version`](ir_core::Error::current_version)), a stored event that
 //! cannot be decoded is `Protocol`. No message, error or `Debug` output contains a password.
 //!
 //! ## Testing
@@ -25,6 +26,8 @@ mod client;
 mod config;
 mod connections;
 mod diagnostics;
+#[doc(hidden)]
+pub mod fuzzing;
 mod pgbouncer;
 mod slow_queries;
 mod store;

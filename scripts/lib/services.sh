@@ -104,3 +104,24 @@ INI
     echo "error: PgBouncer did not start; see $dir/pgbouncer.log" >&2
     return 1
 }
+
+# pgbench, which ir-postgres's store benchmark (`cargo bench -p ir-postgres --bench store`)
+# runs beside PgIncidentStore. Debian ships it with the server (postgresql-<version>, pulled in
+# by postgresql-contrib); installed here when missing.
+pgbench_found() {
+    command -v pgbench >/dev/null 2>&1 || compgen -G "/usr/lib/postgresql/*/bin/pgbench" >/dev/null
+}
+
+ensure_pgbench() {
+    if pgbench_found; then
+        return 0
+    fi
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        echo "pgbench is not installed; installing Debian's postgresql-contrib" >&2
+        apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-contrib >/dev/null
+        pgbench_found && return 0
+    fi
+    echo "error: pgbench is not installed (Debian: apt-get install postgresql-contrib), or set PGBENCH." >&2
+    return 1
+}
