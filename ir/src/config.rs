@@ -17,7 +17,7 @@ use ir_core::clock::Clock;
 use ir_core::escalation::EscalationPolicy;
 use ir_core::memory::{InMemoryIncidentStore, TracingChat};
 use ir_core::playbook::{ApprovalPolicy, Playbook, Providers};
-use ir_core::ports::IncidentStore;
+use ir_core::ports::{FingerprintKey, IncidentStore};
 use ir_core::runner::{Runner, RunnerConfig};
 use ir_core::scenarios::{
     AuthSecretMissing, BuildFailure, ErrorSpike, LatencySpike, PoolExhausted, SiteDown,
@@ -674,7 +674,20 @@ impl Config {
     /// # Errors
     /// `Config` when a configured provider's secret (or another required setting) is missing.
     pub fn providers(&self) -> ir_core::Result<Providers> {
-        self.providers_from_lookup(|k| std::env::var(k).ok())
+        // Each secret from its variable, or from the file `<NAME>_FILE` names (a mounted
+        // secret); a file that cannot be read is an error at the first lookup.
+        let unreadable = std::cell::RefCell::new(None);
+        let providers = self.providers_from_lookup(|k| match env_or_file(k) {
+            Ok(v) => v,
+            Err(e) => {
+                unreadable.borrow_mut().get_or_insert(e);
+                None
+            }
+        });
+        match unreadable.into_inner() {
+            Some(e) => Err(e),
+            None => providers,
+        }
     }
 
     /// The configured providers, with their secrets (and settings the file leaves out) from
@@ -756,7 +769,7 @@ impl Config {
         #[cfg(feature = "postgres")]
         if let Some(s) = self.postgres.as_ref().filter(|s| s.store == Some(true)) {
             let config = ir_postgres::PgConfig::from_lookup(overlay(s.vars(), &|k: &str| {
-                std::env::var(k).ok()
+                env_or_file(k).ok().flatten()
             }))?;
             return Ok(Arc::new(
                 ir_postgres::PgIncidentStore::connect(&config).await?,
@@ -776,11 +789,16 @@ impl Config {
         providers: Providers,
         clock: Arc<dyn Clock>,
     ) -> ir_core::Result<Runner> {
-        Runner::new(store, providers, clock, self.playbooks())
+        let mut runner = Runner::new(store, providers, clock, self.playbooks())
             .with_policy(self.approval.clone())?
             .with_escalation(self.escalation.clone())
             .with_severity_policy(self.severity.clone())
-            .with_config(self.runner.clone())
+            .with_config(self.runner.clone())?;
+        // The replicas' shared fingerprint key, when the environment gives one.
+        if let Some(key) = env_or_file(FINGERPRINT_KEY)? {
+            runner = runner.with_fingerprint_key(FingerprintKey::from_secret(&key.into()));
+        }
+        Ok(runner)
     }
 
     /// A ready runner: the store ([`Config::store`]), the providers with their secrets from
@@ -822,6 +840,60 @@ impl Config {
         let store = self.store(clock.clone()).await?;
         self.watcher_with(store, self.providers()?, clock)
     }
+}
+
+/// The variable the replicas' shared fingerprint key is read from (or `IR_FINGERPRINT_KEY_FILE`).
+pub const FINGERPRINT_KEY: &str = "IR_FINGERPRINT_KEY";
+
+/// The environment variable `name`, or else the contents of the file `<name>_FILE` names
+/// (trailing newline removed), as container platforms mount secrets; `None` when neither is
+/// set or the value is blank.
+///
+/// # Errors
+/// `Config` naming the variable when `<name>_FILE` names a file that cannot be read.
+pub fn env_or_file(name: &str) -> ir_core::Result<Option<String>> {
+    value_or_file(name, &|k| std::env::var(k).ok())
+}
+
+/// [`env_or_file`] over `lookup` instead of the process environment.
+///
+/// ```
+/// let dir = std::env::temp_dir().join(format!("ir-doc-{}", std::process::id()));
+/// std::fs::create_dir_all(&dir)?;
+/// let file = dir.join("token");
+/// std::fs::write(&file, "s3cret-from-a-mount\n")?;
+/// let path = file.display().to_string();
+/// let env = |k: &str| (k == "SLACK_BOT_TOKEN_FILE").then(|| path.clone());
+/// assert_eq!(ir::value_or_file("SLACK_BOT_TOKEN", &env)?.as_deref(), Some("s3cret-from-a-mount"));
+/// let direct = |k: &str| (k == "SLACK_BOT_TOKEN").then(|| "xoxb-direct".to_owned());
+/// assert_eq!(ir::value_or_file("SLACK_BOT_TOKEN", &direct)?.as_deref(), Some("xoxb-direct"));
+/// let missing = |k: &str| (k == "SLACK_BOT_TOKEN_FILE").then(|| "/nonexistent/token".to_owned());
+/// let err = ir::value_or_file("SLACK_BOT_TOKEN", &missing).unwrap_err();
+/// assert!(err.to_string().contains("SLACK_BOT_TOKEN_FILE names /nonexistent/token"));
+/// # std::fs::remove_dir_all(&dir)?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// # Errors
+/// As [`env_or_file`].
+pub fn value_or_file(
+    name: &str,
+    lookup: &dyn Fn(&str) -> Option<String>,
+) -> ir_core::Result<Option<String>> {
+    let blank = |v: String| (!v.trim().is_empty()).then_some(v);
+    if let Some(v) = lookup(name).and_then(blank) {
+        return Ok(Some(v));
+    }
+    let file_var = format!("{name}_FILE");
+    let Some(path) = lookup(&file_var).and_then(blank) else {
+        return Ok(None);
+    };
+    let contents = std::fs::read_to_string(&path).map_err(|e| {
+        Error::config(format!(
+            "{file_var} names {path}, which cannot be read: {e}"
+        ))
+    })?;
+    Ok(blank(contents.trim_end_matches(['\n', '\r']).to_owned()))
 }
 
 /// `lookup`, with the file's settings first.

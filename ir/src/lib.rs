@@ -56,13 +56,20 @@ pub use ir_statuspage as statuspage;
 #[cfg_attr(docsrs, doc(cfg(feature = "triage")))]
 pub use ir_triage as triage;
 
+/// The simulated production on loopback: the site and every provider's API, with faults
+/// (`ir-sim`).
+#[cfg(feature = "sim")]
+#[cfg_attr(docsrs, doc(cfg(feature = "sim")))]
+pub use ir_sim as sim;
+
 mod config;
 mod detect;
 mod watch;
 
 pub use config::{
-    Config, ConfigError, GithubSection, PagerDutySection, PostgresSection, RailwaySection,
-    SCENARIOS, ScenariosSection, SentrySection, ServiceSection, SlackSection, StatuspageSection,
+    Config, ConfigError, FINGERPRINT_KEY, GithubSection, PagerDutySection, PostgresSection,
+    RailwaySection, SCENARIOS, ScenariosSection, SentrySection, ServiceSection, SlackSection,
+    StatuspageSection, env_or_file, value_or_file,
 };
 pub use detect::{Detected, detect};
 pub use watch::{Check, WatchSettings, Watcher, shutdown_signal};
@@ -81,6 +88,8 @@ pub mod prelude {
     pub use ir_core::ports::{
         Approver, AutoApprove, ChatNotifier, DenyAll, HealthProbe, IncidentStore, Pager, StatusPage,
     };
-    pub use ir_core::runner::{Outcome, RunReport, Runner, RunnerConfig};
+    pub use ir_core::runner::{
+        AckPolicy, Outcome, RunReport, Runner, RunnerConfig, UnmeasuredCriteria,
+    };
     pub use ir_core::{ErrorKind, Severity, SeverityPolicy};
 }
