@@ -826,10 +826,15 @@ impl Config {
         let health = providers.health.clone().ok_or_else(|| {
             Error::config("the watcher needs a health probe: set [service] base_url")
         })?;
+        let errors = providers.errors.clone();
         let runner = self.runner_with(store.clone(), providers, clock.clone())?;
-        Ok(Watcher::new(runner, store, health, clock)
+        let mut watcher = Watcher::new(runner, store, health, clock)
             .with_settings(self.watch_settings())
-            .with_severity_policy(self.severity.clone()))
+            .with_severity_policy(self.severity.clone());
+        if let Some(tracker) = errors {
+            watcher = watcher.with_error_tracker(tracker);
+        }
+        Ok(watcher)
     }
 
     /// A ready watcher: the store, the providers from the environment, this file's settings.

@@ -6,9 +6,9 @@ use std::time::Duration;
 
 use ir_core::classify::{Reachability, Signals};
 use ir_core::clock::Clock;
-use ir_core::model::{HealthOutcome, HealthReport, IncidentId};
+use ir_core::model::{HealthOutcome, HealthReport, IncidentId, TimeWindow};
 use ir_core::playbook::Symptoms;
-use ir_core::ports::{HealthProbe, IncidentStore};
+use ir_core::ports::{ErrorTracker, HealthProbe, IncidentStore};
 use ir_core::runner::{RunReport, Runner};
 use ir_core::{Result, SeverityPolicy};
 use serde::{Deserialize, Serialize};
@@ -34,6 +34,10 @@ pub struct WatchSettings {
     /// The dedup key of the incident a failing check opens or joins
     /// (default `health:<service>`).
     pub dedup_key: Option<String>,
+    /// With an error tracker: more errors than this in one interval, while the health check
+    /// passes, open (or join) an "error spike" incident (dedup key `errors:<service>`).
+    /// `None`: the error tracker is not polled.
+    pub max_errors_per_interval: Option<u64>,
 }
 
 impl Default for WatchSettings {
@@ -44,6 +48,7 @@ impl Default for WatchSettings {
             path: "/health".into(),
             interval: Duration::from_secs(30),
             dedup_key: None,
+            max_errors_per_interval: None,
         }
     }
 }
@@ -76,8 +81,9 @@ pub enum Check {
     },
 }
 
-/// Polls a [`HealthProbe`] on an interval of the [`Clock`]; a failing check opens or joins the
-/// incident ([`detect`]) and the [`Runner`] drives it.
+/// Polls a [`HealthProbe`] (and, optionally, an [`ErrorTracker`]) on an interval of the
+/// [`Clock`]; a failing check, or more errors than the threshold, opens or joins the incident
+/// ([`detect`]) and the [`Runner`] drives it.
 ///
 /// An incident is driven once per watcher: when this watcher opens it, or the first time it
 /// joins one already open (so a restarted watcher resumes an interrupted run from the
@@ -88,6 +94,7 @@ pub struct Watcher {
     runner: Runner,
     store: Arc<dyn IncidentStore>,
     health: Arc<dyn HealthProbe>,
+    errors: Option<Arc<dyn ErrorTracker>>,
     clock: Arc<dyn Clock>,
     severity: SeverityPolicy,
     settings: WatchSettings,
@@ -107,6 +114,7 @@ impl Watcher {
             runner,
             store,
             health,
+            errors: None,
             clock,
             severity: SeverityPolicy::runbook(),
             settings: WatchSettings::default(),
@@ -117,6 +125,13 @@ impl Watcher {
     /// Sets what is watched and how often.
     pub fn with_settings(mut self, settings: WatchSettings) -> Self {
         self.settings = settings;
+        self
+    }
+
+    /// Polls `tracker` too (while the health check passes), against
+    /// [`WatchSettings::max_errors_per_interval`].
+    pub fn with_error_tracker(mut self, tracker: Arc<dyn ErrorTracker>) -> Self {
+        self.errors = Some(tracker);
         self
     }
 
@@ -137,19 +152,39 @@ impl Watcher {
     /// The probe's (a path that forms no URL), the store's, and the runner's.
     pub async fn check_once(&self) -> Result<Check> {
         let report = self.health.check(&self.settings.path).await?;
-        if report.outcome == HealthOutcome::Healthy {
-            return Ok(Check::Healthy(report));
-        }
-        let signals = Signals {
-            health: Some(Reachability::from(&report)),
-            ..Signals::default()
+        let (signals, texts, title, dedup_key) = if report.outcome == HealthOutcome::Healthy {
+            match self.error_spike().await? {
+                None => return Ok(Check::Healthy(report)),
+                Some((count, titles)) => (
+                    Signals {
+                        intermittent_errors: true,
+                        ..Signals::default()
+                    },
+                    titles,
+                    format!(
+                        "Error spike ({count} errors in {} s)",
+                        self.settings.interval.as_secs()
+                    ),
+                    format!("errors:{}", self.settings.service),
+                ),
+            }
+        } else {
+            (
+                Signals {
+                    health: Some(Reachability::from(&report)),
+                    ..Signals::default()
+                },
+                Vec::new(),
+                self.settings.title.clone(),
+                self.settings.dedup_key(),
+            )
         };
         let detected = detect(
             self.store.as_ref(),
             &signals,
-            &self.settings.title,
+            &title,
             &self.settings.service,
-            &self.settings.dedup_key(),
+            &dedup_key,
             &self.severity,
             self.clock.as_ref(),
         )
@@ -159,9 +194,10 @@ impl Watcher {
             None
         } else {
             let mut symptoms = Symptoms::new(signals);
-            if !report.body_excerpt.is_empty() {
+            if !report.body_excerpt.is_empty() && report.outcome != HealthOutcome::Healthy {
                 symptoms.texts.push(report.body_excerpt.clone());
             }
+            symptoms.texts.extend(texts);
             let run = self.runner.run(detected.id, &symptoms).await?;
             // Only a run that happened counts: after an error the next check tries again.
             self.driven().insert(detected.id);
@@ -172,6 +208,36 @@ impl Watcher {
             detected,
             run,
         })
+    }
+
+    /// With an error tracker and a threshold: the errors of the last interval and the titles
+    /// of the issues new in it, when there are more errors than the threshold.
+    async fn error_spike(&self) -> Result<Option<(u64, Vec<String>)>> {
+        let (Some(tracker), Some(max)) = (&self.errors, self.settings.max_errors_per_interval)
+        else {
+            return Ok(None);
+        };
+        let now = self.clock.now();
+        let since = now - chrono::Duration::from_std(self.settings.interval).unwrap_or_default();
+        let window = TimeWindow::new(since, now);
+        let count: u64 = tracker
+            .error_counts(window, self.settings.interval)
+            .await?
+            .iter()
+            .map(|b| b.count)
+            .sum();
+        if count <= max {
+            return Ok(None);
+        }
+        // The new issues' titles are symptoms; without them the spike still opens.
+        let titles = match tracker.new_issues(window).await {
+            Ok(issues) => issues.into_iter().map(|i| i.title).collect(),
+            Err(e) => {
+                tracing::warn!(error = %e, "new issues could not be read");
+                Vec::new()
+            }
+        };
+        Ok(Some((count, titles)))
     }
 
     fn driven(&self) -> std::sync::MutexGuard<'_, HashSet<IncidentId>> {

@@ -182,3 +182,59 @@ fn the_watcher_needs_a_health_probe() {
         .expect_err("no probe");
     assert!(e.to_string().contains("base_url"), "{e}");
 }
+
+#[tokio::test]
+async fn errors_above_the_threshold_open_an_error_spike_while_health_passes() {
+    use ir_testkit::InMemoryErrorTracker;
+    let probe = Arc::new(ScriptedHealthProbe::new("http://web"));
+    probe.set("/health", (200, "ok"));
+    let manual = Arc::new(ManualClock::at(T0.parse().expect("time")));
+    let clock: Arc<dyn Clock> = manual.clone();
+    let store: Arc<dyn IncidentStore> = Arc::new(InMemoryIncidentStore::with_clock(clock.clone()));
+    let config = Config::from_toml_str(
+        "[service]\nname = \"web\"\n[watch]\ninterval = \"1m\"\nmax_errors_per_interval = 5\n",
+    )
+    .expect("config");
+    let tracker = InMemoryErrorTracker::new();
+    let providers = config
+        .providers_from_lookup(|_| None)
+        .expect("providers")
+        .with_health(probe)
+        .with_errors(Arc::new(tracker.clone()));
+    let watcher = config
+        .watcher_with(store.clone(), providers, clock)
+        .expect("watcher");
+    let now = manual.now();
+    // Five errors in the last minute: at the threshold, nothing opens.
+    tracker.record_events((1..=5).map(|s| now - chrono::Duration::seconds(s)));
+    assert!(matches!(
+        watcher.check_once().await.expect("checked"),
+        Check::Healthy(_)
+    ));
+    // Two more: over it.
+    tracker.record_events([
+        now - chrono::Duration::seconds(7),
+        now - chrono::Duration::seconds(8),
+    ]);
+    let Check::Incident { detected, .. } = watcher.check_once().await.expect("checked") else {
+        panic!("no incident");
+    };
+    let incident = store
+        .load(detected.id)
+        .await
+        .expect("stored")
+        .incident()
+        .expect("folds");
+    assert_eq!(incident.dedup_key(), "errors:web");
+    assert!(
+        incident.title().starts_with("Error spike (7 errors"),
+        "{}",
+        incident.title()
+    );
+    assert!(
+        incident
+            .symptoms()
+            .is_some_and(|s| s.signals.intermittent_errors),
+        "the symptoms are recorded for any replica to resume"
+    );
+}
