@@ -3,7 +3,9 @@
 //! site-down and the missing-secret runs; a fresh runner (the same replica, or another once
 //! the stopped one's lease lapsed) resumes it. Each run must end resolved with one rollback
 //! (or one secret set), no page left open, nothing lost from the timeline, every message sent
-//! recorded (queued) first, and every runbook message of the uninterrupted run sent.
+//! recorded (queued) first, and every runbook message of the uninterrupted run sent. Also here:
+//! a provider whose answer was lost after the change took effect, and providers whose errors
+//! quote the secrets they were sent.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::BTreeSet;
@@ -726,6 +728,145 @@ async fn a_provider_that_fails_after_the_change_took_effect_is_reconciled_as_a_s
                 w.variables.writes().iter().filter(|k| *k == SECRET).count(),
                 1
             ),
+        }
+    }
+}
+
+/// A provider whose errors quote what they were sent: the value it was asked to set, the
+/// token and the database URL with its password.
+#[derive(Debug)]
+struct Quoting {
+    deploy: Arc<dyn DeployPlatform>,
+    variables: Arc<dyn VariableStore>,
+}
+
+const TOKEN: &str = "ghp_0123456789abcdefghijABCDEFGHIJ012345";
+const DB_URL: &str = "postgres://app:s3cret-db-pass@db.internal:5432/web";
+
+#[async_trait]
+impl DeployPlatform for Quoting {
+    async fn service_status(&self) -> Result<ServiceStatus> {
+        self.deploy.service_status().await
+    }
+    async fn list_deployments(&self, limit: usize) -> Result<Vec<Deployment>> {
+        self.deploy.list_deployments(limit).await
+    }
+    async fn deployment(&self, id: &DeploymentId) -> Result<Deployment> {
+        self.deploy.deployment(id).await
+    }
+    async fn rollback(&self, to: &DeploymentId) -> Result<()> {
+        Err(ir_core::Error::invalid_input(format!(
+            "rollback of {to} refused for Authorization: Bearer {TOKEN} via {DB_URL}"
+        )))
+    }
+    async fn redeploy(&self, id: &DeploymentId) -> Result<DeploymentId> {
+        self.deploy.redeploy(id).await
+    }
+    async fn restart(&self, id: &DeploymentId) -> Result<()> {
+        self.deploy.restart(id).await
+    }
+}
+
+#[async_trait]
+impl VariableStore for Quoting {
+    async fn list_names(&self) -> Result<Vec<String>> {
+        self.variables.list_names().await
+    }
+    async fn get(&self, name: &str) -> Result<Option<SecretString>> {
+        self.variables.get(name).await
+    }
+    async fn set(&self, name: &str, value: SecretString, _: SetOptions) -> Result<()> {
+        use secrecy::ExposeSecret;
+        Err(ir_core::Error::invalid_input(format!(
+            "{name}: the value \"{}\" is refused (token {TOKEN})",
+            value.expose_secret()
+        )))
+    }
+    async fn delete(&self, name: &str) -> Result<()> {
+        self.variables.delete(name).await
+    }
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn no_secret_reaches_a_record_even_when_a_provider_error_quotes_it() {
+    use secrecy::ExposeSecret;
+    let (capture, _guard) = ir_testkit::TraceCapture::install();
+    for scenario in [Scenario::SiteDown, Scenario::AuthSecret] {
+        let mut w = world(scenario).await;
+        let seen = Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+        let quoting = Arc::new(Quoting {
+            deploy: w.providers.deploy.clone().unwrap(),
+            variables: w.providers.variables.clone().unwrap(),
+        });
+        // Remember every value the runner asks to set, to look for it afterwards.
+        #[derive(Debug)]
+        struct Spy(Arc<Quoting>, Arc<std::sync::Mutex<Vec<String>>>);
+        #[async_trait]
+        impl VariableStore for Spy {
+            async fn list_names(&self) -> Result<Vec<String>> {
+                self.0.list_names().await
+            }
+            async fn get(&self, name: &str) -> Result<Option<SecretString>> {
+                self.0.get(name).await
+            }
+            async fn set(&self, name: &str, value: SecretString, o: SetOptions) -> Result<()> {
+                self.1
+                    .lock()
+                    .unwrap()
+                    .push(value.expose_secret().to_owned());
+                self.0.set(name, value, o).await
+            }
+            async fn delete(&self, name: &str) -> Result<()> {
+                self.0.delete(name).await
+            }
+        }
+        w.providers = w
+            .providers
+            .clone()
+            .with_deploy(quoting.clone())
+            .with_variables(Arc::new(Spy(quoting, seen.clone())));
+        let report = runner(&w, "a").run(w.id, &w.symptoms).await.unwrap();
+        let incident = report.incident.clone();
+        assert!(
+            incident
+                .timeline()
+                .iter()
+                .any(|e| matches!(e.event.kind, EventKind::ActionFailed { .. })),
+            "{scenario:?}: the provider's error was recorded"
+        );
+        let postmortem = ir_core::postmortem::Postmortem::from_incident(
+            &incident,
+            &SeverityPolicy::runbook(),
+            w.clock.now(),
+        );
+        let rendered = ir_core::postmortem::PostmortemTemplate::builtin()
+            .render(&postmortem)
+            .unwrap();
+        let mut outputs = vec![
+            serde_json::to_string(&w.store.load(w.id).await.unwrap()).unwrap(),
+            rendered,
+            format!("{report:?}"),
+            format!("{postmortem:?}"),
+            capture.text(),
+        ];
+        outputs.extend(w.chat.messages().into_iter().map(|m| format!("{m:?}")));
+        outputs.extend(w.status.updates().into_iter().map(|u| format!("{u:?}")));
+        let mut secrets = vec![
+            TOKEN.to_owned(),
+            "s3cret-db-pass".to_owned(),
+            "s3cret-pw".to_owned(),
+        ];
+        secrets.extend(seen.lock().unwrap().iter().cloned());
+        if scenario == Scenario::AuthSecret {
+            assert!(!seen.lock().unwrap().is_empty(), "a secret was generated");
+        }
+        for secret in &secrets {
+            for (n, out) in outputs.iter().enumerate() {
+                assert!(
+                    !out.contains(secret.as_str()),
+                    "{scenario:?}: output {n} holds a secret: {out}"
+                );
+            }
         }
     }
 }
