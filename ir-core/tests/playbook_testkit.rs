@@ -6,14 +6,14 @@ use std::sync::Arc;
 
 use ir_core::SeverityPolicy;
 use ir_core::classify::{Reachability, Signals, classify};
-use ir_core::clock::{ManualClock, Timestamp};
+use ir_core::clock::{Clock, ManualClock, Timestamp};
 use ir_core::incident::{Event, EventKind, Phase};
 use ir_core::memory::{InMemoryChat, InMemoryIncidentStore, InMemoryPager, InMemoryStatusPage};
 use ir_core::model::MessageKind;
 use ir_core::model::{Deployment, DeploymentId, DeploymentStatus, LogLine};
 use ir_core::playbook::{Providers, Symptoms};
 use ir_core::ports::{AutoApprove, IncidentStore, LogStream};
-use ir_core::runner::{Outcome, Runner, RunnerConfig, UnmeasuredCriteria};
+use ir_core::runner::{AckPolicy, Outcome, Runner, RunnerConfig, UnmeasuredCriteria};
 use ir_testkit::{
     InMemoryLogs, InMemoryPlatform, InMemoryVariables, PlatformCall, ScriptedHealthProbe,
 };
@@ -207,4 +207,135 @@ async fn a_dry_run_leaves_the_in_memory_platform_untouched() {
     assert!(w.platform.calls().is_empty());
     assert_eq!(w.platform.active(), Some(DeploymentId::new("d3")));
     assert!(w.variables.writes().is_empty());
+}
+
+/// The kinds of the messages posted, in order.
+fn posted(incident: &ir_core::incident::Incident) -> Vec<MessageKind> {
+    incident.messages().map(|(_, k, _)| k).collect()
+}
+
+fn postmortem_markdown(w: &World, id: ir_core::model::IncidentId) -> String {
+    let incident = futures::executor::block_on(w.store.load(id))
+        .unwrap()
+        .incident()
+        .unwrap();
+    let pm = ir_core::postmortem::Postmortem::from_incident(
+        &incident,
+        &SeverityPolicy::runbook(),
+        w.clock.now(),
+    );
+    ir_core::postmortem::PostmortemTemplate::builtin()
+        .render(&pm)
+        .unwrap()
+}
+
+#[tokio::test]
+async fn nobody_acknowledged_is_reported_so_and_the_page_is_resolved_on_the_record() {
+    let (w, id) = world().await;
+    let mut config = RunnerConfig::default();
+    config.unmeasured = UnmeasuredCriteria::ResolveOnHealth;
+    let report = runner(&w, config)
+        .run(id, &Symptoms::new(w.signals.clone()))
+        .await
+        .unwrap();
+    assert!(matches!(report.outcome, Outcome::Resolved { .. }));
+    let kinds = posted(&report.incident);
+    assert_eq!(
+        kinds.first(),
+        Some(&MessageKind::InitialNotification),
+        "{kinds:?}"
+    );
+    assert!(
+        !kinds.contains(&MessageKind::Acknowledgement),
+        "nobody acknowledged"
+    );
+    assert!(!kinds.contains(&MessageKind::PageAcknowledgement));
+    assert_eq!(report.incident.mtta(), None);
+    let markdown = postmortem_markdown(&w, id);
+    assert!(
+        markdown.contains("| MTTA: detection to acknowledgement | not acknowledged |"),
+        "{markdown}"
+    );
+    // The pager's resolve is in the timeline and ticks the checklist item.
+    assert!(kinds.contains(&MessageKind::PageResolution), "{kinds:?}");
+    assert!(
+        markdown.contains("[x] Close PagerDuty incident"),
+        "{markdown}"
+    );
+}
+
+#[tokio::test]
+async fn an_acknowledgement_by_policy_follows_the_initial_notification_and_is_labelled() {
+    let (w, id) = world().await;
+    let mut config = RunnerConfig::default();
+    config.unmeasured = UnmeasuredCriteria::ResolveOnHealth;
+    config.acknowledge = AckPolicy::Runner;
+    let report = runner(&w, config)
+        .run(id, &Symptoms::new(w.signals.clone()))
+        .await
+        .unwrap();
+    let kinds = posted(&report.incident);
+    let at = |k: MessageKind| kinds.iter().position(|x| *x == k).unwrap();
+    assert!(
+        at(MessageKind::InitialNotification) < at(MessageKind::Acknowledgement),
+        "{kinds:?}"
+    );
+    assert!(
+        at(MessageKind::Page) < at(MessageKind::PageAcknowledgement),
+        "{kinds:?}"
+    );
+    let (_, by) = report.incident.acknowledged().unwrap();
+    assert!(by.starts_with("policy:"), "{by}");
+    let markdown = postmortem_markdown(&w, id);
+    assert!(
+        markdown.contains("(acknowledged by the runner's policy, not a person)"),
+        "{markdown}"
+    );
+}
+
+#[tokio::test]
+async fn a_person_acknowledges_through_the_runner_and_mtta_measures_them() {
+    let (w, id) = world().await;
+    let mut config = RunnerConfig::default();
+    config.unmeasured = UnmeasuredCriteria::ResolveOnHealth;
+    let runner = runner(&w, config);
+    // Four minutes after detection, before the runner has said anything.
+    w.clock.advance(std::time::Duration::from_secs(240));
+    let incident = runner.acknowledge(id, "@alice").await.unwrap();
+    assert_eq!(incident.mtta(), Some(std::time::Duration::from_secs(240)));
+    let kinds = posted(&incident);
+    assert_eq!(
+        kinds,
+        [
+            MessageKind::InitialNotification,
+            MessageKind::Acknowledgement
+        ],
+        "the detection first, then the acknowledgement"
+    );
+    // Acknowledging again changes nothing.
+    let again = runner.acknowledge(id, "@bob").await.unwrap();
+    assert_eq!(again.version(), incident.version());
+    let report = runner
+        .run(id, &Symptoms::new(w.signals.clone()))
+        .await
+        .unwrap();
+    assert!(matches!(report.outcome, Outcome::Resolved { .. }));
+    assert_eq!(
+        report.incident.acknowledged().map(|(_, by)| by),
+        Some("@alice")
+    );
+    let kinds = posted(&report.incident);
+    assert_eq!(
+        kinds
+            .iter()
+            .filter(|k| **k == MessageKind::InitialNotification)
+            .count(),
+        1,
+        "{kinds:?}"
+    );
+    let markdown = postmortem_markdown(&w, id);
+    assert!(
+        markdown.contains("| MTTA: detection to acknowledgement | 4 minutes |"),
+        "{markdown}"
+    );
 }

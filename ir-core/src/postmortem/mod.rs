@@ -131,9 +131,16 @@ pub struct ResponseMetrics {
     /// Onset to detection (zero when the onset is unknown).
     #[serde(with = "humantime_serde")]
     pub mttd: Duration,
-    /// Detection to acknowledgement.
+    /// Detection to acknowledgement; `None` when nobody acknowledged.
     #[serde(with = "humantime_serde")]
     pub mtta: Option<Duration>,
+    /// Who acknowledged (`policy: ...` when the runner did, by policy).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acknowledged_by: Option<String>,
+    /// Whether the acknowledgement was the runner's, by policy (MTTA then measures the runner,
+    /// not people).
+    #[serde(default)]
+    pub acknowledged_by_policy: bool,
     /// Detection to the first hypothesis (the initial assessment).
     #[serde(with = "humantime_serde")]
     pub assessment: Option<Duration>,
@@ -187,6 +194,10 @@ impl Postmortem {
         let metrics = ResponseMetrics {
             mttd: incident.mttd(),
             mtta: incident.mtta(),
+            acknowledged_by: incident.acknowledged().map(|(_, by)| by.to_owned()),
+            acknowledged_by_policy: incident
+                .acknowledged()
+                .is_some_and(|(_, by)| by.starts_with("policy:")),
             assessment: incident.entered(Phase::Identified).map(since_detection),
             mttr: incident.mttr(),
             targets,
@@ -427,7 +438,8 @@ fn within(what: &str, took: Duration, target: Duration) -> Option<String> {
 
 fn went_well(incident: &Incident, m: &ResponseMetrics) -> Vec<String> {
     let mut out = Vec::new();
-    if let Some(took) = m.mtta {
+    // An acknowledgement by the runner's policy says nothing of how fast people responded.
+    if let Some(took) = m.mtta.filter(|_| !m.acknowledged_by_policy) {
         out.extend(within("Acknowledged", took, m.targets.acknowledge));
     }
     if let (Some(took), Some(target)) = (m.assessment, m.targets.initial_assessment) {

@@ -14,23 +14,26 @@ impl Drive<'_> {
     /// Escalations and status messages due now. A P0 or P1 pages the on-call engineer at once
     /// (the runbook's "Page Immediately"), once: the escalation is recorded.
     pub(super) async fn handle_due(&mut self) -> Result<()> {
+        let now = self.now();
+        let due = escalation::due(self.incident(), &self.r.escalation, now);
+        // The runbook posts the detection first, then pages.
+        if due.iter().any(|d| matches!(d, Due::InitialNotification)) {
+            self.post(Outgoing::InitialNotification {
+                next_update: self.r.escalation.status_cadence,
+            })
+            .await?;
+        }
         let severity = self.incident().severity();
         if severity.paging() == PagingMode::PageImmediately {
             self.escalate(Role::OnCall, format!("{severity}: page immediately"))
                 .await?;
         }
-        let now = self.now();
-        for due in escalation::due(self.incident(), &self.r.escalation, now) {
+        for due in due {
             match due {
                 Due::Escalate { role, reason, .. } => {
                     self.escalate(role, reason.to_string()).await?;
                 }
-                Due::InitialNotification => {
-                    self.post(Outgoing::InitialNotification {
-                        next_update: self.r.escalation.status_cadence,
-                    })
-                    .await?;
-                }
+                Due::InitialNotification => {}
                 Due::StatusUpdate { .. } => {
                     self.post(Outgoing::StatusUpdate {
                         next_update: self.r.escalation.status_cadence,

@@ -129,9 +129,11 @@ impl Journal {
             let mut pending: std::collections::VecDeque<EventKind> =
                 kinds.iter().cloned().collect();
             let mut followed = false;
+            let mut dropped = 0;
             loop {
                 let Some(mut kind) = pending.pop_front() else {
-                    if followed {
+                    // What another writer already did brings no messages of ours with it.
+                    if followed || (dropped > 0 && dropped == kinds.len()) {
                         break;
                     }
                     followed = true;
@@ -150,6 +152,9 @@ impl Journal {
                 match self.incident.record(event.clone()) {
                     Ok(_) => events.push(event),
                     Err(_) if retrying && done_by_another(&event.kind) => {
+                        if !followed {
+                            dropped += 1;
+                        }
                         tracing::debug!(incident = %self.incident.id(), event = event.kind.name(), "already recorded by another writer");
                     }
                     Err(refused) => {

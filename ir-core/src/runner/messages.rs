@@ -448,7 +448,18 @@ impl Drive<'_> {
                 self.incident().phase()
             )));
         }
-        let mut messages = vec![Outgoing::Acknowledgement];
+        // The runbook posts the detection first: an acknowledgement that comes before the
+        // runner's first messages brings the initial notification with it.
+        let mut messages = Vec::new();
+        let initial_due = crate::escalation::due(self.incident(), &self.r.escalation, self.now())
+            .iter()
+            .any(|d| matches!(d, crate::escalation::Due::InitialNotification));
+        if initial_due {
+            messages.push(Outgoing::InitialNotification {
+                next_update: self.r.escalation.status_cadence,
+            });
+        }
+        messages.push(Outgoing::Acknowledgement);
         if self.incident().escalated_roles().contains(&Role::OnCall) {
             messages.push(Outgoing::PageAcknowledge);
         }
