@@ -10,6 +10,9 @@ pub use ir_core::{
 pub use async_trait::async_trait;
 pub use chrono;
 pub use secrecy;
+/// The runtime `ir` runs on, for a service that has none of its own:
+/// `#[ir::tokio::main(crate = "ir::tokio")]`.
+pub use tokio;
 
 /// The shared HTTP client and the HTTP health probe (`ir-http`).
 #[cfg(feature = "http")]

@@ -5,7 +5,7 @@ use std::process::Command;
 
 #[test]
 fn the_watcher_example_opens_an_incident_and_exits() {
-    let out = Command::new(env!("CARGO_BIN_EXE_watcher"))
+    let out = Command::new(env!("CARGO_BIN_EXE_watcher-service"))
         .arg("--demo")
         .output()
         .expect("runs");
@@ -34,7 +34,7 @@ fn a_typo_in_the_file_is_reported_with_its_line() {
         "[service]\nname = \"web\"\n[watch]\nintervl = \"5s\"\n",
     )
     .expect("write");
-    let out = Command::new(env!("CARGO_BIN_EXE_watcher"))
+    let out = Command::new(env!("CARGO_BIN_EXE_watcher-service"))
         .args(["--demo", path.to_str().expect("utf-8")])
         .output()
         .expect("runs");

@@ -1,13 +1,11 @@
-//! A health-watcher service built from `ir.toml`, on the `ir` crate alone.
-//!
-//! `cargo run -p examples --bin watcher -- ir.toml` polls `[service] base_url` on the system
-//! clock, opening and driving incidents, until Ctrl-C. With `--demo` (what CI runs) it watches
-//! a scripted endpoint that is up, down, then up again, on a manual clock and in-memory ports.
+//! A health-watcher service built from `ir.toml`, in a crate that depends on `ir` alone:
+//! `cargo run -p watcher-service -- ir.toml` polls `[service] base_url` on the system clock,
+//! opening and driving incidents, until Ctrl-C. With `--demo` (what CI runs) it watches a
+//! scripted endpoint that is up, down, then up again, on a manual clock and in-memory ports.
+use ir::prelude::*;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU16, Ordering::SeqCst};
 use std::time::Duration;
-
-use ir::prelude::*;
 
 /// Answers 200, then 503 once, then 200.
 #[derive(Debug, Default)]
@@ -22,16 +20,18 @@ impl HealthProbe for Scripted {
     }
 }
 
-#[tokio::main]
+#[ir::tokio::main(crate = "ir::tokio")]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let file = args.iter().find(|a| !a.starts_with("--"));
-    let default = concat!(env!("CARGO_MANIFEST_DIR"), "/watcher.toml");
+    let default = concat!(env!("CARGO_MANIFEST_DIR"), "/ir.toml");
     let config = Config::from_path(file.map_or(default, String::as_str))?;
     if !args.iter().any(|a| a == "--demo") {
         let watcher = config.watcher(Arc::new(SystemClock)).await?;
         let (stop, shutdown) = shutdown_signal();
-        tokio::spawn(async move { stop.send_replace(tokio::signal::ctrl_c().await.is_ok()) });
+        ir::tokio::spawn(
+            async move { stop.send_replace(ir::tokio::signal::ctrl_c().await.is_ok()) },
+        );
         return Ok(watcher.run(shutdown).await?);
     }
     let clock: Arc<dyn Clock> = Arc::new(ManualClock::at("2026-02-08T15:30:00Z".parse()?));
