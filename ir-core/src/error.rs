@@ -8,6 +8,7 @@
 
 use std::borrow::Cow;
 use std::fmt;
+use std::num::NonZeroU64;
 use std::time::Duration;
 
 /// A boxed error kept as [`Error::source`](std::error::Error::source).
@@ -107,7 +108,9 @@ pub struct Error {
     effect_unknown: bool,
     message: String,
     retry_after: Option<Duration>,
-    current_version: Option<u64>,
+    // `NonZeroU64`, so `Error` stays under clippy's `result_large_err` size (128 bytes): a
+    // stored timeline is never at version 0 (opening it writes its first event).
+    current_version: Option<NonZeroU64>,
     #[source]
     source: Option<BoxError>,
 }
@@ -208,8 +211,10 @@ impl Error {
     /// assert_eq!(err.current_version(), Some(7));
     /// assert_eq!(Error::conflict("stale").current_version(), None);
     /// ```
+    ///
+    /// Version 0 (no event at all, which no stored incident is at) records nothing.
     pub fn with_current_version(mut self, version: u64) -> Self {
-        self.current_version = Some(version);
+        self.current_version = NonZeroU64::new(version);
         self
     }
 
@@ -252,7 +257,7 @@ impl Error {
     /// The version the stored timeline was at when an append conflicted, when the store said
     /// (see [`with_current_version`](Self::with_current_version)). `None` on other errors.
     pub fn current_version(&self) -> Option<u64> {
-        self.current_version
+        self.current_version.map(NonZeroU64::get)
     }
 
     /// Whether a retry of the same call can help.
@@ -392,6 +397,32 @@ mod tests {
         assert!(ErrorKind::Unavailable.is_temporary());
         assert!(!ErrorKind::Unauthenticated.is_temporary());
         assert!(!ErrorKind::Conflict.is_temporary());
+    }
+
+    /// Every `Result` of `ir` carries an `Error`: it stays within clippy's `result_large_err`
+    /// threshold.
+    #[test]
+    fn the_error_stays_small() {
+        assert!(
+            std::mem::size_of::<Error>() <= 128,
+            "{}",
+            std::mem::size_of::<Error>()
+        );
+    }
+
+    #[test]
+    fn a_conflict_carries_the_current_version_without_showing_it_twice() {
+        let err = Error::conflict("incident i is at version 7, not 5")
+            .with_provider("memory")
+            .with_operation("append")
+            .with_current_version(7);
+        assert_eq!(err.current_version(), Some(7));
+        assert_eq!(
+            err.to_string(),
+            "memory append: conflict: incident i is at version 7, not 5"
+        );
+        assert!(format!("{err:?}").contains("current_version: 7"), "{err:?}");
+        assert_eq!(err.with_current_version(0).current_version(), None);
     }
 
     #[test]

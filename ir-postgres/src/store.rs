@@ -4,13 +4,14 @@
 //! - **One incident per dedup key**: a partial unique index on `dedup_key` where the incident
 //!   is open, and `INSERT ... ON CONFLICT DO NOTHING` that writes the incident and its first
 //!   event in one statement. A caller that loses the race joins the winner's incident.
-//! - **Appends with an expected version, in one round trip**: one call of the server-side
-//!   function `append_events` (in the migrations) with the events as arrays: `UPDATE incidents
-//!   SET version = version + n WHERE version = expected`, then, only if a row was updated,
-//!   one `INSERT ... SELECT FROM unnest(...)` of every event. The row lock makes concurrent
-//!   writers queue; every writer after the first finds the version moved, writes nothing, and
-//!   gets `Conflict` carrying the version the winner left
-//!   ([`ir_core::Error::current_version`]).
+//! - **Appends with an expected version, in one round trip**: one statement with the events
+//!   as arrays: `UPDATE incidents SET version = version + n WHERE version = expected`, then,
+//!   only if a row was updated, one `INSERT ... SELECT FROM unnest(...)` of every event. The
+//!   row lock makes concurrent writers queue; every writer after the first finds the version
+//!   moved, writes nothing, and gets `Conflict` carrying the version the winner left
+//!   ([`ir_core::Error::current_version`]), read in the same statement by a locking read. No
+//!   schema change: replicas of the previous version run beside it, and a rollback to it
+//!   works.
 //! - **Reads in one statement**: `load` is the incident row left-joined to its events (one
 //!   statement, so one snapshot: version and events agree); `load_since` the same, restricted
 //!   to `seq > after` by the primary key, so a writer that lost a race reads only what it
@@ -239,12 +240,34 @@ impl Sql {
                  SELECT id, 1, $3, $4, $5, $6::jsonb FROM new \
                  RETURNING incident_id"),
             find_open: sql("SELECT id FROM {schema}.incidents WHERE dedup_key = $1 AND is_open"),
-            // Version check, bump and the events' insert in one round trip (the function is
-            // in the migrations; it says why a racing loser reads the winner's version).
-            append: sql(
-                "SELECT appended, current_version FROM {schema}.append_events( \
-                     $1, $2, $3, $4, $5, $6, $7)",
-            ),
+            // Version check, bump and every event in one statement, one round trip.
+            // - `bumped`: the row lock orders concurrent writers; one that waited re-checks
+            //   the version on the row the previous writer committed, finds it moved, and
+            //   updates nothing.
+            // - `inserted`: the events, only when `bumped` has a row (all or nothing).
+            // - `current`: only when nothing was bumped. The statement's snapshot may predate
+            //   the writer that won, but a locking read follows the row to its latest
+            //   committed version (PostgreSQL's read-committed re-check), so it reads the
+            //   version the winner left, which the Conflict carries. No row: no incident.
+            append: sql("WITH bumped AS ( \
+                     UPDATE {schema}.incidents AS i \
+                        SET version = i.version + cardinality($7::text[]), \
+                            is_open = i.is_open AND NOT $3, \
+                            updated_at = now() \
+                      WHERE i.id = $1 AND i.version = $2 \
+                     RETURNING i.version), \
+                 inserted AS ( \
+                     INSERT INTO {schema}.incident_events \
+                            (incident_id, seq, at, actor, kind, event) \
+                     SELECT $1, $2 + e.n, e.at, e.actor, e.kind, e.event::jsonb \
+                       FROM bumped, \
+                            unnest($4::timestamptz[], $5::text[], $6::text[], $7::text[]) \
+                            WITH ORDINALITY AS e (at, actor, kind, event, n)), \
+                 current AS ( \
+                     SELECT i.version FROM {schema}.incidents AS i \
+                      WHERE i.id = $1 AND NOT EXISTS (SELECT FROM bumped) \
+                        FOR SHARE) \
+                 SELECT (SELECT version FROM bumped), (SELECT version FROM current)"),
             // One statement is one snapshot: the version and the events agree. No event
             // after the version is one row of NULLs; an unknown incident is no row.
             load: sql("SELECT i.dedup_key, i.version, e.seq, e.event::text \
@@ -452,21 +475,22 @@ impl IncidentStore for PgIncidentStore {
         async {
             let mut conn = self.acquire(OP).await?;
             // One statement, one round trip: the version check, the bump and every event.
-            let (appended, current): (bool, Option<i64>) = sqlx::query_as(self.sql.append.clone())
-                .bind(id.0)
-                .bind(expected)
-                .bind(releases)
-                .bind(&at)
-                .bind(&actor)
-                .bind(&kind)
-                .bind(&json)
-                .fetch_one(&mut *conn)
-                .await
-                .map_err(|e| map_sqlx(OP, e))?;
+            let (appended, current): (Option<i64>, Option<i64>) =
+                sqlx::query_as(self.sql.append.clone())
+                    .bind(id.0)
+                    .bind(expected)
+                    .bind(releases)
+                    .bind(&at)
+                    .bind(&actor)
+                    .bind(&kind)
+                    .bind(&json)
+                    .fetch_one(&mut *conn)
+                    .await
+                    .map_err(|e| map_sqlx(OP, e))?;
             match (appended, current) {
-                (true, Some(version)) => Ok(to_u64(version)),
-                (_, None) => Err(error(OP, ErrorKind::NotFound, format!("no incident {id}"))),
-                (false, Some(v)) => Err(error(
+                (Some(version), _) => Ok(to_u64(version)),
+                (None, None) => Err(error(OP, ErrorKind::NotFound, format!("no incident {id}"))),
+                (None, Some(v)) => Err(error(
                     OP,
                     ErrorKind::Conflict,
                     format!(

@@ -131,6 +131,50 @@ async fn sixteen_writers_at_one_version_one_wins() {
     common::drop_schema(&schema).await;
 }
 
+/// A writer that queued behind another's uncommitted append (the row lock) learns the version
+/// that writer committed, not the one its own statement's snapshot saw.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_writer_queued_behind_the_winner_learns_the_winners_version() {
+    let schema = common::unique("ir_test");
+    let store = common::store_in(&schema, "ir-queued").await;
+    let id = store
+        .open(&common::unique("k"), detected())
+        .await
+        .unwrap()
+        .id;
+    // Another replica's append, left uncommitted: it holds the incident's row lock.
+    let mut winner = common::admin().await;
+    winner.execute("BEGIN").await.unwrap();
+    winner
+        .execute(sqlx::AssertSqlSafe(format!(
+            "UPDATE {schema}.incidents SET version = 3 WHERE id = '{id}';
+             INSERT INTO {schema}.incident_events (incident_id, seq, at, actor, kind, event)
+             SELECT incident_id, s, at, actor, kind, event
+               FROM {schema}.incident_events, generate_series(2, 3) AS s
+              WHERE incident_id = '{id}' AND seq = 1"
+        )))
+        .await
+        .unwrap();
+    let queued = tokio::spawn({
+        let store = store.clone();
+        async move { store.append(id, 1, vec![note("late", "queued")]).await }
+    });
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(!queued.is_finished(), "the append waits for the row lock");
+    winner.execute("COMMIT").await.unwrap();
+
+    let err = queued.await.unwrap().unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Conflict, "{err}");
+    assert_eq!(err.current_version(), Some(3), "{err:?}");
+    assert_eq!(store.load_since(id, 1).await.unwrap().len(), 2);
+    assert_eq!(
+        store.load(id).await.unwrap().version(),
+        3,
+        "the loser wrote nothing"
+    );
+    common::drop_schema(&schema).await;
+}
+
 /// 8 replicas race for one action's lease: exactly one may run it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn eight_replicas_racing_for_a_lease_one_runs_the_action() {
