@@ -620,8 +620,8 @@ pub async fn run_scenario(
         clock.clone(),
         playbooks(&sim.ids().database_application),
     )
-        .with_approver(approver)
-        .with_config(config)?;
+    .with_approver(approver)
+    .with_config(config)?;
     let result = runner.run(opened.id, &symptoms).await;
 
     out.line("[4/5 report] messages, timeline, postmortem");
@@ -716,9 +716,7 @@ pub async fn run_scenario(
         Ok(report) => match report.outcome {
             Outcome::Resolved { mitigation, .. } => {
                 summary.resolved = true;
-                if summary.action.is_none() {
-                    summary.action = Some(mitigation);
-                }
+                summary.action = Some(mitigation);
                 "resolved".to_owned()
             }
             Outcome::DryRun { would_run } => {

@@ -13,7 +13,8 @@ use ir_sim::Vendor;
 struct Expect {
     severity: Severity,
     cause: &'static str,
-    /// The mutating operation, with its vendor, that must run exactly once.
+    /// The mutating request that must be made exactly once: a vendor and its operation name
+    /// (GraphQL) or `METHOD /path` (REST).
     mutation: (Vendor, &'static str),
     /// Paths that must answer 2xx afterwards.
     healthy: &'static [&'static str],
@@ -39,18 +40,27 @@ async fn check(scenario: ScenarioName, expect: Expect) {
         context()
     );
     let (vendor, op) = expect.mutation;
-    assert_eq!(
-        run.sim.requests().count_operation(vendor, op),
-        1,
-        "{op} once: {}",
-        context()
-    );
+    let requests = run.sim.requests();
+    let count = if op.contains(' ') {
+        requests
+            .of(vendor)
+            .filter(|r| format!("{} {}", r.method, r.path) == op)
+            .count()
+    } else {
+        requests.count_operation(vendor, op)
+    };
+    assert_eq!(count, 1, "{op} once: {}", context());
     for path in expect.healthy {
         let status = status(&run.sim.urls().site, path).await;
         assert!((200..300).contains(&status), "{path} answered {status}");
     }
-    assert!(s.postmortem.contains("Timeline"), "{}", s.postmortem);
-    assert!(s.postmortem.contains("detected"), "{}", s.postmortem);
+    assert!(s.postmortem.contains("## Timeline"), "{}", s.postmortem);
+    assert!(
+        s.postmortem.contains("health-watcher · Detected"),
+        "{}",
+        s.postmortem
+    );
+    assert!(s.postmortem.contains("ir-runner"), "{}", s.postmortem);
     assert!(s.mttr.is_some(), "MTTR measured");
     // No secret in anything the run printed or recorded, nor in what the vendors received.
     let posted: String = run
@@ -114,3 +124,54 @@ async fn auth_secret_missing_sets_the_secret_once_and_resolves() {
     )
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn build_failure_files_one_issue_and_resolves() {
+    check(
+        ScenarioName::BuildFailure,
+        Expect {
+            // The previous deployment keeps serving: no user impact, so P3.
+            severity: Severity::P3,
+            cause: "missing_import_not_committed",
+            // The issue naming the missing file; the site never broke, so it verifies.
+            mutation: (Vendor::Github, "POST /repos/acme/web/issues"),
+            healthy: &["/", "/health"],
+        },
+    )
+    .await;
+}
+
+/// Needs the local PostgreSQL (`ir_sim::DEFAULT_DATABASE_URL`), where the simulator holds its
+/// leaked connections. They belong to a superuser, which `PgDiagnostics` refuses to terminate,
+/// so the runner's next mitigation, the restart, is the one that works.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pool_exhausted_restarts_once_and_resolves() {
+    check(
+        ScenarioName::PoolExhausted,
+        Expect {
+            severity: Severity::P0,
+            cause: "connection_leak",
+            mutation: (Vendor::Railway, "DeploymentRestart"),
+            healthy: &["/health", "/dashboard", "/api/auth/session"],
+        },
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn error_spike_turns_the_stripe_flag_off_once_and_resolves() {
+    check(
+        ScenarioName::ErrorSpike,
+        Expect {
+            severity: Severity::P1,
+            cause: "third_party_failure",
+            mutation: (Vendor::Railway, "VariableUpsert"),
+            healthy: &["/api/checkout", "/dashboard"],
+        },
+    )
+    .await;
+}
+
+// latency_spike has no test here: the restart fixes the latency and is verified, but the
+// runner does not resolve, because the leading hypothesis (memory_growth) stays at 0.55, under
+// the 0.6 at which a root cause counts as understood (see the report).
