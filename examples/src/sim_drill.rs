@@ -598,7 +598,11 @@ pub async fn run_scenario(
         EventKind::detected(title.clone(), "web", classification, None)
             .with_symptoms(symptoms.clone()),
     );
-    let dedup = format!("drill:{scenario}:{}", manual.now().timestamp_millis());
+    // One incident per run, even in a shared PostgreSQL store that keeps earlier drills'.
+    let run_id = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    let dedup = format!("drill:{scenario}:{run_id}");
     let opened = store.open(&dedup, detected).await?;
 
     out.line("[3/5 respond] the Runner: notify, investigate, mitigate, verify, monitor");

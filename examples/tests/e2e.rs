@@ -172,6 +172,39 @@ async fn error_spike_turns_the_stripe_flag_off_once_and_resolves() {
     .await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dry_run_changes_nothing() {
+    let opts = DrillOptions {
+        dry_run: true,
+        ..DrillOptions::default()
+    };
+    let run = run_scenario(ScenarioName::SiteDown, &opts).await.unwrap();
+    assert_eq!(run.summary.outcome, "dry run", "{}", run.summary.transcript);
+    assert!(
+        run.summary
+            .action
+            .as_deref()
+            .is_some_and(|a| a.contains("roll back")),
+        "{:?}",
+        run.summary.action
+    );
+    let requests = run.sim.requests();
+    for op in [
+        "DeploymentRollback",
+        "DeploymentRestart",
+        "DeploymentRedeploy",
+        "VariableUpsert",
+    ] {
+        assert_eq!(requests.count_operation(Vendor::Railway, op), 0, "{op}");
+    }
+    assert_eq!(
+        status(&run.sim.urls().site, "/health").await,
+        502,
+        "still down"
+    );
+    run.sim.shutdown().await;
+}
+
 // latency_spike has no test here: the restart fixes the latency and is verified, but the
 // runner does not resolve, because the leading hypothesis (memory_growth) stays at 0.55, under
 // the 0.6 at which a root cause counts as understood (see the report).
