@@ -1,6 +1,5 @@
 //! The example binaries run to the end and print what they promise: the drill (the README's
-//! main command) shows the runbook's messages, the escalations, MTTD/MTTA/MTTR and the
-//! postmortem, all produced by the `Runner`.
+//! main command) plays the six scenarios on the simulator and ends with its summary table.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::process::Command;
@@ -18,47 +17,56 @@ fn run(binary: &str) -> String {
 }
 
 #[test]
-fn the_drill_runs_the_incident_through_the_runner() {
-    let out = run(env!("CARGO_BIN_EXE_drill"));
-    for expected in [
-        "Classified P1",
-        "🚨 INCIDENT DETECTED 🚨",
-        "INITIAL ASSESSMENT",
-        "MITIGATION APPLIED",
-        "📊 STATUS UPDATE",
-        "✅ INCIDENT RESOLVED",
-        "Escalating Dashboard errors (P1) to On-Call Engineer",
-        "Escalating Dashboard errors (P1) to Engineering Lead",
-        "**Investigating**",
-        "**Resolved**",
-        "MTTD 5 min, MTTA",
-        "MTTR 16 min",
-        "# Postmortem: Dashboard errors",
-        "## Action items",
-        "=== Drill complete",
-    ] {
-        assert!(out.contains(expected), "{expected:?} missing from:\n{out}");
-    }
-    // Every event came from the detector or the runner: the drill itself records nothing.
-    let timeline = out
-        .split("=== Timeline")
-        .nth(1)
-        .and_then(|rest| rest.split("MTTD").next())
-        .unwrap();
-    let actors: Vec<&str> = timeline
-        .lines()
-        .filter_map(|l| l.split_whitespace().nth(2))
-        .collect();
-    assert!(actors.len() > 20, "{timeline}");
+fn the_drill_runs_every_scenario_on_the_simulator() {
+    let dir = std::env::temp_dir().join(format!("ir-drill-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let report = dir.join("drill-report.md");
+    let out = Command::new(env!("CARGO_BIN_EXE_drill"))
+        .args(["--scenario", "all", "--report"])
+        .arg(&report)
+        .output()
+        .expect("the drill starts");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     assert!(
-        actors
-            .iter()
-            .all(|a| *a == "ir-runner" || *a == "health-watcher"),
-        "{actors:?}"
+        out.status.success(),
+        "drill failed: {}\n{stdout}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
     );
-    let detected = out.find("🚨 INCIDENT DETECTED").unwrap();
-    let resolved = out.find("✅ INCIDENT RESOLVED").unwrap();
-    assert!(detected < resolved);
+    for expected in [
+        "##### Scenario site_down",
+        "##### Scenario latency_spike",
+        "Classified P0",
+        "🚨 INCIDENT DETECTED 🚨",
+        "=== Timeline",
+        "# Postmortem: Site down",
+        "=== Drill summary",
+        "| scenario | severity | top hypothesis | action taken | simulated MTTR | HTTP requests | outcome |",
+        "| site_down | P0 | recent_deployment_crash_loop",
+        "| auth_secret_missing | P1 | auth_secret_missing",
+    ] {
+        assert!(
+            stdout.contains(expected),
+            "{expected:?} missing from:\n{stdout}"
+        );
+    }
+    let summary = stdout.split("=== Drill summary").nth(1).unwrap();
+    let rows: Vec<&str> = summary
+        .lines()
+        .filter(|l| l.starts_with("| ") && !l.starts_with("| scenario"))
+        .collect();
+    assert_eq!(rows.len(), 6, "{summary}");
+    for row in &rows {
+        let cells: Vec<&str> = row.split('|').map(str::trim).collect();
+        // | scenario | severity | hypothesis | action | MTTR | requests | outcome |
+        assert!(cells[6].parse::<usize>().unwrap() > 0, "{row}");
+    }
+    let site_down = rows.iter().find(|r| r.starts_with("| site_down ")).unwrap();
+    assert!(site_down.ends_with("| resolved |"), "{site_down}");
+    let written = std::fs::read_to_string(&report).unwrap();
+    assert!(written.contains("| site_down | P0"), "{written}");
+    assert!(written.contains("Postmortem: Site down"), "{written}");
+    std::fs::remove_dir_all(&dir).ok();
 }
 
 #[test]

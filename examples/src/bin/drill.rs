@@ -1,312 +1,75 @@
-//! The runbook's incident drill, detection to postmortem, driven by the `Runner` on in-memory
-//! ports and a manual clock.
+//! The runbook's incident drill on a simulated production: each of the six "Common Incident
+//! Scenarios" is played by `ir-sim` (the site and stateful fakes of Railway, GitHub, Sentry,
+//! Slack, PagerDuty and Statuspage on loopback), and handled end to end by the `Runner` with the
+//! six built-in playbooks over the real adapters, only their base URLs pointing at the
+//! simulator. For each scenario the drill prints the first health check and its
+//! classification, every message as it was posted (Slack, the status page, the pages), the
+//! timeline, MTTD/MTTA/MTTR and the postmortem; it ends with a summary table and writes it, with
+//! each postmortem, to `drill-report.md`.
 //!
-//! The runbook's own P1: after a deployment, the dashboard answers 500 for ~30% of users
-//! because `NEXTAUTH_SECRET` is missing. The drill opens the incident from the health
-//! watcher's signals and hands it to the `Runner` with the six built-in playbooks, which does
-//! everything else as production would: the initial notification and the pages, all probes at
-//! once, the ranked hypotheses and the initial assessment, a freshly generated secret set
-//! through the variable store, verification, the status updates and escalations on their
-//! timers, fifteen minutes of monitoring against the error baseline, and the resolution. The
-//! drill prints each message as it was posted, the pages, the timeline, MTTD/MTTA/MTTR and the
-//! postmortem, then checks that the generated secret appears nowhere but the variable store.
+//! Time runs on a `ManualClock`: the runbook's minutes of verification and monitoring pass at
+//! once. A scenario that does not resolve is reported as such in the table's outcome column.
 //!
-//! The site here is a few lines: its auth endpoints fail while the variable store lacks the
-//! secret. Time runs on a `ManualClock`, so the runbook's half hour passes in milliseconds.
-//!
-//! Run: `cargo run -p examples --bin drill`
+//! Run: `cargo run -p examples --bin drill [-- --scenario <name|all>] [--dry-run]
+//! [--approve policy|prompt] [--store memory|postgres] [--report drill-report.md]`
 
-use std::error::Error;
-use std::sync::Arc;
-use std::time::Duration;
+use std::fmt::Write as _;
+use std::process::ExitCode;
 
-use async_trait::async_trait;
-use ir_core::classify::{Capability, Outage, Signals, classify};
-use ir_core::clock::{Clock, ManualClock, Timestamp};
-use ir_core::incident::{Event, EventKind};
-use ir_core::memory::{InMemoryChat, InMemoryIncidentStore, InMemoryPager, InMemoryStatusPage};
-use ir_core::model::{
-    Deployment, DeploymentId, DeploymentStatus, HealthReport, LogLevel, LogLine, TrackedIssue,
-};
-use ir_core::playbook::Providers;
-use ir_core::ports::{AutoApprove, HealthProbe, IncidentStore, LogStream, VariableStore};
-use ir_core::postmortem::{ActionItem, Postmortem};
-use ir_core::runner::{Outcome, Runner};
-use ir_core::{Result as IrResult, SeverityPolicy};
-use ir_testkit::{InMemoryErrorTracker, InMemoryLogs, InMemoryPlatform, InMemoryVariables};
-use secrecy::ExposeSecret;
+use examples::{Cli, ScenarioName, run_and_print, summary_table};
 
-type Res<T = ()> = Result<T, Box<dyn Error>>;
-
-const SECRET: &str = "NEXTAUTH_SECRET";
-const SESSION_500: &str = r#"{"message":"There is a problem with the server configuration. Check the server logs for more information."}"#;
-
-/// The simulated site: NextAuth's endpoints fail while the variable store has no secret,
-/// everything else answers.
-#[derive(Debug, Clone)]
-struct Site {
-    variables: InMemoryVariables,
-    tracker: InMemoryErrorTracker,
-    clock: ManualClock,
-}
-
-#[async_trait]
-impl HealthProbe for Site {
-    async fn check(&self, path: &str) -> IrResult<HealthReport> {
-        let configured = self.variables.get(SECRET).await?.is_some();
-        let latency = Duration::from_millis(if configured { 80 } else { 40 });
-        let url = format!("https://app.example.com{path}");
-        Ok(match (path, configured) {
-            ("/api/auth/session", false) => {
-                // Every failing request is an error the tracker sees.
-                self.tracker.record_events([self.clock.now()]);
-                HealthReport::answered(url, 500, latency, SESSION_500)
-            }
-            ("/api/auth/signin", false) => {
-                HealthReport::answered(url, 500, latency, "Server error")
-            }
-            ("/api/auth/session", true) => HealthReport::answered(url, 200, latency, "{}"),
-            _ => HealthReport::answered(url, 200, latency, "ok"),
-        })
-    }
-}
-
-#[tokio::main(flavor = "current_thread")]
-async fn main() -> Res {
-    let t0: Timestamp = "2026-02-08T15:30:00Z".parse()?;
-    let minutes = chrono::Duration::minutes;
-    let clock = ManualClock::at(t0);
-    let store = Arc::new(InMemoryIncidentStore::with_clock(Arc::new(clock.clone())));
-
-    // Production: d7 went out at 15:20 without NEXTAUTH_SECRET; d6 served before it.
-    let good = Deployment::new("d6", DeploymentStatus::Removed, t0 - minutes(300))
-        .with_commit(
-            "6666666666666666666666666666666666666666",
-            Some("fix: billing rounding".into()),
-        )
-        .with_capabilities(true, true);
-    let current = Deployment::new("d7", DeploymentStatus::Active, t0 - minutes(10))
-        .with_commit(
-            "7777777777777777777777777777777777777777",
-            Some("chore: move auth config to environment".into()),
-        )
-        .with_capabilities(true, true);
-    let platform = InMemoryPlatform::new("web", vec![good, current]);
-    platform.set_active(Some(DeploymentId::new("d7")));
-
-    let logs = InMemoryLogs::new();
-    for (ago, line) in [
-        (5, "GET /api/auth/session 500"),
-        (
-            5,
-            "[next-auth][error][NO_SECRET] Please define a `secret` in production. MissingSecretError: Please define a `secret` in production.",
-        ),
-        (4, "GET /dashboard 500"),
-    ] {
-        logs.push(
-            LogStream::Deployment(DeploymentId::new("d7")),
-            LogLine::new(t0 - minutes(ago), Some(LogLevel::Error), line),
-        );
-    }
-    let variables = InMemoryVariables::new([
-        (
-            "DATABASE_URL",
-            "postgres://app:s3cret-pw@db.internal:6432/web",
-        ),
-        ("NEXTAUTH_URL", "https://app.example.com"),
-    ]);
-    // The error tracker: a quiet hour before the deployment (one error every ten minutes),
-    // then the new issue and a burst of errors since it.
-    let tracker = InMemoryErrorTracker::new();
-    tracker.record_events((1..=6).map(|k| t0 - minutes(10 * k + 15)));
-    tracker.record_events((0..300).map(|k| t0 - minutes(5) + chrono::Duration::seconds(k)));
-    tracker.add_issue(TrackedIssue::new(
-        "4512",
-        "MissingSecretError: Please define a `secret` in production.",
-        412,
-        t0 - minutes(5),
-        t0,
-    ));
-    let site = Site {
-        variables: variables.clone(),
-        tracker: tracker.clone(),
-        clock: clock.clone(),
-    };
-    let chat = InMemoryChat::new();
-    let pager = InMemoryPager::new();
-    let status_page = InMemoryStatusPage::new();
-    let providers = Providers::new()
-        .with_deploy(Arc::new(platform.clone()))
-        .with_logs(Arc::new(logs))
-        .with_variables(Arc::new(variables.clone()))
-        .with_health(Arc::new(site))
-        .with_errors(Arc::new(tracker))
-        .with_chat(Arc::new(chat.clone()))
-        .with_pager(Arc::new(pager.clone()))
-        .with_status_page(Arc::new(status_page.clone()));
-
-    // 15:30 — the health watcher sees the dashboard's auth failing for about a third of users.
-    let policy = SeverityPolicy::runbook();
-    let signals = Signals {
-        outages: vec![Outage::partial(Capability::Dashboard)],
-        users_affected: Some(0.30),
-        error_rate_5xx: Some(0.30),
-        ..Signals::default()
-    };
-    let classification = classify(&signals, &policy);
-    println!("=== Detection {}", t0.format("%H:%M UTC"));
-    println!("Classified {}:", classification.severity);
-    for reason in &classification.reasons {
-        println!("  - {reason}");
-    }
-    let detected = Event::new(
-        t0,
-        "health-watcher",
-        EventKind::detected(
-            "Dashboard errors",
-            "app.example.com",
-            classification,
-            Some(t0 - minutes(5)),
-        ),
-    );
-    let opened = store.open("health:app.example.com", detected).await?;
-    // A second replica seeing the same alert joins the incident instead of opening another.
-    let joined = store
-        .open(
-            "health:app.example.com",
-            Event::new(
-                t0,
-                "health-watcher-2",
-                EventKind::detected(
-                    "Dashboard errors",
-                    "app.example.com",
-                    classify(&signals, &policy),
-                    None,
-                ),
-            ),
-        )
-        .await?;
-    assert_eq!(joined.id, opened.id);
-    assert!(!joined.created);
-
-    // The Runner drives everything from here.
-    let runner = Runner::new(
-        store.clone(),
-        providers,
-        Arc::new(clock.clone()),
-        ir_core::scenarios::builtin(),
-    )
-    .with_approver(Arc::new(AutoApprove::new("@eng-lead")));
-    let symptoms = ir_core::playbook::Symptoms::new(signals).with_text(SESSION_500);
-    let report = runner.run(opened.id, &symptoms).await?;
-
-    println!("\n=== Messages, as the Runner posted them");
-    for message in chat.messages() {
-        println!("--- [{}]\n{}\n", message.channel, message.text);
-    }
-    for update in status_page.updates() {
-        println!(
-            "--- [status page: {}]\n{}\n",
-            update.status.title(),
-            update.body
-        );
-    }
-    println!("=== Pages");
-    for event in pager.events() {
-        println!("  {event:?}");
-    }
-
-    let incident = store.load(opened.id).await?.incident()?;
-    println!("\n=== Timeline ({} events)", incident.timeline().len());
-    for e in incident.timeline() {
-        let what = match &e.event.kind {
-            EventKind::MessagePosted { kind, channel, .. } => {
-                format!("message_posted {kind:?} to {channel}")
-            }
-            EventKind::Escalated { role, reason } => format!("escalated to {role}: {reason}"),
-            EventKind::EvidenceCollected { evidence } => {
-                format!("evidence_collected {} ({})", evidence.id, evidence.probe)
-            }
-            EventKind::ActionProposed { action, .. } => {
-                format!("action_proposed {}: {}", action.key, action.kind.describe())
-            }
-            EventKind::ActionSucceeded { detail, .. } => format!("action_succeeded: {detail}"),
-            other => other.name().to_owned(),
-        };
-        println!(
-            "{:>3}  {}  {:<16} {what}",
-            e.seq,
-            e.event.at.format("%H:%M:%S"),
-            e.event.actor
-        );
-    }
-
-    let now = clock.now();
-    let minutes_of = |d: Option<Duration>| {
-        d.map_or_else(
-            || "not measured".to_owned(),
-            |d| format!("{} min", d.as_secs() / 60),
-        )
-    };
-    println!(
-        "\nMTTD {}, MTTA {}, MTTR {}; SLA breaches: {}",
-        minutes_of(Some(incident.mttd())),
-        minutes_of(incident.mtta()),
-        minutes_of(incident.mttr()),
-        incident.sla_breaches(&policy, now).len()
-    );
-
-    let postmortem = Postmortem::from_incident(&incident, &policy, now)
-        .with_impact("Dashboard errors for ~30% of users; sign-in unavailable for them.")
-        .with_action_item(ActionItem::new(
-            "Add NEXTAUTH_SECRET to the pre-deployment env var validation",
-            "@eng-lead",
-            "2026-02-13".parse()?,
-        ))
-        .with_action_item(ActionItem::new(
-            "Alert when a required secret is missing on startup",
-            "@devops",
-            "2026-02-20".parse()?,
-        ));
-    let markdown = postmortem.to_markdown()?;
-    println!("\n=== Postmortem\n{markdown}");
-
-    // Honest about secrets: the generated value is in the variable store and nowhere else.
-    let value = variables
-        .get(SECRET)
-        .await?
-        .ok_or("the runner did not set NEXTAUTH_SECRET")?;
-    let value = value.expose_secret();
-    let timeline_json = serde_json::to_string(incident.timeline())?;
-    let leaked = timeline_json.contains(value)
-        || chat.messages().iter().any(|m| {
-            m.text.contains(value) || m.mrkdwn.as_deref().is_some_and(|t| t.contains(value))
-        })
-        || status_page.updates().iter().any(|u| u.body.contains(value))
-        || markdown.contains(value)
-        || format!("{report:?}").contains(value);
-    if leaked {
-        return Err("the generated secret reached a record".into());
-    }
-    if !pager.open_pages().is_empty() {
-        return Err(format!("pages left open: {:?}", pager.open_pages()).into());
-    }
-
-    match report.outcome {
-        Outcome::Resolved {
-            root_cause,
-            mitigation,
-        } => {
-            println!(
-                "=== Drill complete at {}: resolved. Root cause: {root_cause}. Mitigation: \
-                 {mitigation}. {} chat messages, {} status-page updates; the secret appears \
-                 only in the variable store.",
-                now.format("%H:%M UTC"),
-                chat.messages().len(),
-                status_page.updates().len(),
-            );
-            Ok(())
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = match Cli::parse(std::env::args().skip(1), &ScenarioName::ALL) {
+        Ok(cli) => cli,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(2);
         }
-        other => Err(format!("the drill did not resolve: {other:?}").into()),
+    };
+    let started = std::time::Instant::now();
+    let mut summaries = Vec::new();
+    for scenario in &cli.scenarios {
+        summaries.push(run_and_print(*scenario, &cli.options).await);
+        println!();
     }
+    let table = summary_table(&summaries);
+    let resolved = summaries.iter().filter(|s| s.resolved).count();
+    println!("=== Drill summary\n{table}");
+    println!(
+        "{resolved} of {} scenarios resolved in {:.1} s wall time.",
+        summaries.len(),
+        started.elapsed().as_secs_f64()
+    );
+
+    let mut report = String::from("# Incident drill on the simulator\n\n");
+    let _ = writeln!(
+        report,
+        "{resolved} of {} scenarios resolved{}.\n\n{table}",
+        summaries.len(),
+        if cli.options.dry_run {
+            " (dry run)"
+        } else {
+            ""
+        }
+    );
+    for s in &summaries {
+        let _ = writeln!(report, "\n## {}\n\nOutcome: {}\n", s.scenario, s.outcome);
+        if !s.postmortem.is_empty() {
+            // The postmortem's headings, one level down.
+            for line in s.postmortem.lines() {
+                if line.starts_with('#') {
+                    let _ = writeln!(report, "#{line}");
+                } else {
+                    let _ = writeln!(report, "{line}");
+                }
+            }
+        }
+    }
+    if let Err(e) = std::fs::write(&cli.report, report) {
+        eprintln!("could not write {}: {e}", cli.report);
+        return ExitCode::FAILURE;
+    }
+    println!("Report written to {}", cli.report);
+    ExitCode::SUCCESS
 }
