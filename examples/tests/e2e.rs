@@ -173,6 +173,20 @@ async fn error_spike_turns_the_stripe_flag_off_once_and_resolves() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn latency_spike_restarts_the_leaking_process_once_and_resolves() {
+    check(
+        ScenarioName::LatencySpike,
+        Expect {
+            severity: Severity::P3,
+            cause: "memory_growth",
+            mutation: (Vendor::Railway, "DeploymentRestart"),
+            healthy: &["/health", "/dashboard"],
+        },
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_dry_run_changes_nothing() {
     let opts = DrillOptions {
         dry_run: true,

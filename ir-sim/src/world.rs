@@ -321,6 +321,18 @@ impl World {
                             "GET /dashboard 200 in 4212ms",
                         );
                     }
+                    // The leak kills a worker now and then (the cluster restarts it, the
+                    // service stays up, slowly).
+                    if let Some(stream) = &stream
+                        && at.timestamp() / 60 % 15 == 7
+                    {
+                        self.railway.push_log(
+                            stream.clone(),
+                            at,
+                            LogLevel::Error,
+                            "worker 2 (pid 4182) exited with code 137 after running out of memory; restarting it",
+                        );
+                    }
                 }
             }
         }
