@@ -354,7 +354,7 @@ pub const BASELINE_TOLERANCE: f64 = 0.5;
 /// The built-in playbooks with short verification rounds: the runbook's 3 rounds 30 s apart
 /// become 2 rounds 10 s apart (on the manual clock either passes at once; the deadline stays
 /// generous so a slow fix is still seen). The pool playbook counts connections idle for
-/// [`LEAK_AGE`] as leaked and terminates only those of `database_application` (the simulated
+/// `LEAK_AGE` as leaked and terminates only those of `database_application` (the simulated
 /// application's `application_name`).
 pub fn playbooks(database_application: &str) -> Vec<Arc<dyn Playbook>> {
     let quick = VerificationTimings::new(2, Duration::from_secs(10), Duration::from_secs(5 * 60));
