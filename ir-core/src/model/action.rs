@@ -73,7 +73,7 @@ pub enum ActionKind {
     SetVariable {
         /// Variable name.
         name: String,
-        /// Fingerprint of the new value (see [`crate::ports::fingerprint`]).
+        /// Fingerprint of the new value (see [`crate::ports::FingerprintKey`]).
         value_fingerprint: String,
     },
     /// Put a variable back to the value it had before we changed it (or unset it).
