@@ -605,26 +605,56 @@ async fn the_missing_secret_run_survives_a_stop_at_every_port_call() {
     println!("missing secret: {points} crash points");
 }
 
-/// The change reached the provider, then its answer was lost: `rollback` and `set` carry the
-/// change out and return `error` (once).
+/// What a misbehaving provider does to `rollback` and `set` (everything else passes through).
 #[derive(Debug)]
-struct AnswerLost {
-    deploy: Arc<dyn DeployPlatform>,
-    variables: Arc<dyn VariableStore>,
-    error: std::sync::Mutex<Option<ir_core::Error>>,
+enum Misbehaviour {
+    /// The change reaches the provider, then its answer is lost: the call returns this error
+    /// (once).
+    AnswerLost(std::sync::Mutex<Option<ir_core::Error>>),
+    /// The call fails with an error quoting what it was sent: the value, a token and the
+    /// database URL with its password.
+    Quoting,
 }
 
-impl AnswerLost {
-    fn take(&self) -> Result<()> {
-        match self.error.lock().unwrap().take() {
-            Some(e) => Err(e),
-            None => Ok(()),
+const TOKEN: &str = "ghp_0123456789abcdefghijABCDEFGHIJ012345";
+const DB_URL: &str = "postgres://app:s3cret-db-pass@db.internal:5432/web";
+
+/// A deploy platform and variable store that misbehave on their mutating calls.
+#[derive(Debug)]
+struct Misbehaving {
+    deploy: Arc<dyn DeployPlatform>,
+    variables: Arc<dyn VariableStore>,
+    how: Misbehaviour,
+}
+
+impl Misbehaving {
+    fn new(providers: &Providers, how: Misbehaviour) -> Arc<Self> {
+        Arc::new(Self {
+            deploy: providers.deploy.clone().unwrap(),
+            variables: providers.variables.clone().unwrap(),
+            how,
+        })
+    }
+
+    /// After the call `done` (or instead of it, when quoting): what the caller gets.
+    async fn answer(&self, done: impl Future<Output = Result<()>>, sent: &str) -> Result<()> {
+        match &self.how {
+            Misbehaviour::AnswerLost(error) => {
+                done.await?;
+                match error.lock().unwrap().take() {
+                    Some(e) => Err(e),
+                    None => Ok(()),
+                }
+            }
+            Misbehaviour::Quoting => Err(ir_core::Error::invalid_input(format!(
+                "{sent} refused for Authorization: Bearer {TOKEN} via {DB_URL}"
+            ))),
         }
     }
 }
 
 #[async_trait]
-impl DeployPlatform for AnswerLost {
+impl DeployPlatform for Misbehaving {
     async fn service_status(&self) -> Result<ServiceStatus> {
         self.deploy.service_status().await
     }
@@ -635,8 +665,8 @@ impl DeployPlatform for AnswerLost {
         self.deploy.deployment(id).await
     }
     async fn rollback(&self, to: &DeploymentId) -> Result<()> {
-        self.deploy.rollback(to).await?;
-        self.take()
+        let sent = format!("rollback of {to}");
+        self.answer(self.deploy.rollback(to), &sent).await
     }
     async fn redeploy(&self, id: &DeploymentId) -> Result<DeploymentId> {
         self.deploy.redeploy(id).await
@@ -647,7 +677,7 @@ impl DeployPlatform for AnswerLost {
 }
 
 #[async_trait]
-impl VariableStore for AnswerLost {
+impl VariableStore for Misbehaving {
     async fn list_names(&self) -> Result<Vec<String>> {
         self.variables.list_names().await
     }
@@ -655,8 +685,10 @@ impl VariableStore for AnswerLost {
         self.variables.get(name).await
     }
     async fn set(&self, name: &str, value: SecretString, options: SetOptions) -> Result<()> {
-        self.variables.set(name, value, options).await?;
-        self.take()
+        use secrecy::ExposeSecret;
+        let sent = format!("{name}: the value \"{}\"", value.expose_secret());
+        self.answer(self.variables.set(name, value, options), &sent)
+            .await
     }
     async fn delete(&self, name: &str) -> Result<()> {
         self.variables.delete(name).await
@@ -682,11 +714,10 @@ async fn a_provider_that_fails_after_the_change_took_effect_is_reconciled_as_a_s
     ];
     for (n, (scenario, error)) in cases.into_iter().enumerate() {
         let mut w = world(scenario).await;
-        let lossy = Arc::new(AnswerLost {
-            deploy: w.providers.deploy.clone().unwrap(),
-            variables: w.providers.variables.clone().unwrap(),
-            error: std::sync::Mutex::new(Some(error())),
-        });
+        let lossy = Misbehaving::new(
+            &w.providers,
+            Misbehaviour::AnswerLost(std::sync::Mutex::new(Some(error()))),
+        );
         w.providers = w
             .providers
             .clone()
@@ -732,61 +763,6 @@ async fn a_provider_that_fails_after_the_change_took_effect_is_reconciled_as_a_s
     }
 }
 
-/// A provider whose errors quote what they were sent: the value it was asked to set, the
-/// token and the database URL with its password.
-#[derive(Debug)]
-struct Quoting {
-    deploy: Arc<dyn DeployPlatform>,
-    variables: Arc<dyn VariableStore>,
-}
-
-const TOKEN: &str = "ghp_0123456789abcdefghijABCDEFGHIJ012345";
-const DB_URL: &str = "postgres://app:s3cret-db-pass@db.internal:5432/web";
-
-#[async_trait]
-impl DeployPlatform for Quoting {
-    async fn service_status(&self) -> Result<ServiceStatus> {
-        self.deploy.service_status().await
-    }
-    async fn list_deployments(&self, limit: usize) -> Result<Vec<Deployment>> {
-        self.deploy.list_deployments(limit).await
-    }
-    async fn deployment(&self, id: &DeploymentId) -> Result<Deployment> {
-        self.deploy.deployment(id).await
-    }
-    async fn rollback(&self, to: &DeploymentId) -> Result<()> {
-        Err(ir_core::Error::invalid_input(format!(
-            "rollback of {to} refused for Authorization: Bearer {TOKEN} via {DB_URL}"
-        )))
-    }
-    async fn redeploy(&self, id: &DeploymentId) -> Result<DeploymentId> {
-        self.deploy.redeploy(id).await
-    }
-    async fn restart(&self, id: &DeploymentId) -> Result<()> {
-        self.deploy.restart(id).await
-    }
-}
-
-#[async_trait]
-impl VariableStore for Quoting {
-    async fn list_names(&self) -> Result<Vec<String>> {
-        self.variables.list_names().await
-    }
-    async fn get(&self, name: &str) -> Result<Option<SecretString>> {
-        self.variables.get(name).await
-    }
-    async fn set(&self, name: &str, value: SecretString, _: SetOptions) -> Result<()> {
-        use secrecy::ExposeSecret;
-        Err(ir_core::Error::invalid_input(format!(
-            "{name}: the value \"{}\" is refused (token {TOKEN})",
-            value.expose_secret()
-        )))
-    }
-    async fn delete(&self, name: &str) -> Result<()> {
-        self.variables.delete(name).await
-    }
-}
-
 #[tokio::test(flavor = "current_thread")]
 async fn no_secret_reaches_a_record_even_when_a_provider_error_quotes_it() {
     use secrecy::ExposeSecret;
@@ -794,13 +770,10 @@ async fn no_secret_reaches_a_record_even_when_a_provider_error_quotes_it() {
     for scenario in [Scenario::SiteDown, Scenario::AuthSecret] {
         let mut w = world(scenario).await;
         let seen = Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
-        let quoting = Arc::new(Quoting {
-            deploy: w.providers.deploy.clone().unwrap(),
-            variables: w.providers.variables.clone().unwrap(),
-        });
+        let quoting = Misbehaving::new(&w.providers, Misbehaviour::Quoting);
         // Remember every value the runner asks to set, to look for it afterwards.
         #[derive(Debug)]
-        struct Spy(Arc<Quoting>, Arc<std::sync::Mutex<Vec<String>>>);
+        struct Spy(Arc<Misbehaving>, Arc<std::sync::Mutex<Vec<String>>>);
         #[async_trait]
         impl VariableStore for Spy {
             async fn list_names(&self) -> Result<Vec<String>> {
