@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 use std::str::FromStr;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use ir_core::clock::Timestamp;
 
@@ -93,6 +93,12 @@ pub struct RequestRecord {
     pub at: Timestamp,
     /// How long the answer took (real time, injected latency included).
     pub latency: Duration,
+    /// When it arrived, in real time (with [`latency`](Self::latency), when it was answered):
+    /// what a benchmark lays requests out on, since [`at`](Self::at) may be a manual clock.
+    pub received: Instant,
+    /// The request body as text (lossy UTF-8; empty for a `GET`). It holds whatever the
+    /// client sent, credentials in a body included: the log is for tests, never for output.
+    pub body: String,
 }
 
 /// The requests the simulator answered, oldest first, with counts.
