@@ -84,6 +84,8 @@ pub struct RequestRecord {
     pub method: String,
     /// The path, without the query.
     pub path: String,
+    /// The query string, without the `?`, when there is one.
+    pub query: Option<String>,
     /// The operation: the GraphQL `operationName` (Railway, GitHub GraphQL), the Web API
     /// method (Slack), the `event_action` (PagerDuty); `None` for other REST calls.
     pub operation: Option<String>,

@@ -115,6 +115,7 @@ async fn intercept(State(ctx): State<Ctx>, request: Request, next: Next) -> Resp
     let at = shared.clock.now();
     let (parts, body) = request.into_parts();
     let path = parts.uri.path().to_owned();
+    let query = parts.uri.query().map(str::to_owned);
     let method = parts.method.to_string();
     let mut text = String::new();
     let (response, op) = match to_bytes(body, MAX_BODY).await {
@@ -157,6 +158,7 @@ async fn intercept(State(ctx): State<Ctx>, request: Request, next: Next) -> Resp
         vendor: ctx.vendor,
         method,
         path,
+        query,
         operation: op,
         status: response.status().as_u16(),
         at,
