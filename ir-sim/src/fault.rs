@@ -349,3 +349,26 @@ pub(crate) fn truncate(parts: axum::http::response::Parts, body: &[u8]) -> Respo
     response.headers_mut().remove(header::CONTENT_LENGTH);
     response
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_fault_for_n_requests_lifts_after_the_nth() {
+        let mut c = Controls::default();
+        let logs = Target::endpoint(Vendor::Railway, "EnvironmentLogs");
+        c.set_fault_for(logs, Fault::rate_limited(Duration::from_secs(1)), 2);
+        let hit = |c: &mut Controls, op: &str| c.lookup(Vendor::Railway, Some(op), "/graphql/v2").1;
+        // Another endpoint is not counted.
+        assert_eq!(hit(&mut c, "Deployments"), None);
+        for _ in 0..2 {
+            assert!(matches!(
+                hit(&mut c, "EnvironmentLogs"),
+                Some(Fault::RateLimited { .. })
+            ));
+        }
+        assert_eq!(hit(&mut c, "EnvironmentLogs"), None);
+        assert_eq!(hit(&mut c, "EnvironmentLogs"), None);
+    }
+}
