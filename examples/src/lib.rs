@@ -13,6 +13,6 @@
 mod sim_drill;
 
 pub use sim_drill::{
-    Approve, BoxError, Cli, DrillOptions, ScenarioName, ScenarioRun, StoreKind, Summary, TOKENS,
-    format_duration, playbooks, run_and_print, run_scenario, scenario_main, summary_table,
+    Approve, BoxError, Cli, DrillOptions, ScenarioName, ScenarioRun, SimHook, StoreKind, Summary,
+    TOKENS, format_duration, playbooks, run_and_print, run_scenario, scenario_main, summary_table,
 };

@@ -31,7 +31,7 @@ use ir_pagerduty::{PagerDutyClient, PagerDutyConfig};
 use ir_postgres::{PgConfig, PgDiagnostics, PgIncidentStore};
 use ir_railway::{RailwayClient, RailwayConfig, RailwayToken};
 use ir_sentry::{SentryClient, SentryConfig};
-use ir_sim::{Scenario, Sim, SimConfig};
+use ir_sim::{Fault, Scenario, Sim, SimConfig, Target};
 use ir_slack::{SlackAuth, SlackClient, SlackConfig};
 use ir_statuspage::{StatuspageClient, StatuspageConfig};
 use secrecy::SecretString;
@@ -155,6 +155,32 @@ pub struct DrillOptions {
     pub store: StoreKind,
     /// Print as it goes (the transcript is kept either way).
     pub print: bool,
+    /// Provider faults set on the simulator once the detection's first check is done, right
+    /// before the Runner starts: they hit the response (diagnosis, mitigation, messages),
+    /// not the detection.
+    pub faults: Vec<(Target, Fault)>,
+    /// Latencies set at the same moment (real time, per vendor or endpoint).
+    pub latencies: Vec<(Target, Duration)>,
+    /// Called with the simulator at the same moment, after `faults` and `latencies`: for
+    /// what those cannot say (a fault for a number of requests, `Sim::set_fault_for`).
+    pub on_respond: Option<SimHook>,
+}
+
+/// A hook on the simulator (see [`DrillOptions::on_respond`]).
+#[derive(Clone)]
+pub struct SimHook(pub Arc<dyn Fn(&Sim) + Send + Sync>);
+
+impl SimHook {
+    /// A hook calling `f`.
+    pub fn new(f: impl Fn(&Sim) + Send + Sync + 'static) -> Self {
+        Self(Arc::new(f))
+    }
+}
+
+impl fmt::Debug for SimHook {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SimHook(..)")
+    }
 }
 
 /// What a scenario's run came to.
@@ -186,6 +212,9 @@ pub struct Summary {
     pub transcript: String,
     /// Real time the run took.
     pub wall: Duration,
+    /// When (real time) the Runner was started, the detection done: the origin of the
+    /// response's wall-clock figures (requests carry `received` instants to compare with).
+    pub runner_started: Option<std::time::Instant>,
 }
 
 /// A finished run: its summary and the simulator, still running, to inspect.
@@ -196,6 +225,8 @@ pub struct ScenarioRun {
     pub sim: Sim,
     /// The clock the run used.
     pub clock: ManualClock,
+    /// The incident as the store holds it at the end (its timeline), when it could be read.
+    pub incident: Option<Incident>,
     /// Values that must appear in no output: the tokens and, when set, the secret generated
     /// for `NEXTAUTH_SECRET` and the database password.
     pub secrets: Vec<String>,
@@ -626,6 +657,17 @@ pub async fn run_scenario(
     )
     .with_approver(approver)
     .with_config(config)?;
+    for (target, fault) in &opts.faults {
+        out.line(format!("  fault injected: {fault:?} on {target:?}"));
+        sim.set_fault(target.clone(), fault.clone());
+    }
+    for (target, latency) in &opts.latencies {
+        sim.set_latency(target.clone(), *latency);
+    }
+    if let Some(hook) = &opts.on_respond {
+        (hook.0)(&sim);
+    }
+    let runner_started = std::time::Instant::now();
     let result = runner.run(opened.id, &symptoms).await;
 
     out.line("[4/5 report] messages, timeline, postmortem");
@@ -672,6 +714,7 @@ pub async fn run_scenario(
         postmortem: String::new(),
         transcript: String::new(),
         wall: Duration::ZERO,
+        runner_started: Some(runner_started),
     };
     if let Some(incident) = &incident {
         out.line(format!(
@@ -754,6 +797,7 @@ pub async fn run_scenario(
         summary,
         sim,
         clock: manual,
+        incident,
         secrets,
     })
 }
@@ -835,6 +879,7 @@ pub async fn run_and_print(scenario: ScenarioName, opts: &DrillOptions) -> Summa
                 postmortem: String::new(),
                 transcript: String::new(),
                 wall: Duration::ZERO,
+                runner_started: None,
             }
         }
     }

@@ -86,6 +86,8 @@ impl From<Vendor> for Target {
 #[derive(Debug, Default)]
 pub(crate) struct Controls {
     faults: Vec<(Target, Fault)>,
+    /// Faults that clear themselves: how many more requests they answer.
+    remaining: Vec<(Target, u64)>,
     latencies: Vec<(Target, Duration)>,
     /// Requests counted per target with an error rate, to spread failures evenly.
     counters: Vec<(Target, u64)>,
@@ -95,8 +97,17 @@ impl Controls {
     pub(crate) fn set_fault(&mut self, target: Target, fault: Option<Fault>) {
         self.faults.retain(|(t, _)| t != &target);
         self.counters.retain(|(t, _)| t != &target);
+        self.remaining.retain(|(t, _)| t != &target);
         if let Some(fault) = fault {
             self.faults.push((target, fault));
+        }
+    }
+
+    /// `fault` on `target` for its next `requests` requests, then cleared.
+    pub(crate) fn set_fault_for(&mut self, target: Target, fault: Fault, requests: u64) {
+        self.set_fault(target.clone(), (requests > 0).then_some(fault));
+        if requests > 0 {
+            self.remaining.push((target, requests));
         }
     }
 
@@ -138,6 +149,15 @@ impl Controls {
             .filter_map(|(t, f)| t.rank(vendor, operation, path).map(|r| (r, t, f)))
             .max_by_key(|(r, _, _)| *r)
             .map(|(_, t, f)| (t.clone(), f.clone()));
+        if let Some((target, _)) = &found
+            && let Some(at) = self.remaining.iter().position(|(t, _)| t == target)
+        {
+            self.remaining[at].1 = self.remaining[at].1.saturating_sub(1);
+            if self.remaining[at].1 == 0 {
+                let target = target.clone();
+                self.set_fault(target, None);
+            }
+        }
         let fault = match found {
             Some((target, Fault::ErrorRate(rate))) => {
                 let at = match self.counters.iter().position(|(t, _)| t == &target) {
@@ -328,4 +348,27 @@ pub(crate) fn truncate(parts: axum::http::response::Parts, body: &[u8]) -> Respo
     let mut response = Response::from_parts(parts, Body::from(half));
     response.headers_mut().remove(header::CONTENT_LENGTH);
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_fault_for_n_requests_lifts_after_the_nth() {
+        let mut c = Controls::default();
+        let logs = Target::endpoint(Vendor::Railway, "EnvironmentLogs");
+        c.set_fault_for(logs, Fault::rate_limited(Duration::from_secs(1)), 2);
+        let hit = |c: &mut Controls, op: &str| c.lookup(Vendor::Railway, Some(op), "/graphql/v2").1;
+        // Another endpoint is not counted.
+        assert_eq!(hit(&mut c, "Deployments"), None);
+        for _ in 0..2 {
+            assert!(matches!(
+                hit(&mut c, "EnvironmentLogs"),
+                Some(Fault::RateLimited { .. })
+            ));
+        }
+        assert_eq!(hit(&mut c, "EnvironmentLogs"), None);
+        assert_eq!(hit(&mut c, "EnvironmentLogs"), None);
+    }
 }

@@ -46,8 +46,10 @@
 //!
 //! [`Scenario`] picks the incident; its variant docs say what breaks and what fixes it.
 //! Provider faults ([`Fault`]) and latencies are set at runtime per vendor or per endpoint
-//! ([`Target`]): [`Sim::set_fault`], [`Sim::set_latency`]. Every request lands in
-//! [`Sim::requests`].
+//! ([`Target`]): [`Sim::set_fault`], [`Sim::set_latency`], and [`Sim::set_fault_for`] for a
+//! fault that lifts on its own after a number of requests (a rate limit, a blip). Every
+//! request lands in [`Sim::requests`], with its query, its body and the real instant it
+//! arrived.
 //!
 //! ## Time
 //!

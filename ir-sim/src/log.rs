@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 use std::str::FromStr;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use ir_core::clock::Timestamp;
 
@@ -84,6 +84,8 @@ pub struct RequestRecord {
     pub method: String,
     /// The path, without the query.
     pub path: String,
+    /// The query string, without the `?`, when there is one.
+    pub query: Option<String>,
     /// The operation: the GraphQL `operationName` (Railway, GitHub GraphQL), the Web API
     /// method (Slack), the `event_action` (PagerDuty); `None` for other REST calls.
     pub operation: Option<String>,
@@ -93,6 +95,12 @@ pub struct RequestRecord {
     pub at: Timestamp,
     /// How long the answer took (real time, injected latency included).
     pub latency: Duration,
+    /// When it arrived, in real time (with [`latency`](Self::latency), when it was answered):
+    /// what a benchmark lays requests out on, since [`at`](Self::at) may be a manual clock.
+    pub received: Instant,
+    /// The request body as text (lossy UTF-8; empty for a `GET`). It holds whatever the
+    /// client sent, credentials in a body included: the log is for tests, never for output.
+    pub body: String,
 }
 
 /// The requests the simulator answered, oldest first, with counts.

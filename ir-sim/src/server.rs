@@ -115,13 +115,16 @@ async fn intercept(State(ctx): State<Ctx>, request: Request, next: Next) -> Resp
     let at = shared.clock.now();
     let (parts, body) = request.into_parts();
     let path = parts.uri.path().to_owned();
+    let query = parts.uri.query().map(str::to_owned);
     let method = parts.method.to_string();
+    let mut text = String::new();
     let (response, op) = match to_bytes(body, MAX_BODY).await {
         Err(_) => (
             (StatusCode::PAYLOAD_TOO_LARGE, "request body too large").into_response(),
             None,
         ),
         Ok(bytes) => {
+            text = String::from_utf8_lossy(&bytes).into_owned();
             let op = operation(ctx.vendor, &path, &bytes);
             let (latency, fault) = lock(&shared.controls).lookup(ctx.vendor, op.as_deref(), &path);
             if !latency.is_zero() {
@@ -155,10 +158,13 @@ async fn intercept(State(ctx): State<Ctx>, request: Request, next: Next) -> Resp
         vendor: ctx.vendor,
         method,
         path,
+        query,
         operation: op,
         status: response.status().as_u16(),
         at,
         latency: started.elapsed(),
+        received: started,
+        body: text,
     };
     tracing::debug!(
         vendor = %record.vendor,

@@ -192,6 +192,26 @@ impl Sim {
         self.apply_refusals();
     }
 
+    /// Makes `target` misbehave with `fault` for its next `requests` requests only, then
+    /// clears the fault on its own (a rate limit that lifts, a blip of 503s). `Refused` is
+    /// not counted (nothing reaches the server to count): use [`set_fault`](Self::set_fault)
+    /// and [`clear_fault`](Self::clear_fault) for it.
+    pub fn set_fault_for(&self, target: impl Into<Target>, fault: Fault, requests: usize) {
+        let target = target.into();
+        tracing::info!(
+            ?target,
+            ?fault,
+            requests,
+            "fault set for a number of requests"
+        );
+        lock(&self.shared.controls).set_fault_for(
+            target,
+            fault,
+            u64::try_from(requests).unwrap_or(u64::MAX),
+        );
+        self.apply_refusals();
+    }
+
     /// Ends `target`'s fault.
     pub fn clear_fault(&self, target: impl Into<Target>) {
         lock(&self.shared.controls).set_fault(target.into(), None);
