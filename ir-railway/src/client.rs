@@ -34,6 +34,7 @@ pub struct RailwayClient {
     pub(crate) environment_id: String,
     pub(crate) service_id: String,
     pub(crate) page_size: u32,
+    pub(crate) variables_flight: std::sync::Arc<crate::variables::VariablesFlight>,
 }
 
 impl fmt::Debug for RailwayClient {
@@ -65,6 +66,7 @@ impl RailwayClient {
             environment_id: config.environment_id().to_owned(),
             service_id: config.service_id().to_owned(),
             page_size: config.page_size(),
+            variables_flight: std::sync::Arc::default(),
         })
     }
 

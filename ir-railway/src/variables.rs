@@ -11,9 +11,65 @@ use serde_json::{Value, json};
 use crate::client::{PROVIDER, RailwayClient, variables};
 use crate::gql;
 
+/// Reads of the variables in flight at once share one `variables` query (a read that arrives
+/// while another is in flight takes its answer, as fresh as a query sent at that moment); a
+/// change made through this client makes every later read query again. Several probes of one
+/// diagnosis ask for variables at the same moment; Railway answers all of them with one query.
+#[derive(Debug, Default)]
+pub(crate) struct VariablesFlight {
+    gate: tokio::sync::Mutex<()>,
+    state: std::sync::Mutex<FlightState>,
+}
+
+#[derive(Debug, Default)]
+struct FlightState {
+    /// Queries answered so far.
+    answered: u64,
+    /// Changes made through this client so far.
+    changes: u64,
+    /// The last answer: its number, the changes made before its query started, the variables.
+    last: Option<(u64, u64, BTreeMap<String, SecretString>)>,
+}
+
+impl VariablesFlight {
+    fn state(&self) -> std::sync::MutexGuard<'_, FlightState> {
+        self.state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// A change was made: no answer from before it is shared any more.
+    pub(crate) fn changed(&self) {
+        self.state().changes += 1;
+    }
+}
+
 impl RailwayClient {
-    /// The service's variables, references rendered, each value wrapped as a secret at once.
+    /// The service's variables: the answer of a query in flight when this read arrived, when
+    /// no change was made since it started, or a new query.
     async fn all_variables(&self) -> Result<BTreeMap<String, SecretString>> {
+        let flight = &self.variables_flight;
+        let arrived = flight.state().answered;
+        let _one_at_a_time = flight.gate.lock().await;
+        let changes = {
+            let state = flight.state();
+            if let Some((answered, changes_before, vars)) = &state.last
+                && *answered > arrived
+                && *changes_before == state.changes
+            {
+                return Ok(vars.clone());
+            }
+            state.changes
+        };
+        let vars = self.query_variables().await?;
+        let mut state = flight.state();
+        state.answered += 1;
+        state.last = Some((state.answered, changes, vars.clone()));
+        Ok(vars)
+    }
+
+    /// The service's variables, references rendered, each value wrapped as a secret at once.
+    async fn query_variables(&self) -> Result<BTreeMap<String, SecretString>> {
         let raw: BTreeMap<String, Value> = self
             .execute(
                 &gql::VARIABLES,
@@ -50,6 +106,16 @@ impl RailwayClient {
     }
 }
 
+/// Marks a change when dropped: on every exit of a mutating call, its errors (which may have
+/// taken effect) included.
+struct Changed<'a>(&'a VariablesFlight);
+
+impl Drop for Changed<'_> {
+    fn drop(&mut self) {
+        self.0.changed();
+    }
+}
+
 #[async_trait]
 impl VariableStore for RailwayClient {
     async fn list_names(&self) -> Result<Vec<String>> {
@@ -66,6 +132,7 @@ impl VariableStore for RailwayClient {
     /// message echoes it.
     async fn set(&self, name: &str, value: SecretString, options: SetOptions) -> Result<()> {
         Self::check_name(name, gql::VARIABLE_UPSERT.root_field)?;
+        let _changed = Changed(&self.variables_flight);
         let done: bool = self
             .execute_with_secret(
                 &gql::VARIABLE_UPSERT,
@@ -92,6 +159,7 @@ impl VariableStore for RailwayClient {
     /// HTTP 404 from a wrong endpoint) is an error.
     async fn delete(&self, name: &str) -> Result<()> {
         Self::check_name(name, gql::VARIABLE_DELETE.root_field)?;
+        let _changed = Changed(&self.variables_flight);
         let result: Result<bool> = self
             .execute(
                 &gql::VARIABLE_DELETE,

@@ -71,6 +71,8 @@ pub async fn diagnose(
     first_id: usize,
 ) -> Vec<Evidence> {
     let probes = dedup_probes(probes);
+    // Probes that ask the same provider state share one read of it.
+    let providers = &super::memo::memoized(providers);
     let per_probe = config.probe_timeout.min(config.deadline);
     let started = clock.now();
     let deadline = add(started, config.deadline);

@@ -9,6 +9,7 @@
 
 pub(crate) mod approval;
 pub(crate) mod diagnosis;
+mod memo;
 pub(crate) mod plan;
 pub(crate) mod probe;
 pub mod signatures;

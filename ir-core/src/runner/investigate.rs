@@ -48,23 +48,49 @@ impl Drive<'_> {
         Ok(())
     }
 
-    /// Diagnosis and assessment.
+    /// The opening of a fresh incident and its diagnosis at once: the first messages, pages
+    /// and the investigation's start ([`Drive::start`]) go out while every probe runs, since
+    /// the assessment needs the evidence and not them. The evidence is recorded after the
+    /// investigation started.
+    pub(super) async fn start_and_investigate(&mut self) -> Result<()> {
+        let (probes, window) = self.probes();
+        let first_id = self.incident().evidence().count() + 1;
+        let r = self.r;
+        let diagnosis = diagnose(
+            &r.providers,
+            probes,
+            window,
+            &r.config.diagnosis,
+            r.clock.as_ref(),
+            first_id,
+        );
+        let (started, evidence) = futures::join!(self.start(), diagnosis);
+        started?;
+        self.assess(evidence).await
+    }
+
+    /// The probes every applicable playbook needs (all of them when none applies), with the
+    /// baseline's, and the window they look at.
+    fn probes(&self) -> (Vec<Probe>, crate::playbook::probe::ProbeWindow) {
+        let ctx = self.ctx();
+        let mut selected: Vec<&Arc<dyn Playbook>> = self
+            .r
+            .playbooks
+            .iter()
+            .filter(|p| p.applies(&ctx))
+            .collect();
+        if selected.is_empty() {
+            selected = self.r.playbooks.iter().collect();
+        }
+        let mut probes: Vec<Probe> = selected.iter().flat_map(|p| p.probes(&ctx)).collect();
+        probes.push(self.baseline_probe());
+        (probes, ctx.window())
+    }
+
+    /// Diagnosis and assessment, for an incident whose investigation started in a run that
+    /// stopped before its evidence was recorded.
     pub(super) async fn investigate(&mut self) -> Result<()> {
-        let (probes, window) = {
-            let ctx = self.ctx();
-            let mut selected: Vec<&Arc<dyn Playbook>> = self
-                .r
-                .playbooks
-                .iter()
-                .filter(|p| p.applies(&ctx))
-                .collect();
-            if selected.is_empty() {
-                selected = self.r.playbooks.iter().collect();
-            }
-            let mut probes: Vec<Probe> = selected.iter().flat_map(|p| p.probes(&ctx)).collect();
-            probes.push(self.baseline_probe());
-            (probes, ctx.window())
-        };
+        let (probes, window) = self.probes();
         let first_id = self.incident().evidence().count() + 1;
         let evidence = diagnose(
             &self.r.providers,
@@ -75,6 +101,11 @@ impl Drive<'_> {
             first_id,
         )
         .await;
+        self.assess(evidence).await
+    }
+
+    /// Records the evidence, ranks the hypotheses and posts the assessment.
+    async fn assess(&mut self, evidence: Vec<crate::model::Evidence>) -> Result<()> {
         self.journal
             .record(
                 evidence

@@ -216,6 +216,18 @@ pub(crate) fn render(
     templates.render(&message)
 }
 
+/// Where a message went and the provider's id of it: what `MessagePosted` records.
+type Posted = (String, Option<String>);
+
+/// What a lane of deliveries learns as it goes.
+#[derive(Debug, Clone, Default)]
+struct Lane {
+    /// The chat thread (channel, id) replies go under.
+    thread: Option<(String, String)>,
+    /// The public status-page incident updates go to.
+    page_incident: Option<String>,
+}
+
 /// Who the messages name as the responder: whoever acknowledged, or nobody yet.
 fn responder(incident: &Incident) -> String {
     incident.acknowledged().map_or_else(
@@ -330,35 +342,80 @@ impl Drive<'_> {
         self.flush().await
     }
 
-    /// Delivers this run's queued messages, in order, recording each outcome.
+    /// Delivers this run's queued messages and records their outcomes in one append. Each
+    /// destination (chat, status page, pager) is a lane delivered in order; the lanes run at
+    /// once, so a page never waits for a chat post.
     async fn flush(&mut self) -> Result<()> {
-        while let Some(id) = self.mine.pop_first() {
-            let Some(queued) = self.incident().outbox().find(|q| q.id == id).cloned() else {
-                continue;
-            };
-            let outcome = match self.deliver(&queued).await {
+        let mine = std::mem::take(&mut self.mine);
+        let queued: Vec<QueuedMessage> = self
+            .incident()
+            .outbox()
+            .filter(|q| mine.contains(&q.id))
+            .cloned()
+            .collect();
+        if queued.is_empty() {
+            return Ok(());
+        }
+        let start = Lane {
+            thread: self
+                .incident()
+                .chat_thread()
+                .map(|(c, id)| (c.to_owned(), id.to_owned())),
+            page_incident: self.incident().status_page_incident().map(str::to_owned),
+        };
+        let lane_of = |q: &QueuedMessage| match q.to {
+            Delivery::Chat { .. } => 0,
+            Delivery::StatusPage => 1,
+            Delivery::Pager(_) => 2,
+        };
+        let lanes: [Vec<QueuedMessage>; 3] =
+            std::array::from_fn(|n| queued.iter().filter(|q| lane_of(q) == n).cloned().collect());
+        let this = &*self;
+        let run = |items: Vec<QueuedMessage>| {
+            let mut lane = start.clone();
+            async move {
+                let mut out = Vec::with_capacity(items.len());
+                for q in items {
+                    let result = this.deliver(&q, &mut lane).await;
+                    out.push((q, result));
+                }
+                out
+            }
+        };
+        let [chat, page, pager] = lanes;
+        let (a, b, c) = futures::join!(run(chat), run(page), run(pager));
+        let mut delivered: Vec<(QueuedMessage, Result<Posted>)> =
+            a.into_iter().chain(b).chain(c).collect();
+        delivered.sort_by_key(|(q, _)| q.id);
+        let outcomes = delivered
+            .into_iter()
+            .map(|(q, result)| match result {
                 Ok((channel, provider_id)) => EventKind::MessagePosted {
-                    kind: queued.kind,
+                    kind: q.kind,
                     channel,
-                    text: queued.text,
+                    text: q.text,
                     provider_id,
-                    queued: Some(id),
+                    queued: Some(q.id),
                 },
                 Err(e) => {
-                    tracing::warn!(incident = %self.incident().id(), message = id, error = %self.journal.secrets().scrub(&e.to_string()), "could not deliver a message");
+                    tracing::warn!(incident = %self.incident().id(), message = q.id, error = %self.journal.secrets().scrub(&e.to_string()), "could not deliver a message");
                     EventKind::MessageFailed {
-                        queued: id,
+                        queued: q.id,
                         error: e.to_string(),
                     }
                 }
-            };
-            self.journal.push(outcome).await?;
-        }
-        Ok(())
+            })
+            .collect();
+        self.journal.record(outcomes).await
     }
 
-    /// Sends one queued message; returns the channel and provider id to record.
-    async fn deliver(&self, q: &QueuedMessage) -> Result<(String, Option<String>)> {
+    /// Sends one queued message; returns the channel and provider id to record. `lane` is
+    /// what the messages delivered before it told: the chat thread, the public incident.
+    async fn deliver(
+        &self,
+        q: &QueuedMessage,
+        lane: &mut Lane,
+    ) -> Result<Posted> {
         let p = &self.r.providers;
         let unconfigured = |port: &str| Error::unsupported(format!("no {port} is configured"));
         let incident = self.incident();
@@ -375,19 +432,25 @@ impl Drive<'_> {
                 }
                 .to_chat_message(channel.clone());
                 // Threaded under the initial notification as recorded in the timeline (so a
-                // resumed run, or another replica, stays in it too).
+                // resumed run, or another replica, stays in it too), or as just posted.
                 let thread =
                     threaded
-                        .then(|| incident.chat_thread())
+                        .then(|| lane.thread.clone())
                         .flatten()
                         .map(|(channel, id)| MessageRef {
-                            channel: channel.to_owned(),
-                            id: Some(id.to_owned()),
+                            channel,
+                            id: Some(id),
                         });
                 let posted = match thread {
                     Some(root) => chat.reply(&root, &message).await?,
                     None => chat.post(&message).await?,
                 };
+                if q.kind == MessageKind::InitialNotification
+                    && lane.thread.is_none()
+                    && let Some(id) = &posted.id
+                {
+                    lane.thread = Some((posted.channel.clone(), id.clone()));
+                }
                 Ok((posted.channel, posted.id))
             }
             Delivery::StatusPage => {
@@ -409,9 +472,13 @@ impl Drive<'_> {
                 };
                 // The public incident recorded earlier (this run, an earlier one, another
                 // replica), so the update never opens a second one.
-                let recorded = incident.status_page_incident().map(str::to_owned);
-                let id = page.publish_to(&update, recorded.clone()).await?;
-                Ok((STATUS_PAGE.to_owned(), id.or(recorded)))
+                let recorded = lane.page_incident.clone();
+                let id = page
+                    .publish_to(&update, recorded.clone())
+                    .await?
+                    .or(recorded);
+                lane.page_incident.clone_from(&id);
+                Ok((STATUS_PAGE.to_owned(), id))
             }
             Delivery::Pager(op) => {
                 let pager = p.pager.as_ref().ok_or_else(|| unconfigured("Pager"))?;

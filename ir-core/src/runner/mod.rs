@@ -465,14 +465,19 @@ impl Drive<'_> {
                 mitigation: mitigation.to_owned(),
             });
         }
-        self.start().await?;
-        if let Some(outcome) = self.resume_interrupted().await? {
-            return Ok(outcome);
-        }
-        if self.incident().phase() == Phase::Investigating {
-            self.investigate().await?;
+        if self.incident().phase() < Phase::Investigating {
+            // A fresh incident: its first messages and its diagnosis at once.
+            self.start_and_investigate().await?;
         } else {
-            self.restore_assessment();
+            self.start().await?;
+            if let Some(outcome) = self.resume_interrupted().await? {
+                return Ok(outcome);
+            }
+            if self.incident().phase() == Phase::Investigating {
+                self.investigate().await?;
+            } else {
+                self.restore_assessment();
+            }
         }
         self.handle_due().await?;
         if let Some(outcome) = self.finish_pending_verification().await? {
