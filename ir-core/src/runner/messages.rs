@@ -411,11 +411,7 @@ impl Drive<'_> {
 
     /// Sends one queued message; returns the channel and provider id to record. `lane` is
     /// what the messages delivered before it told: the chat thread, the public incident.
-    async fn deliver(
-        &self,
-        q: &QueuedMessage,
-        lane: &mut Lane,
-    ) -> Result<Posted> {
+    async fn deliver(&self, q: &QueuedMessage, lane: &mut Lane) -> Result<Posted> {
         let p = &self.r.providers;
         let unconfigured = |port: &str| Error::unsupported(format!("no {port} is configured"));
         let incident = self.incident();
