@@ -72,7 +72,7 @@ impl Drive<'_> {
                     detail: done.detail,
                 }
             }
-            Err(e) if effect_unknown(&e) => {
+            Err(e) if e.may_have_taken_effect() => {
                 tracing::warn!(action = %key, error = %self.journal.secrets().scrub(&e.to_string()), "action may have taken effect; re-reading provider state");
                 self.settle(action, started_at, e).await
             }
@@ -192,9 +192,4 @@ impl Drive<'_> {
         );
         self.execute_leased(restore).await
     }
-}
-
-/// Whether `e` says the change may have taken effect before the call failed.
-fn effect_unknown(e: &Error) -> bool {
-    e.may_have_taken_effect()
 }

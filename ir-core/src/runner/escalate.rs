@@ -13,6 +13,13 @@ use crate::severity::PagingMode;
 impl Drive<'_> {
     /// Escalations and status messages due now. A P0 or P1 pages the on-call engineer at once
     /// (the runbook's "Page Immediately"), once: the escalation is recorded.
+    /// Whether the runbook's initial notification is still to be sent.
+    pub(super) fn initial_notification_due(&self) -> bool {
+        escalation::due(self.incident(), &self.r.escalation, self.now())
+            .iter()
+            .any(|d| matches!(d, Due::InitialNotification))
+    }
+
     pub(super) async fn handle_due(&mut self) -> Result<()> {
         let now = self.now();
         let due = escalation::due(self.incident(), &self.r.escalation, now);

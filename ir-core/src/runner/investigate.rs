@@ -7,13 +7,13 @@ use super::messages::Outgoing;
 use super::{AckPolicy, Drive};
 use crate::error::Result;
 use crate::incident::{EventKind, Phase};
-use crate::model::{Hypothesis, StatusPageStatus};
+use crate::model::{Evidence, Hypothesis, StatusPageStatus};
 use crate::playbook::diagnosis::diagnose;
 use crate::playbook::plan::{Playbook, rank};
 use crate::playbook::probe::Probe;
 use crate::playbook::verify::Baseline;
 
-impl Drive<'_> {
+impl<'r> Drive<'r> {
     pub(super) fn baseline_probe(&self) -> Probe {
         Probe::ErrorCounts {
             baseline: self.r.config.baseline_window,
@@ -53,20 +53,26 @@ impl Drive<'_> {
     /// the assessment needs the evidence and not them. The evidence is recorded after the
     /// investigation started.
     pub(super) async fn start_and_investigate(&mut self) -> Result<()> {
+        let diagnosis = self.diagnosis();
+        let (started, evidence) = futures::join!(self.start(), diagnosis);
+        started?;
+        self.assess(evidence).await
+    }
+
+    /// The diagnosis of the incident as it stands: every probe at once. The future borrows
+    /// the runner only, so the run can go on (post, record) while it is under way.
+    fn diagnosis(&self) -> impl Future<Output = Vec<Evidence>> + use<'r> {
         let (probes, window) = self.probes();
         let first_id = self.incident().evidence().count() + 1;
         let r = self.r;
-        let diagnosis = diagnose(
+        diagnose(
             &r.providers,
             probes,
             window,
             &r.config.diagnosis,
             r.clock.as_ref(),
             first_id,
-        );
-        let (started, evidence) = futures::join!(self.start(), diagnosis);
-        started?;
-        self.assess(evidence).await
+        )
     }
 
     /// The probes every applicable playbook needs (all of them when none applies), with the
@@ -90,22 +96,12 @@ impl Drive<'_> {
     /// Diagnosis and assessment, for an incident whose investigation started in a run that
     /// stopped before its evidence was recorded.
     pub(super) async fn investigate(&mut self) -> Result<()> {
-        let (probes, window) = self.probes();
-        let first_id = self.incident().evidence().count() + 1;
-        let evidence = diagnose(
-            &self.r.providers,
-            probes,
-            window,
-            &self.r.config.diagnosis,
-            self.r.clock.as_ref(),
-            first_id,
-        )
-        .await;
+        let evidence = self.diagnosis().await;
         self.assess(evidence).await
     }
 
     /// Records the evidence, ranks the hypotheses and posts the assessment.
-    async fn assess(&mut self, evidence: Vec<crate::model::Evidence>) -> Result<()> {
+    async fn assess(&mut self, evidence: Vec<Evidence>) -> Result<()> {
         self.journal
             .record(
                 evidence

@@ -514,10 +514,7 @@ impl Drive<'_> {
         // The runbook posts the detection first: an acknowledgement that comes before the
         // runner's first messages brings the initial notification with it.
         let mut messages = Vec::new();
-        let initial_due = crate::escalation::due(self.incident(), &self.r.escalation, self.now())
-            .iter()
-            .any(|d| matches!(d, crate::escalation::Due::InitialNotification));
-        if initial_due {
+        if self.initial_notification_due() {
             messages.push(Outgoing::InitialNotification {
                 next_update: self.r.escalation.status_cadence,
             });
